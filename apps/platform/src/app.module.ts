@@ -1,0 +1,45 @@
+import { DynamicModule, MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
+import {
+  Clock,
+  ClockModule,
+  ConfigModule,
+  DatabaseCoreModule,
+  DatabaseModule,
+  DatabaseOptions,
+  HealthModule,
+  HttpMetricsMiddleware,
+  loggingModule,
+  MetricsModule,
+  NanopodConfig,
+} from '@nanopod/common';
+import { IdentityModule } from '@nanopod/identity';
+import { platformMigrations } from './migrations';
+
+export interface AppModuleOptions {
+  config: NanopodConfig;
+  database: Omit<DatabaseOptions, 'migrations'>;
+  clock?: Clock;
+}
+
+@Module({})
+export class AppModule implements NestModule {
+  static forRoot(options: AppModuleOptions): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot(options.config),
+        ClockModule.forRoot(options.clock),
+        loggingModule(options.config),
+        DatabaseModule.forRoot({ ...options.database, migrations: platformMigrations }),
+        DatabaseCoreModule,
+        MetricsModule,
+        HealthModule,
+        IdentityModule,
+      ],
+    };
+  }
+
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(HttpMetricsMiddleware).forRoutes('*path');
+  }
+}

@@ -1,0 +1,44 @@
+// ESM-only packages (panva's OIDC stack, ora and its helpers) are transformed to CommonJS
+// by ts-jest so that jest's CommonJS runtime on Node 20 can load them.
+const esmOnly = [
+  'oidc-provider',
+  'openid-client',
+  'jose',
+  'oauth4webapi',
+  'ora',
+  'chalk',
+  'cli-cursor',
+  'cli-spinners',
+  'is-interactive',
+  'is-unicode-supported',
+  'log-symbols',
+  'stdin-discarder',
+  'string-width',
+  'strip-ansi',
+  'ansi-regex',
+  'get-east-asian-width',
+  'emoji-regex',
+  'restore-cursor',
+  'onetime',
+  'mimic-function',
+  'signal-exit',
+  'nanoid',
+];
+
+/** @type {import('jest').Config} */
+module.exports = {
+  rootDir: __dirname,
+  testEnvironment: 'node',
+  testMatch: ['<rootDir>/{apps,libs,test,policies}/**/*.(spec|e2e-spec).ts'],
+  testPathIgnorePatterns: ['/node_modules/', '/dist/', '<rootDir>/apps/web/'],
+  moduleFileExtensions: ['ts', 'tsx', 'js', 'mjs', 'json'],
+  transform: {
+    '^.+\\.(t|j|mj)sx?$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.jest.json' }],
+  },
+  transformIgnorePatterns: [`/node_modules/(?!(${esmOnly.join('|')})/)`],
+  moduleNameMapper: {
+    '^@nanopod/([a-z-]+)$': '<rootDir>/libs/$1/src',
+  },
+  testTimeout: 60000,
+  maxWorkers: 1,
+};

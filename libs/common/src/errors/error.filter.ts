@@ -1,0 +1,104 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { CommonErrorCodes, NanopodError, statusForKind } from './nanopod.error';
+
+interface ErrorBody {
+  error: { code: string; message: string; details?: unknown };
+}
+
+const httpCodes: Record<number, string> = {
+  400: 'request.invalid',
+  401: 'auth.unauthenticated',
+  403: 'auth.forbidden',
+  404: 'route.not_found',
+  405: 'request.method_not_allowed',
+  409: 'request.conflict',
+  413: 'request.too_large',
+  415: 'request.unsupported_media_type',
+  429: 'request.rate_limited',
+};
+
+/** Body-parser and similar middleware signal with `status` and `type` on a plain Error. */
+interface MiddlewareError extends Error {
+  status?: number;
+  statusCode?: number;
+  type?: string;
+  expose?: boolean;
+}
+
+export function toErrorResponse(exception: unknown): { status: number; body: ErrorBody; log: boolean } {
+  if (exception instanceof NanopodError) {
+    const status = statusForKind(exception.kind);
+    return {
+      status,
+      body: { error: { code: exception.code, message: exception.message, details: exception.details ?? null } },
+      log: status >= 500,
+    };
+  }
+  if (exception instanceof HttpException) {
+    const status = exception.getStatus();
+    const response = exception.getResponse();
+    const message =
+      typeof response === 'string'
+        ? response
+        : Array.isArray((response as { message?: unknown }).message)
+          ? ((response as { message: string[] }).message.join('; ') as string)
+          : String((response as { message?: unknown }).message ?? exception.message);
+    const code = httpCodes[status] ?? (status >= 500 ? CommonErrorCodes.internal : 'request.invalid');
+    return { status, body: { error: { code, message, details: null } }, log: status >= 500 };
+  }
+  const mw = exception as MiddlewareError;
+  const mwStatus = mw?.status ?? mw?.statusCode;
+  if (mw && typeof mwStatus === 'number' && mwStatus >= 400 && mwStatus < 500) {
+    if (mw.type === 'entity.parse.failed') {
+      return {
+        status: 400,
+        body: { error: { code: CommonErrorCodes.malformedJson, message: 'The request body is not valid JSON', details: null } },
+        log: false,
+      };
+    }
+    if (mw.type === 'entity.too.large') {
+      return {
+        status: 413,
+        body: { error: { code: CommonErrorCodes.tooLarge, message: 'The request body is too large', details: null } },
+        log: false,
+      };
+    }
+    return {
+      status: mwStatus,
+      body: {
+        error: { code: httpCodes[mwStatus] ?? 'request.invalid', message: mw.expose ? mw.message : 'Bad request', details: null },
+      },
+      log: false,
+    };
+  }
+  return {
+    status: 500,
+    body: { error: { code: CommonErrorCodes.internal, message: 'Internal server error', details: null } },
+    log: true,
+  };
+}
+
+@Catch()
+export class GlobalErrorFilter implements ExceptionFilter {
+  private readonly logger = new Logger(GlobalErrorFilter.name);
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const ctx = host.switchToHttp();
+    const res = ctx.getResponse<Response>();
+    const req = ctx.getRequest<Request & { id?: string }>();
+    const { status, body, log } = toErrorResponse(exception);
+    if (log) {
+      // Only the error and the route: never headers or bodies, which may carry secrets.
+      this.logger.error(
+        { err: exception, method: req?.method, route: req?.route?.path ?? req?.path, requestId: req?.id },
+        'request failed',
+      );
+    }
+    if (res.headersSent) {
+      res.end();
+      return;
+    }
+    res.status(status).json(body);
+  }
+}

@@ -1,0 +1,36 @@
+import { Injectable } from '@nestjs/common';
+import { PassportStrategy } from '@nestjs/passport';
+import type { Request } from 'express';
+import { Strategy } from 'passport-custom';
+import { ApiKeyScope, Principal } from '../principal';
+import { ApiKeysService } from '../../services/api-keys.service';
+import { looksLikeApiKey } from '../../services/api-key-secret';
+import { bearerToken } from './bearer-token';
+
+@Injectable()
+export class ApiKeyStrategy extends PassportStrategy(Strategy, 'api-key') {
+  constructor(private readonly apiKeys: ApiKeysService) {
+    super();
+  }
+
+  async validate(req: Request): Promise<Principal | false> {
+    const token = bearerToken(req) ?? headerKey(req);
+    if (!token || !looksLikeApiKey(token)) return false;
+    const found = await this.apiKeys.verify(token);
+    if (!found) return false;
+    return {
+      userId: found.user.id,
+      user: found.user,
+      githubLogin: found.user.githubLogin,
+      roles: found.user.roles,
+      via: 'api_key',
+      scopes: found.key.scopes as ApiKeyScope[],
+      apiKeyId: found.key.id,
+    };
+  }
+}
+
+function headerKey(req: Request): string | undefined {
+  const v = req.headers['x-api-key'];
+  return typeof v === 'string' ? v : undefined;
+}

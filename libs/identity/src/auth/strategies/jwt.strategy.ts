@@ -1,0 +1,59 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { PassportStrategy } from '@nestjs/passport';
+import type { Request } from 'express';
+import { Strategy } from 'passport-custom';
+import { AccessTokenVerifier, TokenRejectedError } from '../../oidc/access-token-verifier.service';
+import { looksLikeApiKey } from '../../services/api-key-secret';
+import { UsersService } from '../../services/users.service';
+import { Principal, scopesForRoles } from '../principal';
+import type { Role } from '../../entities/user.entity';
+import { bearerToken } from './bearer-token';
+
+/** Bearer access tokens from the realm (CLI, services). */
+@Injectable()
+export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
+  private readonly logger = new Logger(JwtStrategy.name);
+
+  constructor(
+    private readonly verifier: AccessTokenVerifier,
+    private readonly users: UsersService,
+  ) {
+    super();
+  }
+
+  async validate(req: Request): Promise<Principal | false> {
+    const token = bearerToken(req);
+    if (!token || looksLikeApiKey(token) || token.split('.').length !== 3) return false;
+    let claims;
+    try {
+      claims = await this.verifier.verify(token);
+    } catch (err) {
+      if (err instanceof TokenRejectedError) {
+        this.logger.debug({ reason: err.reason }, 'bearer token refused');
+        return false;
+      }
+      throw err;
+    }
+    const user =
+      (await this.users.findByKeycloakSub(claims.sub)) ??
+      (await this.users.upsertFromIdentity({
+        keycloakSub: claims.sub,
+        githubId: claims.github_id !== undefined ? String(claims.github_id) : undefined,
+        githubLogin: claims.github_login ?? claims.preferred_username,
+        email: claims.email,
+        displayName: claims.name,
+        avatarUrl: claims.picture,
+        realmRoles: claims.realm_access?.roles,
+      }));
+    const realmRoles = claims.realm_access?.roles ?? [];
+    const roles: Role[] = realmRoles.includes('admin') && !user.roles.includes('admin') ? [...user.roles, 'admin'] : user.roles;
+    return {
+      userId: user.id,
+      user: user,
+      githubLogin: user.githubLogin,
+      roles,
+      via: 'jwt',
+      scopes: scopesForRoles(roles),
+    };
+  }
+}

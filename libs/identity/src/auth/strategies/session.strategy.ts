@@ -1,0 +1,29 @@
+import { Injectable } from '@nestjs/common';
+import { PassportStrategy } from '@nestjs/passport';
+import type { Request } from 'express';
+import { Strategy } from 'passport-custom';
+import { SESSION_COOKIE, SessionsService } from '../../services/sessions.service';
+import { Principal, scopesForRoles } from '../principal';
+
+@Injectable()
+export class SessionStrategy extends PassportStrategy(Strategy, 'session') {
+  constructor(private readonly sessions: SessionsService) {
+    super();
+  }
+
+  async validate(req: Request): Promise<Principal | false> {
+    const token = (req.cookies as Record<string, string> | undefined)?.[SESSION_COOKIE];
+    if (!token) return false;
+    const found = await this.sessions.verify(token);
+    if (!found) return false;
+    return {
+      userId: found.user.id,
+      user: found.user,
+      githubLogin: found.user.githubLogin,
+      roles: found.user.roles,
+      via: 'session',
+      scopes: scopesForRoles(found.user.roles),
+      sessionId: found.session.id,
+    };
+  }
+}

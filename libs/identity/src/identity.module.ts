@@ -1,0 +1,38 @@
+import { Module } from '@nestjs/common';
+import { PassportModule } from '@nestjs/passport';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { CredentialsGuard, RequirementGuard } from './auth/auth.guard';
+import { ApiKeyStrategy } from './auth/strategies/api-key.strategy';
+import { JwtStrategy } from './auth/strategies/jwt.strategy';
+import { SessionStrategy } from './auth/strategies/session.strategy';
+import { ApiKeysController } from './controllers/api-keys.controller';
+import { MeController } from './controllers/me.controller';
+import { ApiKeyEntity } from './entities/api-key.entity';
+import { SessionEntity } from './entities/session.entity';
+import { UserEntity } from './entities/user.entity';
+import { AccessTokenVerifier } from './oidc/access-token-verifier.service';
+import { OidcDiscoveryService } from './oidc/oidc-discovery.service';
+import { ApiKeysService } from './services/api-keys.service';
+import { BootstrapAdminService } from './services/bootstrap-admin.service';
+import { SessionsService } from './services/sessions.service';
+import { UsersService } from './services/users.service';
+
+@Module({
+  imports: [PassportModule, TypeOrmModule.forFeature([UserEntity, SessionEntity, ApiKeyEntity])],
+  controllers: [MeController, ApiKeysController],
+  providers: [
+    UsersService,
+    SessionsService,
+    ApiKeysService,
+    BootstrapAdminService,
+    OidcDiscoveryService,
+    AccessTokenVerifier,
+    ApiKeyStrategy,
+    JwtStrategy,
+    SessionStrategy,
+    CredentialsGuard,
+    RequirementGuard,
+  ],
+  exports: [UsersService, SessionsService, ApiKeysService, OidcDiscoveryService, AccessTokenVerifier, CredentialsGuard, RequirementGuard],
+})
+export class IdentityModule {}

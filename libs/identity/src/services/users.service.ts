@@ -1,0 +1,91 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { Clock, NANOPOD_CONFIG, NanopodConfig, NotFoundError } from '@nanopod/common';
+import { Repository } from 'typeorm';
+import { Role, UserEntity } from '../entities/user.entity';
+
+export interface ExternalIdentity {
+  keycloakSub: string;
+  githubId?: string | null;
+  githubLogin?: string | null;
+  email?: string | null;
+  displayName?: string | null;
+  avatarUrl?: string | null;
+  /** Realm roles from the token, when the issuer asserts them. */
+  realmRoles?: string[];
+}
+
+@Injectable()
+export class UsersService {
+  constructor(
+    @InjectRepository(UserEntity) private readonly users: Repository<UserEntity>,
+    @Inject(NANOPOD_CONFIG) private readonly config: NanopodConfig,
+    private readonly clock: Clock,
+  ) {}
+
+  async get(id: string): Promise<UserEntity> {
+    const user = await this.users.findOneBy({ id });
+    if (!user) throw new NotFoundError('user.not_found', 'No such user');
+    return user;
+  }
+
+  findById(id: string): Promise<UserEntity | null> {
+    return this.users.findOneBy({ id });
+  }
+
+  findByKeycloakSub(sub: string): Promise<UserEntity | null> {
+    return this.users.findOneBy({ keycloakSub: sub });
+  }
+
+  findByGithubLogin(login: string): Promise<UserEntity | null> {
+    return this.users.createQueryBuilder('u').where('lower(u.github_login) = lower(:login)', { login }).getOne();
+  }
+
+  private rolesFor(identity: ExternalIdentity, existing?: Role[]): Role[] {
+    const roles = new Set<Role>(existing ?? ['developer']);
+    roles.add('developer');
+    const login = identity.githubLogin?.toLowerCase();
+    if ((login && this.config.adminGithubLogins.includes(login)) || identity.realmRoles?.includes('admin')) {
+      roles.add('admin');
+    }
+    return [...roles].sort();
+  }
+
+  /** Creates or updates the user for a realm identity (matched by Keycloak subject, then GitHub id). */
+  async upsertFromIdentity(identity: ExternalIdentity, opts: { login?: boolean } = {}): Promise<UserEntity> {
+    let user =
+      (await this.users.findOneBy({ keycloakSub: identity.keycloakSub })) ??
+      (identity.githubId ? await this.users.findOneBy({ githubId: identity.githubId }) : null);
+    const now = this.clock.now();
+    if (!user) {
+      user = this.users.create({ keycloakSub: identity.keycloakSub, roles: this.rolesFor(identity) });
+    } else {
+      user.keycloakSub = identity.keycloakSub;
+      user.roles = this.rolesFor(identity, user.roles);
+    }
+    if (identity.githubId !== undefined) user.githubId = identity.githubId;
+    if (identity.githubLogin !== undefined) user.githubLogin = identity.githubLogin;
+    if (identity.email !== undefined) user.email = identity.email;
+    if (identity.displayName !== undefined) user.displayName = identity.displayName;
+    if (identity.avatarUrl !== undefined) user.avatarUrl = identity.avatarUrl;
+    if (opts.login) user.lastLoginAt = now;
+    return this.users.save(user);
+  }
+
+  /** A user that exists only inside the platform (the bootstrap admin, service accounts). */
+  async createLocal(fields: { githubLogin?: string; displayName: string; roles: Role[] }): Promise<UserEntity> {
+    return this.users.save(
+      this.users.create({ githubLogin: fields.githubLogin ?? null, displayName: fields.displayName, roles: fields.roles }),
+    );
+  }
+
+  async setRoles(id: string, roles: Role[]): Promise<UserEntity> {
+    const user = await this.get(id);
+    user.roles = [...new Set<Role>(['developer', ...roles])].sort();
+    return this.users.save(user);
+  }
+
+  list(opts: { limit: number; offset: number }): Promise<[UserEntity[], number]> {
+    return this.users.findAndCount({ order: { createdAt: 'ASC' }, take: opts.limit, skip: opts.offset });
+  }
+}
