@@ -41,4 +41,6 @@ module.exports = {
   },
   testTimeout: 60000,
   maxWorkers: 1,
+  // Keep-alive sockets of fetch() to child processes can outlive a suite; never hang CI on them.
+  forceExit: true,
 };

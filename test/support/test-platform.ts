@@ -9,7 +9,11 @@ export interface TestPlatform extends RunningPlatform {
   clock: Clock;
   http: () => ReturnType<typeof request>;
   /** Makes a user and an API key for them; returns the key's bearer header value. */
-  createUser(overrides?: { githubLogin?: string; roles?: Role[]; scopes?: ApiKeyScope[] }): Promise<TestUser>;
+  createUser(overrides?: {
+    githubLogin?: string;
+    roles?: Role[];
+    scopes?: ApiKeyScope[];
+  }): Promise<TestUser>;
 }
 
 export interface TestUser {
@@ -22,10 +26,15 @@ export interface TestUser {
 let counter = 0;
 
 export async function startTestPlatform(
-  options: { kind?: 'pglite' | 'postgres'; env?: Record<string, string>; clock?: Clock | 'manual' } = {},
+  options: {
+    kind?: 'pglite' | 'postgres';
+    env?: Record<string, string>;
+    clock?: Clock | 'manual';
+  } = {},
 ): Promise<TestPlatform> {
   const db = await createTestDatabase(options.kind);
-  const clock = options.clock === 'manual' ? new ManualClock(Date.now()) : (options.clock ?? new SystemClock());
+  const clock =
+    options.clock === 'manual' ? new ManualClock(Date.now()) : (options.clock ?? new SystemClock());
   let platform: RunningPlatform;
   try {
     platform = await startPlatform({
@@ -64,10 +73,22 @@ export async function startTestPlatform(
       });
       const withRoles = roles.includes('admin') ? await users.setRoles(user.id, roles) : user;
       const { token } = await keys.create(
-        { userId: withRoles.id, githubLogin: login, roles: withRoles.roles, via: 'api_key', scopes: scopesForRoles(withRoles.roles), user: withRoles },
+        {
+          userId: withRoles.id,
+          githubLogin: login,
+          roles: withRoles.roles,
+          via: 'api_key',
+          scopes: scopesForRoles(withRoles.roles),
+          user: withRoles,
+        },
         { name: 'test', scopes: overrides.scopes ?? scopesForRoles(withRoles.roles) },
       );
-      return { id: withRoles.id, githubLogin: login, apiKey: token, auth: { Authorization: `Bearer ${token}` } };
+      return {
+        id: withRoles.id,
+        githubLogin: login,
+        apiKey: token,
+        auth: { Authorization: `Bearer ${token}` },
+      };
     },
     async close() {
       await platform.close();

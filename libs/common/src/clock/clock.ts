@@ -39,6 +39,10 @@ export class ManualClock extends Clock {
 @Module({})
 export class ClockModule {
   static forRoot(clock: Clock = new SystemClock()) {
-    return { module: ClockModule, providers: [{ provide: Clock, useValue: clock }], exports: [Clock] };
+    return {
+      module: ClockModule,
+      providers: [{ provide: Clock, useValue: clock }],
+      exports: [Clock],
+    };
   }
 }

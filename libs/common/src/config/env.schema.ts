@@ -30,7 +30,9 @@ export class EnvSchema {
   HOST?: string;
 
   @IsOptional()
-  @IsIn(['development', 'production', 'test'], { message: 'NANOPOD_ENV must be development, production or test' })
+  @IsIn(['development', 'production', 'test'], {
+    message: 'NANOPOD_ENV must be development, production or test',
+  })
   NANOPOD_ENV?: 'development' | 'production' | 'test';
 
   @IsOptional()
@@ -39,13 +41,18 @@ export class EnvSchema {
   NANOPOD_DATA_DIR?: string;
 
   @IsOptional()
-  @Matches(/^postgres(ql)?:\/\/.+/, { message: 'DATABASE_URL must be a postgres:// or postgresql:// URL' })
+  @Matches(/^postgres(ql)?:\/\/.+/, {
+    message: 'DATABASE_URL must be a postgres:// or postgresql:// URL',
+  })
   DATABASE_URL?: string;
 
   @IsOptional()
-  @IsUrl({ require_tld: false, require_protocol: true, protocols: ['http', 'https'] }, {
-    message: 'NANOPOD_PUBLIC_URL must be an http(s) URL such as http://localhost:8080',
-  })
+  @IsUrl(
+    { require_tld: false, require_protocol: true, protocols: ['http', 'https'] },
+    {
+      message: 'NANOPOD_PUBLIC_URL must be an http(s) URL such as http://localhost:8080',
+    },
+  )
   NANOPOD_PUBLIC_URL?: string;
 
   @IsOptional()
@@ -67,9 +74,13 @@ export class EnvSchema {
 
   /** External OIDC issuer (a Keycloak realm URL). Unset: the built-in issuer. */
   @IsOptional()
-  @IsUrl({ require_tld: false, require_protocol: true, protocols: ['http', 'https'] }, {
-    message: 'NANOPOD_OIDC_ISSUER must be the realm URL, e.g. https://keycloak.example.com/realms/nanopod',
-  })
+  @IsUrl(
+    { require_tld: false, require_protocol: true, protocols: ['http', 'https'] },
+    {
+      message:
+        'NANOPOD_OIDC_ISSUER must be the realm URL, e.g. https://keycloak.example.com/realms/nanopod',
+    },
+  )
   NANOPOD_OIDC_ISSUER?: string;
 
   @IsOptional()
@@ -78,7 +89,9 @@ export class EnvSchema {
 
   @ValidateIf((env: EnvSchema) => !!env.NANOPOD_OIDC_ISSUER)
   @IsString({ message: 'NANOPOD_OIDC_CLIENT_SECRET is required when NANOPOD_OIDC_ISSUER is set' })
-  @MinLength(1, { message: 'NANOPOD_OIDC_CLIENT_SECRET is required when NANOPOD_OIDC_ISSUER is set' })
+  @MinLength(1, {
+    message: 'NANOPOD_OIDC_CLIENT_SECRET is required when NANOPOD_OIDC_ISSUER is set',
+  })
   NANOPOD_OIDC_CLIENT_SECRET?: string;
 
   @IsOptional()

@@ -14,7 +14,11 @@ export class ConfigError extends Error {
 }
 
 function flatten(errors: ClassValidationError[]): string[] {
-  return errors.flatMap((e) => Object.values(e.constraints ?? {}).slice(0, 1).map((m) => (m.includes(e.property) ? m : `${e.property}: ${m}`)));
+  return errors.flatMap((e) =>
+    Object.values(e.constraints ?? {})
+      .slice(0, 1)
+      .map((m) => (m.includes(e.property) ? m : `${e.property}: ${m}`)),
+  );
 }
 
 /** Reads and validates the environment once; throws ConfigError listing every problem. */
@@ -28,7 +32,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): NanopodConf
   const env = plainToInstance(EnvSchema, raw);
   const problems = flatten(validateSync(env, { whitelist: false }));
   const nodeEnv = env.NANOPOD_ENV ?? 'development';
-  const builtinRequested = env.NANOPOD_BUILTIN_ISSUER === undefined ? undefined : env.NANOPOD_BUILTIN_ISSUER === 'true';
+  const builtinRequested =
+    env.NANOPOD_BUILTIN_ISSUER === undefined ? undefined : env.NANOPOD_BUILTIN_ISSUER === 'true';
   const builtin = !env.NANOPOD_OIDC_ISSUER && (builtinRequested ?? nodeEnv !== 'production');
   if (nodeEnv === 'production' && !env.NANOPOD_OIDC_ISSUER && !builtin) {
     problems.push(
@@ -36,7 +41,9 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): NanopodConf
     );
   }
   if (nodeEnv === 'production' && !env.NANOPOD_PUBLIC_URL) {
-    problems.push('NANOPOD_PUBLIC_URL is required in production (the URL users reach the platform at)');
+    problems.push(
+      'NANOPOD_PUBLIC_URL is required in production (the URL users reach the platform at)',
+    );
   }
   if (problems.length > 0) throw new ConfigError(problems);
 
@@ -54,7 +61,10 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): NanopodConf
     logLevel: env.NANOPOD_LOG_LEVEL ?? (nodeEnv === 'test' ? 'silent' : 'info'),
     database: env.DATABASE_URL
       ? { kind: 'postgres', url: env.DATABASE_URL }
-      : { kind: 'pglite', dataDir: dataDir === ':memory:' ? ':memory:' : path.resolve(dataDir, 'pgdata') },
+      : {
+          kind: 'pglite',
+          dataDir: dataDir === ':memory:' ? ':memory:' : path.resolve(dataDir, 'pgdata'),
+        },
     adminGithubLogins: (env.NANOPOD_ADMIN_GITHUB_LOGINS ?? '')
       .split(',')
       .map((s) => s.trim().toLowerCase())
@@ -70,7 +80,10 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): NanopodConf
       audience: env.NANOPOD_OIDC_AUDIENCE ?? clientId,
     },
     sessionTtlHours: env.NANOPOD_SESSION_TTL_HOURS ?? 24 * 7,
-    localNodeAgent: env.NANOPOD_LOCAL_NODE_AGENT === undefined ? nodeEnv === 'development' : env.NANOPOD_LOCAL_NODE_AGENT === 'true',
+    localNodeAgent:
+      env.NANOPOD_LOCAL_NODE_AGENT === undefined
+        ? nodeEnv === 'development'
+        : env.NANOPOD_LOCAL_NODE_AGENT === 'true',
     policiesDir: env.NANOPOD_POLICIES_DIR ?? path.join(projectRoot(), 'policies'),
   };
 }

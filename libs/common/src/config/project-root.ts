@@ -11,7 +11,8 @@ export function projectRoot(): string {
     const pkg = path.join(dir, 'package.json');
     if (existsSync(pkg)) {
       try {
-        if ((JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === 'nanopod') return (cached = dir);
+        if ((JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === 'nanopod')
+          return (cached = dir);
       } catch {
         // not ours; keep walking up
       }

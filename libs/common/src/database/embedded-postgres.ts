@@ -13,7 +13,9 @@ export interface EmbeddedPostgres {
  * Starts PGlite (Postgres in WASM) behind a loopback socket so that the ordinary `pg` driver,
  * TypeORM and the same migrations work on it as on PostgreSQL.
  */
-export async function startEmbeddedPostgres(dataDir: string | ':memory:'): Promise<EmbeddedPostgres> {
+export async function startEmbeddedPostgres(
+  dataDir: string | ':memory:',
+): Promise<EmbeddedPostgres> {
   if (dataDir !== ':memory:') mkdirSync(dataDir, { recursive: true });
   const db = dataDir === ':memory:' ? await PGlite.create() : await PGlite.create({ dataDir });
   const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections: 1 });

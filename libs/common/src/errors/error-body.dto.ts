@@ -1,7 +1,10 @@
 import { ApiProperty } from '@nestjs/swagger';
 
 export class ErrorPayloadDto {
-  @ApiProperty({ example: 'request.invalid', description: 'Stable machine-readable code, `context.reason`' })
+  @ApiProperty({
+    example: 'request.invalid',
+    description: 'Stable machine-readable code, `context.reason`',
+  })
   code!: string;
 
   @ApiProperty({ example: 'name must be a string' })

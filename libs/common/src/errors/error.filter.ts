@@ -26,12 +26,22 @@ interface MiddlewareError extends Error {
   expose?: boolean;
 }
 
-export function toErrorResponse(exception: unknown): { status: number; body: ErrorBody; log: boolean } {
+export function toErrorResponse(exception: unknown): {
+  status: number;
+  body: ErrorBody;
+  log: boolean;
+} {
   if (exception instanceof NanopodError) {
     const status = statusForKind(exception.kind);
     return {
       status,
-      body: { error: { code: exception.code, message: exception.message, details: exception.details ?? null } },
+      body: {
+        error: {
+          code: exception.code,
+          message: exception.message,
+          details: exception.details ?? null,
+        },
+      },
       log: status >= 500,
     };
   }
@@ -44,7 +54,8 @@ export function toErrorResponse(exception: unknown): { status: number; body: Err
         : Array.isArray((response as { message?: unknown }).message)
           ? ((response as { message: string[] }).message.join('; ') as string)
           : String((response as { message?: unknown }).message ?? exception.message);
-    const code = httpCodes[status] ?? (status >= 500 ? CommonErrorCodes.internal : 'request.invalid');
+    const code =
+      httpCodes[status] ?? (status >= 500 ? CommonErrorCodes.internal : 'request.invalid');
     return { status, body: { error: { code, message, details: null } }, log: status >= 500 };
   }
   const mw = exception as MiddlewareError;
@@ -53,28 +64,46 @@ export function toErrorResponse(exception: unknown): { status: number; body: Err
     if (mw.type === 'entity.parse.failed') {
       return {
         status: 400,
-        body: { error: { code: CommonErrorCodes.malformedJson, message: 'The request body is not valid JSON', details: null } },
+        body: {
+          error: {
+            code: CommonErrorCodes.malformedJson,
+            message: 'The request body is not valid JSON',
+            details: null,
+          },
+        },
         log: false,
       };
     }
     if (mw.type === 'entity.too.large') {
       return {
         status: 413,
-        body: { error: { code: CommonErrorCodes.tooLarge, message: 'The request body is too large', details: null } },
+        body: {
+          error: {
+            code: CommonErrorCodes.tooLarge,
+            message: 'The request body is too large',
+            details: null,
+          },
+        },
         log: false,
       };
     }
     return {
       status: mwStatus,
       body: {
-        error: { code: httpCodes[mwStatus] ?? 'request.invalid', message: mw.expose ? mw.message : 'Bad request', details: null },
+        error: {
+          code: httpCodes[mwStatus] ?? 'request.invalid',
+          message: mw.expose ? mw.message : 'Bad request',
+          details: null,
+        },
       },
       log: false,
     };
   }
   return {
     status: 500,
-    body: { error: { code: CommonErrorCodes.internal, message: 'Internal server error', details: null } },
+    body: {
+      error: { code: CommonErrorCodes.internal, message: 'Internal server error', details: null },
+    },
     log: true,
   };
 }
@@ -91,7 +120,12 @@ export class GlobalErrorFilter implements ExceptionFilter {
     if (log) {
       // Only the error and the route: never headers or bodies, which may carry secrets.
       this.logger.error(
-        { err: exception, method: req?.method, route: req?.route?.path ?? req?.path, requestId: req?.id },
+        {
+          err: exception,
+          method: req?.method,
+          route: req?.route?.path ?? req?.path,
+          requestId: req?.id,
+        },
         'request failed',
       );
     }

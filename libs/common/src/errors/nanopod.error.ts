@@ -35,13 +35,21 @@ export class ValidationError extends NanopodError {
 }
 export class UnauthenticatedError extends NanopodError {
   readonly kind = 'unauthenticated' as const;
-  constructor(code = 'auth.unauthenticated', message = 'Authentication required', details?: ErrorDetails) {
+  constructor(
+    code = 'auth.unauthenticated',
+    message = 'Authentication required',
+    details?: ErrorDetails,
+  ) {
     super(code, message, details);
   }
 }
 export class ForbiddenError extends NanopodError {
   readonly kind = 'forbidden' as const;
-  constructor(code = 'auth.forbidden', message = 'You are not allowed to do this', details?: ErrorDetails) {
+  constructor(
+    code = 'auth.forbidden',
+    message = 'You are not allowed to do this',
+    details?: ErrorDetails,
+  ) {
     super(code, message, details);
   }
 }

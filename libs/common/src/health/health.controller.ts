@@ -1,5 +1,10 @@
 import { Controller, Get, HttpCode, Module } from '@nestjs/common';
-import { ApiOkResponse, ApiProperty, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import {
+  ApiOkResponse,
+  ApiProperty,
+  ApiServiceUnavailableResponse,
+  ApiTags,
+} from '@nestjs/swagger';
 import { DataSource } from 'typeorm';
 import { ErrorBodyDto } from '../errors/error-body.dto';
 import { UnavailableError } from '../errors/nanopod.error';

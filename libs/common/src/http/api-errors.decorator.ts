@@ -18,6 +18,8 @@ const descriptions: Record<number, string> = {
 /** Documents the error answers of a route, all in the one error shape. */
 export function ApiErrors(...statuses: number[]) {
   return applyDecorators(
-    ...statuses.map((status) => ApiResponse({ status, description: descriptions[status] ?? 'Error', type: ErrorBodyDto })),
+    ...statuses.map((status) =>
+      ApiResponse({ status, description: descriptions[status] ?? 'Error', type: ErrorBodyDto }),
+    ),
   );
 }

@@ -24,7 +24,8 @@ export function nanopodValidationPipe(): ValidationPipe {
     forbidUnknownValues: true,
     exceptionFactory: (errors) => {
       const fields = collect(errors);
-      const message = fields.map((f) => f.problems.join(', ')).join('; ') || 'The request is invalid';
+      const message =
+        fields.map((f) => f.problems.join(', ')).join('; ') || 'The request is invalid';
       return new ValidationError(CommonErrorCodes.validation, message, { fields });
     },
   });

@@ -37,7 +37,9 @@ export class LeaderLock {
     const runner = this.dataSource.createQueryRunner();
     await runner.connect();
     try {
-      const [row] = (await runner.query('SELECT pg_try_advisory_lock($1) AS ok', [lockKey(name)])) as { ok: boolean }[];
+      const [row] = (await runner.query('SELECT pg_try_advisory_lock($1) AS ok', [
+        lockKey(name),
+      ])) as { ok: boolean }[];
       if (!row?.ok) return false;
       try {
         await fn();

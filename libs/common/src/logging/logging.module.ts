@@ -34,7 +34,16 @@ export function loggingModule(config: NanopodConfig) {
         res: (res: { statusCode?: number }) => ({ statusCode: res.statusCode }),
       },
       redact: {
-        paths: ['*.authorization', '*.cookie', '*.password', '*.secret', '*.token', '*.api_key', '*.apiKey', '*.client_secret'],
+        paths: [
+          '*.authorization',
+          '*.cookie',
+          '*.password',
+          '*.secret',
+          '*.token',
+          '*.api_key',
+          '*.apiKey',
+          '*.client_secret',
+        ],
         censor: '[redacted]',
       },
       autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/metrics' },

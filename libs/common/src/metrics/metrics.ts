@@ -27,7 +27,10 @@ export class HttpMetricsMiddleware implements NestMiddleware {
     res.on('finish', () => {
       const route = (req.route as { path?: string } | undefined)?.path ?? 'unmatched';
       const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-      this.metrics.httpDuration.observe({ method: req.method, route, status: String(res.statusCode) }, seconds);
+      this.metrics.httpDuration.observe(
+        { method: req.method, route, status: String(res.statusCode) },
+        seconds,
+      );
     });
     next();
   }
@@ -45,5 +48,9 @@ export class MetricsController {
   }
 }
 
-@Module({ providers: [MetricsRegistry, HttpMetricsMiddleware], controllers: [MetricsController], exports: [MetricsRegistry] })
+@Module({
+  providers: [MetricsRegistry, HttpMetricsMiddleware],
+  controllers: [MetricsController],
+  exports: [MetricsRegistry],
+})
 export class MetricsModule {}

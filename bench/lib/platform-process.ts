@@ -1,0 +1,90 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+
+export interface PlatformProcess {
+  url: string;
+  adminKey: string;
+  child: ChildProcess;
+  stop(): Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+const root = path.resolve(__dirname, '../..');
+
+/**
+ * The platform in its own process (so the load generator does not share its event loop), with
+ * a bootstrap admin key written to a temp file.
+ */
+export async function startPlatformProcess(
+  env: Record<string, string> = {},
+): Promise<PlatformProcess> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'nanopod-bench-'));
+  const port = await freePort();
+  const keyFile = path.join(dir, 'admin.key');
+  const child = spawn(
+    process.execPath,
+    [
+      '-r',
+      'ts-node/register/transpile-only',
+      '-r',
+      'tsconfig-paths/register',
+      'apps/platform/src/main.ts',
+    ],
+    {
+      cwd: root,
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: process.env.HOME ?? '',
+        PORT: String(port),
+        NANOPOD_DATA_DIR: ':memory:',
+        NANOPOD_LOCAL_NODE_AGENT: 'false',
+        NANOPOD_BOOTSTRAP_KEY_FILE: keyFile,
+        NANOPOD_LOG_LEVEL: 'warn',
+        ...(process.env.DATABASE_URL ? { DATABASE_URL: process.env.DATABASE_URL } : {}),
+        ...env,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  let stderr = '';
+  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`platform exited: ${stderr}`);
+    try {
+      const res = await fetch(`${url}/readyz`);
+      if (res.ok && existsSync(keyFile)) break;
+    } catch {
+      // not up yet
+    }
+    if (Date.now() > deadline) throw new Error(`platform did not start: ${stderr}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  const adminKey = readFileSync(keyFile, 'utf8').trim();
+  return {
+    url,
+    adminKey,
+    child,
+    async stop() {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+      if (child.exitCode === null) child.kill('SIGKILL');
+    },
+  };
+}
