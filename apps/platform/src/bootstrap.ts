@@ -1,7 +1,14 @@
 import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { Clock, configureHttpApp, EmbeddedPostgres, loadConfig, NanopodConfig, startEmbeddedPostgres } from '@nanopod/common';
+import {
+  Clock,
+  configureHttpApp,
+  EmbeddedPostgres,
+  loadConfig,
+  NanopodConfig,
+  startEmbeddedPostgres,
+} from '@nanopod/common';
 import { Logger } from 'nestjs-pino';
 import { createServer } from 'node:net';
 import { AppModule } from './app.module';
@@ -50,10 +57,13 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Runn
 
   let app: NestExpressApplication;
   try {
-    app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot({ config, database, clock: options.clock }), {
-      bodyParser: false,
-      bufferLogs: true,
-    });
+    app = await NestFactory.create<NestExpressApplication>(
+      AppModule.forRoot({ config, database, clock: options.clock }),
+      {
+        bodyParser: false,
+        bufferLogs: true,
+      },
+    );
     app.useLogger(app.get(Logger));
     configureHttpApp(app, { title: 'Nanopod API', version: '1' });
     await app.listen(config.port, config.host);

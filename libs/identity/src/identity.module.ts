@@ -33,6 +33,14 @@ import { UsersService } from './services/users.service';
     CredentialsGuard,
     RequirementGuard,
   ],
-  exports: [UsersService, SessionsService, ApiKeysService, OidcDiscoveryService, AccessTokenVerifier, CredentialsGuard, RequirementGuard],
+  exports: [
+    UsersService,
+    SessionsService,
+    ApiKeysService,
+    OidcDiscoveryService,
+    AccessTokenVerifier,
+    CredentialsGuard,
+    RequirementGuard,
+  ],
 })
 export class IdentityModule {}

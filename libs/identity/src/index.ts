@@ -4,10 +4,21 @@ export { UserEntity, Role } from './entities/user.entity';
 export { UsersService, ExternalIdentity } from './services/users.service';
 export { SessionsService, SESSION_COOKIE } from './services/sessions.service';
 export { ApiKeysService, CreatedApiKey } from './services/api-keys.service';
-export { Principal, ApiKeyScope, API_KEY_SCOPES, CredentialKind, isAdmin, scopesForRoles } from './auth/principal';
+export {
+  Principal,
+  ApiKeyScope,
+  API_KEY_SCOPES,
+  CredentialKind,
+  isAdmin,
+  scopesForRoles,
+} from './auth/principal';
 export { Authenticated, AdminOnly, CurrentPrincipal } from './auth/decorators';
 export { OidcDiscoveryService, OidcMetadata } from './oidc/oidc-discovery.service';
-export { AccessTokenVerifier, RealmAccessToken, TokenRejectedError } from './oidc/access-token-verifier.service';
+export {
+  AccessTokenVerifier,
+  RealmAccessToken,
+  TokenRejectedError,
+} from './oidc/access-token-verifier.service';
 export { MeDto } from './dto/me.dto';
 
 import { IdentityInit1764000000000 } from './migrations/1764000000000-identity-init';

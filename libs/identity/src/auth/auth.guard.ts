@@ -18,7 +18,11 @@ export interface AuthRequirement {
 export class CredentialsGuard extends AuthGuard(['api-key', 'jwt', 'session']) {
   override handleRequest<T = Principal>(err: unknown, user: T | false): T {
     if (err) throw err;
-    if (!user) throw new UnauthenticatedError('auth.unauthenticated', 'Sign in, or send an API key or access token as a Bearer token');
+    if (!user)
+      throw new UnauthenticatedError(
+        'auth.unauthenticated',
+        'Sign in, or send an API key or access token as a Bearer token',
+      );
     return user;
   }
 }
@@ -29,10 +33,10 @@ export class RequirementGuard implements CanActivate {
 
   canActivate(context: ExecutionContext): boolean {
     const req = context.switchToHttp().getRequest<Request & { user?: Principal }>();
-    const requirement = this.reflector.getAllAndOverride<AuthRequirement | undefined>(AUTH_REQUIREMENT, [
-      context.getHandler(),
-      context.getClass(),
-    ]);
+    const requirement = this.reflector.getAllAndOverride<AuthRequirement | undefined>(
+      AUTH_REQUIREMENT,
+      [context.getHandler(), context.getClass()],
+    );
     const principal = req.user;
     if (!principal) throw new UnauthenticatedError();
     if (!requirement) return true;
@@ -40,9 +44,13 @@ export class RequirementGuard implements CanActivate {
       throw new ForbiddenError('auth.admin_required', 'This needs the admin role');
     }
     if (!principal.scopes.includes(requirement.scope)) {
-      throw new ForbiddenError('auth.scope_missing', `This credential lacks the "${requirement.scope}" scope`, {
-        required: requirement.scope,
-      });
+      throw new ForbiddenError(
+        'auth.scope_missing',
+        `This credential lacks the "${requirement.scope}" scope`,
+        {
+          required: requirement.scope,
+        },
+      );
     }
     return true;
   }

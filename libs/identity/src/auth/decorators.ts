@@ -30,8 +30,10 @@ export function AdminOnly() {
   );
 }
 
-export const CurrentPrincipal = createParamDecorator((_data: unknown, ctx: ExecutionContext): Principal => {
-  const req = ctx.switchToHttp().getRequest<Request & { user?: Principal }>();
-  if (!req.user) throw new UnauthenticatedError();
-  return req.user;
-});
+export const CurrentPrincipal = createParamDecorator(
+  (_data: unknown, ctx: ExecutionContext): Principal => {
+    const req = ctx.switchToHttp().getRequest<Request & { user?: Principal }>();
+    if (!req.user) throw new UnauthenticatedError();
+    return req.user;
+  },
+);

@@ -3,7 +3,13 @@ import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestj
 import { ApiErrors, Clock } from '@nanopod/common';
 import { Authenticated, CurrentPrincipal } from '../auth/decorators';
 import { Principal } from '../auth/principal';
-import { ApiKeyDto, ApiKeyIdParams, ApiKeyListDto, CreateApiKeyDto, CreatedApiKeyDto } from '../dto/api-key.dto';
+import {
+  ApiKeyDto,
+  ApiKeyIdParams,
+  ApiKeyListDto,
+  CreateApiKeyDto,
+  CreatedApiKeyDto,
+} from '../dto/api-key.dto';
 import { ApiKeysService } from '../services/api-keys.service';
 
 @ApiTags('api-keys')
@@ -16,11 +22,21 @@ export class ApiKeysController {
 
   @Post()
   @Authenticated('write')
-  @ApiOperation({ summary: 'Create an API key', description: 'The secret is in this answer only; it is stored hashed.' })
+  @ApiOperation({
+    summary: 'Create an API key',
+    description: 'The secret is in this answer only; it is stored hashed.',
+  })
   @ApiCreatedResponse({ type: CreatedApiKeyDto })
   @ApiErrors(400)
-  async create(@CurrentPrincipal() principal: Principal, @Body() body: CreateApiKeyDto): Promise<CreatedApiKeyDto> {
-    const { key, token } = await this.apiKeys.create(principal, { name: body.name, scopes: body.scopes, expiresAt: body.expires_at });
+  async create(
+    @CurrentPrincipal() principal: Principal,
+    @Body() body: CreateApiKeyDto,
+  ): Promise<CreatedApiKeyDto> {
+    const { key, token } = await this.apiKeys.create(principal, {
+      name: body.name,
+      scopes: body.scopes,
+      expiresAt: body.expires_at,
+    });
     return { ...ApiKeyDto.from(key, this.clock.now()), secret: token };
   }
 
@@ -36,10 +52,16 @@ export class ApiKeysController {
   @Delete(':id')
   @HttpCode(200)
   @Authenticated('write')
-  @ApiOperation({ summary: 'Revoke an API key', description: 'Refused at once on every platform instance.' })
+  @ApiOperation({
+    summary: 'Revoke an API key',
+    description: 'Refused at once on every platform instance.',
+  })
   @ApiOkResponse({ type: ApiKeyDto })
   @ApiErrors(400, 404)
-  async revoke(@CurrentPrincipal() principal: Principal, @Param() params: ApiKeyIdParams): Promise<ApiKeyDto> {
+  async revoke(
+    @CurrentPrincipal() principal: Principal,
+    @Param() params: ApiKeyIdParams,
+  ): Promise<ApiKeyDto> {
     return ApiKeyDto.from(await this.apiKeys.revoke(principal, params.id), this.clock.now());
   }
 }

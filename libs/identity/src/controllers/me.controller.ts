@@ -9,7 +9,10 @@ import { MeDto } from '../dto/me.dto';
 export class MeController {
   @Get()
   @Authenticated('read')
-  @ApiOperation({ summary: 'Who am I', description: 'Works with a session cookie, a realm access token or an API key.' })
+  @ApiOperation({
+    summary: 'Who am I',
+    description: 'Works with a session cookie, a realm access token or an API key.',
+  })
   @ApiOkResponse({ type: MeDto })
   me(@CurrentPrincipal() principal: Principal): MeDto {
     return MeDto.from(principal.user, principal);

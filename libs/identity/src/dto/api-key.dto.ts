@@ -1,6 +1,17 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsDate, IsIn, IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsDate,
+  IsIn,
+  IsOptional,
+  IsString,
+  Matches,
+  MaxLength,
+  MinLength,
+} from 'class-validator';
 import { ApiKeyEntity } from '../entities/api-key.entity';
 import { API_KEY_SCOPES, ApiKeyScope } from '../auth/principal';
 
@@ -16,7 +27,10 @@ export class CreateApiKeyDto {
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(API_KEY_SCOPES.length)
-  @IsIn(API_KEY_SCOPES, { each: true, message: `each scope must be one of ${API_KEY_SCOPES.join(', ')}` })
+  @IsIn(API_KEY_SCOPES, {
+    each: true,
+    message: `each scope must be one of ${API_KEY_SCOPES.join(', ')}`,
+  })
   scopes!: ApiKeyScope[];
 
   @ApiPropertyOptional({ type: String, format: 'date-time', example: '2027-01-01T00:00:00Z' })
@@ -29,14 +43,18 @@ export class CreateApiKeyDto {
 export class ApiKeyDto {
   @ApiProperty({ format: 'uuid' }) id!: string;
   @ApiProperty() name!: string;
-  @ApiProperty({ example: 'npk_a1b2c3d4e5f6', description: 'The public part of the key, to recognize it' })
+  @ApiProperty({
+    example: 'npk_a1b2c3d4e5f6',
+    description: 'The public part of the key, to recognize it',
+  })
   prefix!: string;
   @ApiProperty({ enum: API_KEY_SCOPES, isArray: true }) scopes!: string[];
   @ApiProperty({ format: 'date-time' }) created_at!: string;
   @ApiProperty({ format: 'date-time', nullable: true, type: String }) last_used_at!: string | null;
   @ApiProperty({ format: 'date-time', nullable: true, type: String }) expires_at!: string | null;
   @ApiProperty({ format: 'date-time', nullable: true, type: String }) revoked_at!: string | null;
-  @ApiProperty({ enum: ['active', 'revoked', 'expired'] }) status!: 'active' | 'revoked' | 'expired';
+  @ApiProperty({ enum: ['active', 'revoked', 'expired'] }) status!:
+    'active' | 'revoked' | 'expired';
 
   static from(key: ApiKeyEntity, now: Date): ApiKeyDto {
     return {
@@ -48,13 +66,20 @@ export class ApiKeyDto {
       last_used_at: key.lastUsedAt?.toISOString() ?? null,
       expires_at: key.expiresAt?.toISOString() ?? null,
       revoked_at: key.revokedAt?.toISOString() ?? null,
-      status: key.revokedAt ? 'revoked' : key.expiresAt && key.expiresAt <= now ? 'expired' : 'active',
+      status: key.revokedAt
+        ? 'revoked'
+        : key.expiresAt && key.expiresAt <= now
+          ? 'expired'
+          : 'active',
     };
   }
 }
 
 export class CreatedApiKeyDto extends ApiKeyDto {
-  @ApiProperty({ description: 'The whole key. Shown this once; only its hash is kept.', example: 'npk_a1b2c3d4e5f6_...' })
+  @ApiProperty({
+    description: 'The whole key. Shown this once; only its hash is kept.',
+    example: 'npk_a1b2c3d4e5f6_...',
+  })
   secret!: string;
 }
 
@@ -64,6 +89,8 @@ export class ApiKeyListDto {
 
 export class ApiKeyIdParams {
   @ApiProperty({ format: 'uuid' })
-  @Matches(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, { message: 'id must be a UUID' })
+  @Matches(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, {
+    message: 'id must be a UUID',
+  })
   id!: string;
 }

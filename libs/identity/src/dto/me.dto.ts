@@ -10,7 +10,10 @@ export class MeDto {
   @ApiProperty({ nullable: true, type: String }) name!: string | null;
   @ApiProperty({ nullable: true, type: String }) avatar_url!: string | null;
   @ApiProperty({ enum: ['admin', 'developer'], isArray: true }) roles!: string[];
-  @ApiProperty({ enum: ['session', 'jwt', 'api_key'], description: 'How this request was authenticated' })
+  @ApiProperty({
+    enum: ['session', 'jwt', 'api_key'],
+    description: 'How this request was authenticated',
+  })
   authenticated_via!: string;
   @ApiProperty({ isArray: true, enum: ['read', 'write', 'admin'] }) scopes!: string[];
   @ApiProperty({ format: 'date-time' }) created_at!: string;

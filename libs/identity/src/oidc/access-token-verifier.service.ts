@@ -4,7 +4,18 @@ import { errors as joseErrors, JWTPayload, jwtVerify } from 'jose';
 import { OidcDiscoveryService } from './oidc-discovery.service';
 
 /** Asymmetric algorithms only: `none` and HMAC (HS*) tokens are refused by construction. */
-const ALLOWED_ALGS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
+const ALLOWED_ALGS = [
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'ES256',
+  'ES384',
+  'ES512',
+  'EdDSA',
+];
 
 export interface RealmAccessToken extends JWTPayload {
   sub: string;
@@ -19,7 +30,14 @@ export interface RealmAccessToken extends JWTPayload {
   sid?: string;
 }
 
-export type TokenRejection = 'expired' | 'not_yet_valid' | 'bad_signature' | 'wrong_issuer' | 'wrong_audience' | 'bad_algorithm' | 'malformed';
+export type TokenRejection =
+  | 'expired'
+  | 'not_yet_valid'
+  | 'bad_signature'
+  | 'wrong_issuer'
+  | 'wrong_audience'
+  | 'bad_algorithm'
+  | 'malformed';
 
 export class TokenRejectedError extends Error {
   constructor(readonly reason: TokenRejection) {
@@ -53,7 +71,8 @@ export class AccessTokenVerifier {
     if (!aud.includes(this.config.oidc.audience) && !(azp && clients.includes(azp))) {
       throw new TokenRejectedError('wrong_audience');
     }
-    if (typeof payload.sub !== 'string' || payload.sub.length === 0) throw new TokenRejectedError('malformed');
+    if (typeof payload.sub !== 'string' || payload.sub.length === 0)
+      throw new TokenRejectedError('malformed');
     return payload as RealmAccessToken;
   }
 
@@ -65,8 +84,12 @@ export class AccessTokenVerifier {
       if (err.claim === 'aud') return 'wrong_audience';
       return 'malformed';
     }
-    if (err instanceof joseErrors.JOSEAlgNotAllowed || err instanceof joseErrors.JOSENotSupported) return 'bad_algorithm';
-    if (err instanceof joseErrors.JWSSignatureVerificationFailed || err instanceof joseErrors.JWKSNoMatchingKey) {
+    if (err instanceof joseErrors.JOSEAlgNotAllowed || err instanceof joseErrors.JOSENotSupported)
+      return 'bad_algorithm';
+    if (
+      err instanceof joseErrors.JWSSignatureVerificationFailed ||
+      err instanceof joseErrors.JWKSNoMatchingKey
+    ) {
       return 'bad_signature';
     }
     return 'malformed';

@@ -41,15 +41,23 @@ export class OidcDiscoveryService {
     try {
       res = await fetch(url, { signal: AbortSignal.timeout(10_000) });
     } catch (err) {
-      throw new UpstreamError('auth.issuer_unreachable', 'The identity provider cannot be reached', {
-        issuer: this.config.oidc.issuer,
-        reason: (err as Error).message,
-      });
+      throw new UpstreamError(
+        'auth.issuer_unreachable',
+        'The identity provider cannot be reached',
+        {
+          issuer: this.config.oidc.issuer,
+          reason: (err as Error).message,
+        },
+      );
     }
     if (!res.ok) {
-      throw new UpstreamError('auth.issuer_unreachable', `The identity provider answered ${res.status}`, {
-        issuer: this.config.oidc.issuer,
-      });
+      throw new UpstreamError(
+        'auth.issuer_unreachable',
+        `The identity provider answered ${res.status}`,
+        {
+          issuer: this.config.oidc.issuer,
+        },
+      );
     }
     return (await res.json()) as OidcMetadata;
   }
@@ -57,7 +65,10 @@ export class OidcDiscoveryService {
   async getJwks(): Promise<ReturnType<typeof createRemoteJWKSet>> {
     if (!this.jwks) {
       const meta = await this.getMetadata();
-      this.jwks = createRemoteJWKSet(new URL(meta.jwks_uri), { cooldownDuration: 30_000, cacheMaxAge: 600_000 });
+      this.jwks = createRemoteJWKSet(new URL(meta.jwks_uri), {
+        cooldownDuration: 30_000,
+        cacheMaxAge: 600_000,
+      });
     }
     return this.jwks;
   }

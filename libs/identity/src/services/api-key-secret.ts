@@ -27,7 +27,12 @@ export function hashSecret(secret: string): string {
 export function generateApiKey(): GeneratedKey {
   const keyId = randomId(KEY_ID_LENGTH);
   const secret = randomBytes(32).toString('base64url');
-  return { keyId, secret, token: `${API_KEY_PREFIX}${keyId}_${secret}`, secretHash: hashSecret(secret) };
+  return {
+    keyId,
+    secret,
+    token: `${API_KEY_PREFIX}${keyId}_${secret}`,
+    secretHash: hashSecret(secret),
+  };
 }
 
 const TOKEN = /^npk_([A-Za-z0-9]{12})_([A-Za-z0-9_-]{43})$/;

@@ -55,9 +55,13 @@ export class ApiKeysService implements OnModuleInit, OnApplicationShutdown {
     const allowed = principal.scopes.filter((s) => scopesForRoles(principal.roles).includes(s));
     const missing = input.scopes.filter((s) => !allowed.includes(s));
     if (missing.length > 0) {
-      throw new ForbiddenError('api_key.scope_not_allowed', `You cannot grant scopes you do not hold: ${missing.join(', ')}`, {
-        missing,
-      });
+      throw new ForbiddenError(
+        'api_key.scope_not_allowed',
+        `You cannot grant scopes you do not hold: ${missing.join(', ')}`,
+        {
+          missing,
+        },
+      );
     }
     const now = this.clock.now();
     if (input.expiresAt && input.expiresAt.getTime() <= now.getTime()) {

@@ -27,16 +27,29 @@ export class BootstrapAdminService implements OnApplicationBootstrap {
       this.logger.log('an admin API key exists; no bootstrap key written');
       return;
     }
-    const user = await this.users.createLocal({ displayName: 'Bootstrap admin', roles: ['admin', 'developer'] });
+    const user = await this.users.createLocal({
+      displayName: 'Bootstrap admin',
+      roles: ['admin', 'developer'],
+    });
     const roles = user.roles;
     const { key, token } = await this.apiKeys.create(
-      { userId: user.id, githubLogin: null, roles, via: 'api_key', scopes: scopesForRoles(roles), user },
+      {
+        userId: user.id,
+        githubLogin: null,
+        roles,
+        via: 'api_key',
+        scopes: scopesForRoles(roles),
+        user,
+      },
       { name: 'bootstrap-admin', scopes: ['read', 'write', 'admin'] },
     );
     const target = path.resolve(file);
     await mkdir(path.dirname(target), { recursive: true });
     await writeFile(target, `${token}\n`, { mode: 0o600 });
     await chmod(target, 0o600);
-    this.logger.warn({ apiKeyId: key.id, file: target }, 'bootstrap admin API key written; revoke it once you have a real admin');
+    this.logger.warn(
+      { apiKeyId: key.id, file: target },
+      'bootstrap admin API key written; revoke it once you have a real admin',
+    );
   }
 }

@@ -22,7 +22,10 @@ export class SessionsService {
     private readonly clock: Clock,
   ) {}
 
-  async start(userId: string, idpSessionId?: string | null): Promise<{ session: SessionEntity; token: string }> {
+  async start(
+    userId: string,
+    idpSessionId?: string | null,
+  ): Promise<{ session: SessionEntity; token: string }> {
     const token = randomBytes(32).toString('base64url');
     const now = this.clock.now();
     const session = await this.sessions.save(
@@ -41,27 +44,43 @@ export class SessionsService {
   async verify(token: string): Promise<{ session: SessionEntity; user: UserEntity } | null> {
     if (!token || token.length > 128) return null;
     const session = await this.sessions.findOneBy({ tokenHash: hashToken(token) });
-    if (!session || session.revokedAt || session.expiresAt.getTime() <= this.clock.nowMs()) return null;
+    if (!session || session.revokedAt || session.expiresAt.getTime() <= this.clock.nowMs())
+      return null;
     const user = await this.users.findOneBy({ id: session.userId });
     return user ? { session, user } : null;
   }
 
   async end(sessionId: string): Promise<void> {
-    await this.sessions.update({ id: sessionId, revokedAt: IsNull() }, { revokedAt: this.clock.now() });
+    await this.sessions.update(
+      { id: sessionId, revokedAt: IsNull() },
+      { revokedAt: this.clock.now() },
+    );
   }
 
   /** Back-channel logout from the realm ends every session of that realm session. */
   async endByIdpSession(idpSessionId: string): Promise<number> {
-    const res = await this.sessions.update({ idpSessionId, revokedAt: IsNull() }, { revokedAt: this.clock.now() });
+    const res = await this.sessions.update(
+      { idpSessionId, revokedAt: IsNull() },
+      { revokedAt: this.clock.now() },
+    );
     return res.affected ?? 0;
   }
 
   async endAllFor(userId: string): Promise<number> {
-    const res = await this.sessions.update({ userId, revokedAt: IsNull() }, { revokedAt: this.clock.now() });
+    const res = await this.sessions.update(
+      { userId, revokedAt: IsNull() },
+      { revokedAt: this.clock.now() },
+    );
     return res.affected ?? 0;
   }
 
-  cookieOptions(): { httpOnly: true; sameSite: 'lax'; secure: boolean; path: string; maxAge: number } {
+  cookieOptions(): {
+    httpOnly: true;
+    sameSite: 'lax';
+    secure: boolean;
+    path: string;
+    maxAge: number;
+  } {
     return {
       httpOnly: true,
       sameSite: 'lax',

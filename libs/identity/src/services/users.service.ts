@@ -38,27 +38,39 @@ export class UsersService {
   }
 
   findByGithubLogin(login: string): Promise<UserEntity | null> {
-    return this.users.createQueryBuilder('u').where('lower(u.github_login) = lower(:login)', { login }).getOne();
+    return this.users
+      .createQueryBuilder('u')
+      .where('lower(u.github_login) = lower(:login)', { login })
+      .getOne();
   }
 
   private rolesFor(identity: ExternalIdentity, existing?: Role[]): Role[] {
     const roles = new Set<Role>(existing ?? ['developer']);
     roles.add('developer');
     const login = identity.githubLogin?.toLowerCase();
-    if ((login && this.config.adminGithubLogins.includes(login)) || identity.realmRoles?.includes('admin')) {
+    if (
+      (login && this.config.adminGithubLogins.includes(login)) ||
+      identity.realmRoles?.includes('admin')
+    ) {
       roles.add('admin');
     }
     return [...roles].sort();
   }
 
   /** Creates or updates the user for a realm identity (matched by Keycloak subject, then GitHub id). */
-  async upsertFromIdentity(identity: ExternalIdentity, opts: { login?: boolean } = {}): Promise<UserEntity> {
+  async upsertFromIdentity(
+    identity: ExternalIdentity,
+    opts: { login?: boolean } = {},
+  ): Promise<UserEntity> {
     let user =
       (await this.users.findOneBy({ keycloakSub: identity.keycloakSub })) ??
       (identity.githubId ? await this.users.findOneBy({ githubId: identity.githubId }) : null);
     const now = this.clock.now();
     if (!user) {
-      user = this.users.create({ keycloakSub: identity.keycloakSub, roles: this.rolesFor(identity) });
+      user = this.users.create({
+        keycloakSub: identity.keycloakSub,
+        roles: this.rolesFor(identity),
+      });
     } else {
       user.keycloakSub = identity.keycloakSub;
       user.roles = this.rolesFor(identity, user.roles);
@@ -73,9 +85,17 @@ export class UsersService {
   }
 
   /** A user that exists only inside the platform (the bootstrap admin, service accounts). */
-  async createLocal(fields: { githubLogin?: string; displayName: string; roles: Role[] }): Promise<UserEntity> {
+  async createLocal(fields: {
+    githubLogin?: string;
+    displayName: string;
+    roles: Role[];
+  }): Promise<UserEntity> {
     return this.users.save(
-      this.users.create({ githubLogin: fields.githubLogin ?? null, displayName: fields.displayName, roles: fields.roles }),
+      this.users.create({
+        githubLogin: fields.githubLogin ?? null,
+        displayName: fields.displayName,
+        roles: fields.roles,
+      }),
     );
   }
 
@@ -86,6 +106,10 @@ export class UsersService {
   }
 
   list(opts: { limit: number; offset: number }): Promise<[UserEntity[], number]> {
-    return this.users.findAndCount({ order: { createdAt: 'ASC' }, take: opts.limit, skip: opts.offset });
+    return this.users.findAndCount({
+      order: { createdAt: 'ASC' },
+      take: opts.limit,
+      skip: opts.offset,
+    });
   }
 }

@@ -46,7 +46,10 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
         realmRoles: claims.realm_access?.roles,
       }));
     const realmRoles = claims.realm_access?.roles ?? [];
-    const roles: Role[] = realmRoles.includes('admin') && !user.roles.includes('admin') ? [...user.roles, 'admin'] : user.roles;
+    const roles: Role[] =
+      realmRoles.includes('admin') && !user.roles.includes('admin')
+        ? [...user.roles, 'admin']
+        : user.roles;
     return {
       userId: user.id,
       user: user,
