@@ -1,0 +1,294 @@
+import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { GpuInventory, NodeKind } from '@nanopod/federation';
+
+/**
+ * Everything the agent can be told, in one typed object. Sources, later ones winning:
+ * defaults < config file (JSON or YAML) < environment (NANOPOD_AGENT_<KEY>) < flags.
+ * Validated once at start; a bad value stops the agent listing every problem.
+ */
+export interface AgentConfig {
+  /** Platform base URL; `run` falls back to the URL recorded at enrollment. */
+  url: string | null;
+  state_dir: string;
+  name: string | null;
+  /** Overrides the interval the platform answers with. */
+  heartbeat_interval_ms: number | null;
+  zone: string;
+  labels: Record<string, string>;
+  kind: NodeKind;
+  power_watts: number | null;
+  vpn_address: string | null;
+  /** Interface to read the VPN address from when `vpn_address` is not set (default: first wg*|tun*). */
+  vpn_interface: string | null;
+  /** Used when neither nvidia-smi nor rocm-smi is present. */
+  gpus: GpuInventory[];
+  log_level: string;
+  bwrap_bin: string;
+  prlimit_bin: string;
+  /**
+   * First outer uid handed to sandboxes when the agent runs as root (one uid per sandbox).
+   * Defaults to a block derived from the state dir, so two agents on one host (the embedded
+   * one and a test's) do not share uids and never kill each other's processes.
+   */
+  sandbox_uid_base: number;
+  max_upload_mb: number;
+  exec_output_limit_mb: number;
+  node_exec_enabled: boolean;
+  firecracker_bin: string | null;
+  kernel_image: string | null;
+  rootfs_image: string | null;
+  daytona_api_url: string | null;
+  daytona_api_key: string | null;
+  daytona_target: string | null;
+}
+
+export type AgentConfigInput = Partial<Record<keyof AgentConfig, unknown>>;
+
+export class AgentConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid node agent configuration:\n  - ${problems.join('\n  - ')}`);
+  }
+}
+
+export function defaultStateDir(): string {
+  return process.getuid?.() === 0 ? '/var/lib/nanopod-agent' : join(homedir(), '.nanopod-agent');
+}
+
+const KEYS: Array<keyof AgentConfig> = [
+  'url',
+  'state_dir',
+  'name',
+  'heartbeat_interval_ms',
+  'zone',
+  'labels',
+  'kind',
+  'power_watts',
+  'vpn_address',
+  'vpn_interface',
+  'gpus',
+  'log_level',
+  'bwrap_bin',
+  'prlimit_bin',
+  'sandbox_uid_base',
+  'max_upload_mb',
+  'exec_output_limit_mb',
+  'node_exec_enabled',
+  'firecracker_bin',
+  'kernel_image',
+  'rootfs_image',
+  'daytona_api_url',
+  'daytona_api_key',
+  'daytona_target',
+];
+
+/** Reads NANOPOD_AGENT_<KEY> for every known key. */
+export function configFromEnv(env: NodeJS.ProcessEnv = process.env): AgentConfigInput {
+  const out: AgentConfigInput = {};
+  for (const key of KEYS) {
+    const value = env[`NANOPOD_AGENT_${key.toUpperCase()}`];
+    if (value !== undefined && value !== '') out[key] = value;
+  }
+  return out;
+}
+
+/** Parses a JSON or YAML config file (by extension; YAML is a superset so it is the fallback). */
+export function configFromFile(file: string): AgentConfigInput {
+  const text = readFileSync(file, 'utf8');
+  if (file.endsWith('.json')) return JSON.parse(text) as AgentConfigInput;
+  // js-yaml is loaded only when a YAML file is used: the agent must start fast.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const yaml = require('js-yaml') as { load(text: string): unknown };
+  const parsed = yaml.load(text);
+  if (parsed === null || parsed === undefined) return {};
+  if (typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new AgentConfigError([`${file}: expected a mapping of config keys`]);
+  }
+  return parsed as AgentConfigInput;
+}
+
+/** Merges the sources (later wins, undefined skipped) and validates the result. */
+export function resolveAgentConfig(...sources: AgentConfigInput[]): AgentConfig {
+  const merged: AgentConfigInput = {};
+  for (const source of sources) {
+    for (const [key, value] of Object.entries(source)) {
+      if (value !== undefined) merged[key as keyof AgentConfig] = value;
+    }
+  }
+  const problems: string[] = [];
+  for (const key of Object.keys(merged)) {
+    if (!KEYS.includes(key as keyof AgentConfig)) problems.push(`unknown key "${key}"`);
+  }
+  const v = new Reader(merged, problems);
+  const stateDir = resolve(v.string('state_dir') ?? defaultStateDir());
+  const config: AgentConfig = {
+    url: v.url('url'),
+    state_dir: stateDir,
+    name: v.string('name'),
+    heartbeat_interval_ms: v.int('heartbeat_interval_ms', 100, 3_600_000),
+    zone: v.string('zone') ?? 'default',
+    labels: v.labels('labels'),
+    kind: v.oneOf('kind', ['federated', 'infiniband'] as const) ?? 'federated',
+    power_watts: v.int('power_watts', 0, 1_000_000),
+    vpn_address: v.string('vpn_address'),
+    vpn_interface: v.string('vpn_interface'),
+    gpus: v.gpus('gpus'),
+    log_level:
+      v.oneOf('log_level', [
+        'trace',
+        'debug',
+        'info',
+        'warn',
+        'error',
+        'fatal',
+        'silent',
+      ] as const) ?? 'info',
+    bwrap_bin: v.string('bwrap_bin') ?? '/usr/bin/bwrap',
+    prlimit_bin: v.string('prlimit_bin') ?? '/usr/bin/prlimit',
+    sandbox_uid_base: v.int('sandbox_uid_base', 1000, 4_000_000_000) ?? uidBaseFor(stateDir),
+    max_upload_mb: v.int('max_upload_mb', 1, 1_000_000) ?? 64,
+    exec_output_limit_mb: v.int('exec_output_limit_mb', 1, 1_000_000) ?? 64,
+    node_exec_enabled: v.bool('node_exec_enabled') ?? true,
+    firecracker_bin: v.string('firecracker_bin'),
+    kernel_image: v.string('kernel_image'),
+    rootfs_image: v.string('rootfs_image'),
+    daytona_api_url: v.url('daytona_api_url'),
+    daytona_api_key: v.string('daytona_api_key'),
+    daytona_target: v.string('daytona_target'),
+  };
+  if (config.daytona_api_url && !config.daytona_api_key) {
+    problems.push('daytona_api_key is required when daytona_api_url is set');
+  }
+  const fc = [config.firecracker_bin, config.kernel_image, config.rootfs_image].filter(Boolean);
+  if (fc.length > 0 && fc.length < 3) {
+    problems.push('firecracker_bin, kernel_image and rootfs_image are needed together');
+  }
+  if (problems.length > 0) throw new AgentConfigError(problems);
+  return config;
+}
+
+/** 200000 + one of 8192 blocks of 256 uids, picked by an FNV-1a hash of the state dir. */
+export function uidBaseFor(stateDir: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < stateDir.length; i++) {
+    hash ^= stateDir.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return 200_000 + (hash % 8192) * 256;
+}
+
+class Reader {
+  constructor(
+    private readonly input: AgentConfigInput,
+    private readonly problems: string[],
+  ) {}
+
+  string(key: keyof AgentConfig): string | null {
+    const value = this.input[key];
+    if (value === undefined || value === null || value === '') return null;
+    if (typeof value !== 'string') {
+      this.problems.push(`${key}: expected a string`);
+      return null;
+    }
+    return value;
+  }
+
+  url(key: keyof AgentConfig): string | null {
+    const value = this.string(key);
+    if (value === null) return null;
+    try {
+      const parsed = new URL(value);
+      if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new Error('scheme');
+      return value.replace(/\/+$/, '');
+    } catch {
+      this.problems.push(`${key}: expected an http(s) URL, got "${value}"`);
+      return null;
+    }
+  }
+
+  int(key: keyof AgentConfig, min: number, max: number): number | null {
+    const value = this.input[key];
+    if (value === undefined || value === null || value === '') return null;
+    const n = typeof value === 'number' ? value : Number(value);
+    if (!Number.isInteger(n) || n < min || n > max) {
+      this.problems.push(`${key}: expected an integer in ${min}..${max}, got "${String(value)}"`);
+      return null;
+    }
+    return n;
+  }
+
+  bool(key: keyof AgentConfig): boolean | null {
+    const value = this.input[key];
+    if (value === undefined || value === null || value === '') return null;
+    if (typeof value === 'boolean') return value;
+    if (value === 'true' || value === '1') return true;
+    if (value === 'false' || value === '0') return false;
+    this.problems.push(`${key}: expected true or false`);
+    return null;
+  }
+
+  oneOf<T extends string>(key: keyof AgentConfig, allowed: readonly T[]): T | null {
+    const value = this.string(key);
+    if (value === null) return null;
+    if (!allowed.includes(value as T)) {
+      this.problems.push(`${key}: expected one of ${allowed.join('|')}, got "${value}"`);
+      return null;
+    }
+    return value as T;
+  }
+
+  /** `{k: v}` from a file, or `k=v,k2=v2` from env and flags. */
+  labels(key: keyof AgentConfig): Record<string, string> {
+    const value = this.input[key];
+    if (value === undefined || value === null || value === '') return {};
+    if (typeof value === 'string') {
+      const out: Record<string, string> = {};
+      for (const pair of value.split(',').filter(Boolean)) {
+        const eq = pair.indexOf('=');
+        if (eq <= 0) {
+          this.problems.push(`${key}: expected k=v pairs separated by commas, got "${pair}"`);
+          continue;
+        }
+        out[pair.slice(0, eq).trim()] = pair.slice(eq + 1).trim();
+      }
+      return out;
+    }
+    if (typeof value === 'object' && !Array.isArray(value)) {
+      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, String(v)]));
+    }
+    this.problems.push(`${key}: expected a mapping or k=v pairs`);
+    return {};
+  }
+
+  gpus(key: keyof AgentConfig): GpuInventory[] {
+    let value = this.input[key];
+    if (value === undefined || value === null || value === '') return [];
+    if (typeof value === 'string') {
+      try {
+        value = JSON.parse(value);
+      } catch {
+        this.problems.push(`${key}: expected a JSON array`);
+        return [];
+      }
+    }
+    if (!Array.isArray(value)) {
+      this.problems.push(`${key}: expected an array of {model, memory_mb, driver?, vendor?}`);
+      return [];
+    }
+    return value.map((raw: Record<string, unknown>, index) => {
+      const memory = Number(raw.memory_mb);
+      if (typeof raw.model !== 'string' || !Number.isFinite(memory)) {
+        this.problems.push(`${key}[${index}]: needs model (string) and memory_mb (number)`);
+      }
+      const vendor = raw.vendor === 'nvidia' || raw.vendor === 'amd' ? raw.vendor : 'other';
+      return {
+        index: typeof raw.index === 'number' ? raw.index : index,
+        model: String(raw.model ?? 'unknown'),
+        memory_mb: Number.isFinite(memory) ? memory : 0,
+        driver: typeof raw.driver === 'string' ? raw.driver : null,
+        vendor,
+      };
+    });
+  }
+}
