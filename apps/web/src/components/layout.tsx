@@ -1,0 +1,94 @@
+import { ReactNode, useState } from 'react';
+import { navSections, PageRoute, routes } from '../routes';
+import { Link, matchPath, useLocation } from '../lib/router';
+import { LOGOUT_HREF, Me } from '../lib/me';
+
+/** The GitHub avatar, or the login's initial when there is none or it does not load (offline). */
+export function Avatar(props: { me: Me; size?: number }) {
+  const size = props.size ?? 28;
+  const [failed, setFailed] = useState(false);
+  const initial = (props.me.github_login ?? props.me.name ?? '?').slice(0, 1).toUpperCase();
+  return props.me.avatar_url && !failed ? (
+    <img
+      className="avatar"
+      src={props.me.avatar_url}
+      alt=""
+      width={size}
+      height={size}
+      onError={() => setFailed(true)}
+    />
+  ) : (
+    <span
+      className="avatar avatar-initial"
+      style={{ width: size, height: size, fontSize: Math.round(size * 0.42) }}
+      aria-hidden
+    >
+      {initial}
+    </span>
+  );
+}
+
+function isActive(route: PageRoute, pathname: string): boolean {
+  if (route.path === '/') return pathname === '/';
+  return matchPath(route.path, pathname) !== null || pathname.startsWith(`${route.path}/`);
+}
+
+export function Layout(props: { me: Me; isAdmin: boolean; children: ReactNode }) {
+  const { pathname } = useLocation();
+  const visible = routes.filter(
+    (r) => r.nav !== false && (!r.admin || props.isAdmin) && !r.path.includes(':'),
+  );
+  const sections = navSections
+    .map((s) => ({ section: s, items: visible.filter((r) => (r.section ?? 'General') === s) }))
+    .filter((s) => s.items.length > 0);
+  return (
+    <div className="shell">
+      <aside className="sidebar">
+        <Link to="/" className="brand">
+          <span className="brand-mark" aria-hidden />
+          Nanopod
+        </Link>
+        <nav aria-label="Main">
+          {sections.map(({ section, items }) => (
+            <div className="nav-section" key={section}>
+              {section !== 'General' && <div className="nav-heading">{section}</div>}
+              {items.map((r) => (
+                <Link
+                  key={r.path}
+                  to={r.path}
+                  className={`nav-link ${isActive(r, pathname) ? 'active' : ''}`}
+                  aria-current={isActive(r, pathname) ? 'page' : undefined}
+                >
+                  {r.title}
+                </Link>
+              ))}
+            </div>
+          ))}
+        </nav>
+        <div className="sidebar-footer">
+          <a href="/docs" target="_blank" rel="noreferrer">
+            API reference ↗
+          </a>
+        </div>
+      </aside>
+      <div className="main">
+        <header className="topbar">
+          <div className="topbar-title">
+            {routes.find((r) => isActive(r, pathname))?.title ?? ''}
+          </div>
+          <div className="topbar-user">
+            {props.isAdmin && <span className="badge badge-purple">admin</span>}
+            <Link to="/me" className="user-chip" data-testid="current-user">
+              <Avatar me={props.me} />
+              <span>{props.me.github_login ?? props.me.name ?? props.me.id}</span>
+            </Link>
+            <a className="btn btn-ghost btn-sm" href={LOGOUT_HREF}>
+              Sign out
+            </a>
+          </div>
+        </header>
+        <main className="content">{props.children}</main>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,68 @@
+import type { ReactElement } from 'react';
+import { ApiKeysPage } from './pages/account/api-keys.page';
+import { MePage } from './pages/account/me.page';
+import { BillingPage } from './pages/billing/billing.page';
+import { UiKitPage } from './pages/dev/ui-kit.page';
+import { OverviewPage } from './pages/home/overview.page';
+import { PoliciesPage } from './pages/policies/policies.page';
+import { PolicyPage } from './pages/policies/policy.page';
+import { NodesPage } from './pages/nodes/nodes.page';
+import { SandboxesPage } from './pages/sandboxes/sandboxes.page';
+import { SandboxPage } from './pages/sandboxes/sandbox.page';
+
+/**
+ * The page registry: the router and the left nav both read this list. To add a page, write it
+ * under pages/<area>/ and add ONE entry here (see apps/web/README.md).
+ *
+ * - path: exact path, `:name` segments become params (`useParams()`), e.g. '/sandboxes/:id'.
+ * - nav: false hides it from the left nav (detail pages); default true.
+ * - admin: only admins see it in the nav and can open it.
+ * - section: nav group heading; entries keep their order within a section.
+ */
+export interface PageRoute {
+  path: string;
+  title: string;
+  element: ReactElement;
+  admin?: boolean;
+  nav?: boolean;
+  section?: NavSection;
+}
+
+export type NavSection =
+  'General' | 'Compute' | 'Billing' | 'Policy' | 'Network' | 'Account' | 'Admin';
+
+/** Order of the nav groups. */
+export const navSections: NavSection[] = [
+  'General',
+  'Compute',
+  'Network',
+  'Billing',
+  'Policy',
+  'Account',
+  'Admin',
+];
+
+export const routes: PageRoute[] = [
+  { path: '/', title: 'Overview', element: <OverviewPage />, section: 'General' },
+  { path: '/sandboxes', title: 'Sandboxes', element: <SandboxesPage />, section: 'Compute' },
+  { path: '/sandboxes/:id', title: 'Sandbox', element: <SandboxPage />, nav: false },
+  { path: '/nodes', title: 'Nodes', element: <NodesPage />, section: 'Network' },
+  { path: '/billing', title: 'Billing', element: <BillingPage />, section: 'Billing' },
+  { path: '/me', title: 'Profile', element: <MePage />, section: 'Account' },
+  { path: '/api-keys', title: 'API keys', element: <ApiKeysPage />, section: 'Account' },
+  { path: '/dev/ui', title: 'UI kit', element: <UiKitPage />, nav: false },
+  {
+    path: '/admin/policies',
+    title: 'Policies',
+    element: <PoliciesPage />,
+    section: 'Admin',
+    admin: true,
+  },
+  {
+    path: '/admin/policies/:name',
+    title: 'Policy',
+    element: <PolicyPage />,
+    nav: false,
+    admin: true,
+  },
+];
