@@ -1,3 +1,22 @@
 export * from './decisions/subsidy.types';
 export { SubsidyDecider } from './decisions/subsidy-decider';
 export { PolicyInputRegistry } from './decisions/policy-input.registry';
+export { PolicyModule } from './policy.module';
+export { ActivePolicyService, POLICY_ACTIVATED_CHANNEL } from './runtime/active-policy.service';
+export type { PolicySet } from './runtime/active-policy.service';
+export {
+  evaluateSubsidy,
+  failClosed,
+  parseDecision,
+  SUBSIDY_DECISION_REF,
+  DECISION_LIMITS,
+} from './decisions/subsidy-evaluation';
+export type { EvaluatedDecision, DecisionError } from './decisions/subsidy-evaluation';
+export { PolicyErrorCodes } from './policy.errors';
+export type { PolicyProblem } from './policy.errors';
+export * from './engine';
+export { PolicyInit1764100000000 } from './migrations/1764100000000-policy-init';
+
+import { PolicyInit1764100000000 } from './migrations/1764100000000-policy-init';
+/** This context's migrations, in order. */
+export const policyMigrations = [PolicyInit1764100000000];

@@ -21,7 +21,10 @@ export class PolicyInputRegistry {
         try {
           return [c.key, await c.contribute(subject)] as const;
         } catch (err) {
-          this.logger.warn({ key: c.key, err: (err as Error).message }, 'policy input part unavailable');
+          this.logger.warn(
+            { key: c.key, err: (err as Error).message },
+            'policy input part unavailable',
+          );
           return [c.key, { status: 'unknown', error: (err as Error).message }] as const;
         }
       }),

@@ -1,0 +1,79 @@
+import { ArgumentsHost, Catch, ExceptionFilter } from '@nestjs/common';
+import { ConflictError, NotFoundError, ValidationError } from '@nanopod/common';
+import type { Response } from 'express';
+
+/** Error codes owned by the policy context. */
+export const PolicyErrorCodes = {
+  notFound: 'policy.not_found',
+  versionNotFound: 'policy.version_not_found',
+  invalid: 'policy.invalid',
+  alreadyActive: 'policy.already_active',
+  notRollbackTarget: 'policy.not_a_rollback_target',
+} as const;
+
+/** One problem with a policy source, where it is. Shaped as OPA's ast.Error. */
+export interface PolicyProblem {
+  code: string;
+  message: string;
+  file: string | null;
+  row: number | null;
+  col: number | null;
+}
+
+export class PolicyNotFoundError extends NotFoundError {
+  constructor(name: string) {
+    super(PolicyErrorCodes.notFound, `No policy named ${name}`, { name });
+  }
+}
+
+export class PolicyVersionNotFoundError extends NotFoundError {
+  constructor(name: string, version: number) {
+    super(PolicyErrorCodes.versionNotFound, `Policy ${name} has no version ${version}`, {
+      name,
+      version,
+    });
+  }
+}
+
+/**
+ * A source that does not parse, compile or declare its policy's package. Answered as 422
+ * (the request is well formed; its Rego is not) by PolicyInvalidFilter.
+ */
+export class PolicyInvalidError extends ValidationError {
+  constructor(
+    message: string,
+    readonly problems: PolicyProblem[],
+  ) {
+    super(PolicyErrorCodes.invalid, message, { errors: problems });
+  }
+}
+
+export class PolicyAlreadyActiveError extends ConflictError {
+  constructor(name: string, version: number) {
+    super(PolicyErrorCodes.alreadyActive, `Version ${version} of ${name} is already active`, {
+      name,
+      version,
+    });
+  }
+}
+
+export class NotARollbackTargetError extends ConflictError {
+  constructor(name: string, version: number, status: string) {
+    super(
+      PolicyErrorCodes.notRollbackTarget,
+      `Version ${version} of ${name} is ${status}; roll back to a previously active (archived) version`,
+      { name, version, status },
+    );
+  }
+}
+
+/** Common's error kinds have no 422; the policy routes answer invalid Rego with it. */
+@Catch(PolicyInvalidError)
+export class PolicyInvalidFilter implements ExceptionFilter {
+  catch(exception: PolicyInvalidError, host: ArgumentsHost): void {
+    const res = host.switchToHttp().getResponse<Response>();
+    res.status(422).json({
+      error: { code: exception.code, message: exception.message, details: exception.details },
+    });
+  }
+}
