@@ -58,6 +58,7 @@ describe('the one error shape', () => {
   it('has a status for every kind', () => {
     const kinds: ErrorKind[] = [
       'validation',
+      'unprocessable',
       'unauthenticated',
       'forbidden',
       'policy_denied',

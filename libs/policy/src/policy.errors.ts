@@ -1,6 +1,4 @@
-import { ArgumentsHost, Catch, ExceptionFilter } from '@nestjs/common';
-import { ConflictError, NotFoundError, ValidationError } from '@nanopod/common';
-import type { Response } from 'express';
+import { ConflictError, NotFoundError, UnprocessableError } from '@nanopod/common';
 
 /** Error codes owned by the policy context. */
 export const PolicyErrorCodes = {
@@ -37,9 +35,9 @@ export class PolicyVersionNotFoundError extends NotFoundError {
 
 /**
  * A source that does not parse, compile or declare its policy's package. Answered as 422
- * (the request is well formed; its Rego is not) by PolicyInvalidFilter.
+ * (the request is well formed; its Rego is not).
  */
-export class PolicyInvalidError extends ValidationError {
+export class PolicyInvalidError extends UnprocessableError {
   constructor(
     message: string,
     readonly problems: PolicyProblem[],
@@ -64,16 +62,5 @@ export class NotARollbackTargetError extends ConflictError {
       `Version ${version} of ${name} is ${status}; roll back to a previously active (archived) version`,
       { name, version, status },
     );
-  }
-}
-
-/** Common's error kinds have no 422; the policy routes answer invalid Rego with it. */
-@Catch(PolicyInvalidError)
-export class PolicyInvalidFilter implements ExceptionFilter {
-  catch(exception: PolicyInvalidError, host: ArgumentsHost): void {
-    const res = host.switchToHttp().getResponse<Response>();
-    res.status(422).json({
-      error: { code: exception.code, message: exception.message, details: exception.details },
-    });
   }
 }

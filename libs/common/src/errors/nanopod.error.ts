@@ -4,6 +4,7 @@
  */
 export type ErrorKind =
   | 'validation'
+  | 'unprocessable'
   | 'unauthenticated'
   | 'forbidden'
   | 'policy_denied'
@@ -32,6 +33,10 @@ export abstract class NanopodError extends Error {
 
 export class ValidationError extends NanopodError {
   readonly kind = 'validation' as const;
+}
+/** Well-formed request whose content cannot be processed (e.g. Rego that does not compile): 422. */
+export class UnprocessableError extends NanopodError {
+  readonly kind = 'unprocessable' as const;
 }
 export class UnauthenticatedError extends NanopodError {
   readonly kind = 'unauthenticated' as const;
@@ -87,6 +92,8 @@ export function statusForKind(kind: ErrorKind): number {
   switch (kind) {
     case 'validation':
       return 400;
+    case 'unprocessable':
+      return 422;
     case 'unauthenticated':
       return 401;
     case 'forbidden':

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query, UseFilters } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiErrors } from '@nanopod/common';
 import { AdminOnly, CurrentPrincipal, Principal } from '@nanopod/identity';
@@ -26,14 +26,12 @@ import {
   TestRunDto,
   ValidationResultDto,
 } from '../dto/policy-response.dto';
-import { PolicyInvalidFilter } from '../policy.errors';
 import { PolicyAdminService } from '../store/policy-admin.service';
 import { PolicyLabService } from '../store/policy-lab.service';
 
 /** Policy administration: versions, validation, tests, dry runs, activation. Admins only. */
 @ApiTags('policies')
 @Controller('v1/policies')
-@UseFilters(PolicyInvalidFilter)
 export class PoliciesController {
   constructor(
     private readonly admin: PolicyAdminService,

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Post, Query, UseFilters } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiErrors } from '@nanopod/common';
 import { AdminOnly } from '@nanopod/identity';
@@ -8,13 +8,11 @@ import {
   DecisionLogListDto,
   DecisionLogEntryDto,
 } from '../dto/policy-response.dto';
-import { PolicyInvalidFilter } from '../policy.errors';
 import { PolicyLabService } from '../store/policy-lab.service';
 
 /** The decision log and ad-hoc decisions. Registered before PoliciesController (`:name`). */
 @ApiTags('policies')
 @Controller('v1/policies')
-@UseFilters(PolicyInvalidFilter)
 export class PolicyDecisionsController {
   constructor(private readonly lab: PolicyLabService) {}
 
