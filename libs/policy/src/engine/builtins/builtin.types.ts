@@ -1,3 +1,4 @@
+// Working on the engine? Read libs/policy/src/engine/CONTRACT.md first (public API, shared-tree rules: do not run git commands that change anything).
 import type { Value } from '../value';
 
 /**
@@ -32,8 +33,9 @@ export interface BuiltinContext {
 /**
  * Returning `undefined` means the call is undefined (no result, not an error).
  * Throw BuiltinError for runtime errors: the evaluator turns them into undefined unless strict
- * built-in errors are on (OPA's `strict_error`), except type errors (BuiltinTypeError), which
- * OPA always reports as `eval_type_error`.
+ * built-in errors are on (OPA's `strict_error`). Type errors (BuiltinTypeError) behave the same
+ * at run time (undefined when not strict; every conformance case expecting `eval_type_error`
+ * sets `strict_error: true`); with strict errors they surface with code `eval_type_error`.
  */
 export type BuiltinImpl = (args: Value[], ctx: BuiltinContext) => Value | undefined;
 
