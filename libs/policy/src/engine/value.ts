@@ -15,6 +15,14 @@ export type Value = null | boolean | number | string | Value[] | RegoObject | Re
 
 /** A stable string for a value, equal for equal values; the hash key of objects and sets. */
 export function keyOf(v: Value): string {
+  // Hot path (object lookups by string key): no quoting needed at the top level, since no
+  // other kind of value has a key starting with 's'.
+  if (typeof v === 'string') return 's' + v;
+  return innerKeyOf(v);
+}
+
+/** Keys of values nested in arrays, objects and sets: strings quoted so commas cannot collide. */
+function innerKeyOf(v: Value): string {
   if (v === null) return 'n';
   switch (typeof v) {
     case 'boolean':
@@ -24,18 +32,18 @@ export function keyOf(v: Value): string {
     case 'string':
       return 's' + JSON.stringify(v);
   }
-  if (Array.isArray(v)) return '[' + v.map(keyOf).join(',') + ']';
+  if (Array.isArray(v)) return '[' + v.map(innerKeyOf).join(',') + ']';
   if (v instanceof RegoObject) {
     return (
       '{' +
       v
         .sortedEntries()
-        .map(([k, x]) => keyOf(k) + ':' + keyOf(x))
+        .map(([k, x]) => innerKeyOf(k) + ':' + innerKeyOf(x))
         .join(',') +
       '}'
     );
   }
-  return '<' + v.sorted().map(keyOf).join(',') + '>';
+  return '<' + v.sorted().map(innerKeyOf).join(',') + '>';
 }
 
 function typeRank(v: Value): number {
@@ -123,6 +131,10 @@ export class RegoObject {
   has(key: Value): boolean {
     return this.map.has(keyOf(key));
   }
+  /** Lookup by a precomputed `keyOf(key)` (the evaluator hoists constant keys to compile time). */
+  getByKeyOf(k: string): Value | undefined {
+    return this.map.get(k)?.[1];
+  }
   /** Mutates: only while building a fresh object. */
   set(key: Value, value: Value): this {
     this.map.set(keyOf(key), [key, value]);
@@ -209,7 +221,9 @@ export function toJSON(v: Value): unknown {
   return out;
 }
 
-export function typeName(v: Value): 'null' | 'boolean' | 'number' | 'string' | 'array' | 'object' | 'set' {
+export function typeName(
+  v: Value,
+): 'null' | 'boolean' | 'number' | 'string' | 'array' | 'object' | 'set' {
   if (v === null) return 'null';
   switch (typeof v) {
     case 'boolean':

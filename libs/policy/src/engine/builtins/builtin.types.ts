@@ -1,4 +1,3 @@
-// Working on the engine? Read libs/policy/src/engine/CONTRACT.md first (public API, shared-tree rules: do not run git commands that change anything).
 import type { Value } from '../value';
 
 /**

@@ -9,6 +9,7 @@ import * as comparison from './comparison';
 import * as crypto from './crypto';
 import * as encoding from './encoding';
 import * as glob from './glob';
+import * as graphql from './graphql';
 import * as jsonPaths from './json-paths';
 import * as jsonSchema from './jsonschema';
 import * as jwt from './jwt';
@@ -55,6 +56,7 @@ const categories: Array<{ register(registry: BuiltinRegistry): void }> = [
   x509Csr,
   aws,
   jsonSchema,
+  graphql,
 ];
 
 let cached: BuiltinRegistry | undefined;
