@@ -27,6 +27,21 @@ async function load(
   };
 }
 
+/** The median of each figure over the rounds; errors are summed. */
+function median(results: LoadResult[]): LoadResult {
+  const mid = (xs: number[]) => {
+    const s = [...xs].sort((a, b) => a - b);
+    return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+  };
+  return {
+    rps: mid(results.map((r) => r.rps)),
+    p50: mid(results.map((r) => r.p50)),
+    p99: mid(results.map((r) => r.p99)),
+    errors: results.reduce((n, r) => n + r.errors, 0),
+    non2xx: results.reduce((n, r) => n + r.non2xx, 0),
+  };
+}
+
 async function main(): Promise<void> {
   const args = parseBenchArgs();
   const seconds = Number(args.seconds ?? 5);
@@ -40,9 +55,23 @@ async function main(): Promise<void> {
     for (const h of [{}, auth, jwtAuth]) await load(`${platform.url}/v1/me`, h, 1, 4);
     await load(`${platform.url}/healthz`, {}, 1, 4);
 
-    const healthz = await load(`${platform.url}/healthz`, {}, seconds, connections);
-    const apikey = await load(`${platform.url}/v1/me`, auth, seconds, connections);
-    const bearer = await load(`${platform.url}/v1/me`, jwtAuth, seconds, connections);
+    // Interleaved rounds, median per target: on a shared machine load comes and goes, and
+    // measuring each target in one block would skew the ratios.
+    const rounds = Number(args.rounds ?? 3);
+    const slice = Math.max(1, Math.round(seconds / rounds));
+    const runs: Record<'healthz' | 'apikey' | 'jwt', LoadResult[]> = {
+      healthz: [],
+      apikey: [],
+      jwt: [],
+    };
+    for (let i = 0; i < rounds; i++) {
+      runs.healthz.push(await load(`${platform.url}/healthz`, {}, slice, connections));
+      runs.apikey.push(await load(`${platform.url}/v1/me`, auth, slice, connections));
+      runs.jwt.push(await load(`${platform.url}/v1/me`, jwtAuth, slice, connections));
+    }
+    const healthz = median(runs.healthz);
+    const apikey = median(runs.apikey);
+    const bearer = median(runs.jwt);
     for (const [name, r] of [
       ['healthz', healthz],
       ['apikey', apikey],
@@ -53,7 +82,7 @@ async function main(): Promise<void> {
     }
 
     process.stdout.write(
-      `\nbench:auth — ${connections} connections, ${seconds}s each, database ${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite'}\n\n`,
+      `\nbench:auth — ${connections} connections, ${rounds} interleaved rounds of ${slice}s per target (medians), database ${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite'}\n\n`,
     );
     printTable(
       ['endpoint', 'req/s', 'p50 ms', 'p99 ms', 'ratio to /healthz'],

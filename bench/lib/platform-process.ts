@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { createTestDatabase } from '../../test/support/test-database';
 
 export interface PlatformProcess {
   url: string;
@@ -34,6 +35,8 @@ export async function startPlatformProcess(
   const dir = mkdtempSync(path.join(tmpdir(), 'nanopod-bench-'));
   const port = await freePort();
   const keyFile = path.join(dir, 'admin.key');
+  // A database of its own: the bootstrap key is only written where no admin key exists yet.
+  const db = await createTestDatabase();
   const child = spawn(
     process.execPath,
     [
@@ -49,11 +52,13 @@ export async function startPlatformProcess(
         PATH: process.env.PATH ?? '',
         HOME: process.env.HOME ?? '',
         PORT: String(port),
+        // The issuer's URLs must match the host the load and the sign-in use.
+        NANOPOD_PUBLIC_URL: `http://127.0.0.1:${port}`,
         NANOPOD_DATA_DIR: ':memory:',
         NANOPOD_LOCAL_NODE_AGENT: 'false',
         NANOPOD_BOOTSTRAP_KEY_FILE: keyFile,
         NANOPOD_LOG_LEVEL: 'warn',
-        ...(process.env.DATABASE_URL ? { DATABASE_URL: process.env.DATABASE_URL } : {}),
+        ...db.env,
         ...env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -63,16 +68,22 @@ export async function startPlatformProcess(
   child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`platform exited: ${stderr}`);
-    try {
-      const res = await fetch(`${url}/readyz`);
-      if (res.ok && existsSync(keyFile)) break;
-    } catch {
-      // not up yet
+  try {
+    for (;;) {
+      if (child.exitCode !== null) throw new Error(`platform exited: ${stderr}`);
+      try {
+        const res = await fetch(`${url}/readyz`);
+        if (res.ok && existsSync(keyFile)) break;
+      } catch {
+        // not up yet
+      }
+      if (Date.now() > deadline) throw new Error(`platform did not start: ${stderr}`);
+      await new Promise((r) => setTimeout(r, 200));
     }
-    if (Date.now() > deadline) throw new Error(`platform did not start: ${stderr}`);
-    await new Promise((r) => setTimeout(r, 200));
+  } catch (err) {
+    if (child.exitCode === null) child.kill('SIGKILL');
+    await db.drop();
+    throw err;
   }
   const adminKey = readFileSync(keyFile, 'utf8').trim();
   return {
@@ -80,11 +91,13 @@ export async function startPlatformProcess(
     adminKey,
     child,
     async stop() {
-      if (child.exitCode !== null) return;
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
-      if (child.exitCode === null) child.kill('SIGKILL');
+      if (child.exitCode === null) {
+        const exited = new Promise((r) => child.once('exit', r));
+        child.kill('SIGTERM');
+        await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+        if (child.exitCode === null) child.kill('SIGKILL');
+      }
+      await db.drop();
     },
   };
 }

@@ -1,11 +1,14 @@
-import { Module } from '@nestjs/common';
+import { Global, Module } from '@nestjs/common';
 import { PassportModule } from '@nestjs/passport';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { CredentialsGuard, RequirementGuard } from './auth/auth.guard';
 import { ApiKeyStrategy } from './auth/strategies/api-key.strategy';
 import { JwtStrategy } from './auth/strategies/jwt.strategy';
 import { SessionStrategy } from './auth/strategies/session.strategy';
+import { AdminUsersController } from './controllers/admin-users.controller';
 import { ApiKeysController } from './controllers/api-keys.controller';
+import { AuthController } from './controllers/auth.controller';
+import { BuiltinIssuerService } from './builtin-issuer/builtin-issuer.service';
 import { MeController } from './controllers/me.controller';
 import { ApiKeyEntity } from './entities/api-key.entity';
 import { SessionEntity } from './entities/session.entity';
@@ -14,17 +17,22 @@ import { AccessTokenVerifier } from './oidc/access-token-verifier.service';
 import { OidcDiscoveryService } from './oidc/oidc-discovery.service';
 import { ApiKeysService } from './services/api-keys.service';
 import { BootstrapAdminService } from './services/bootstrap-admin.service';
+import { LoginFlowService } from './services/login-flow.service';
 import { SessionsService } from './services/sessions.service';
 import { UsersService } from './services/users.service';
 
+/** Global: the libs above identity (reputation, policy, billing, ...) inject its services. */
+@Global()
 @Module({
   imports: [PassportModule, TypeOrmModule.forFeature([UserEntity, SessionEntity, ApiKeyEntity])],
-  controllers: [MeController, ApiKeysController],
+  controllers: [MeController, ApiKeysController, AuthController, AdminUsersController],
   providers: [
     UsersService,
     SessionsService,
     ApiKeysService,
     BootstrapAdminService,
+    LoginFlowService,
+    BuiltinIssuerService,
     OidcDiscoveryService,
     AccessTokenVerifier,
     ApiKeyStrategy,
@@ -34,6 +42,7 @@ import { UsersService } from './services/users.service';
     RequirementGuard,
   ],
   exports: [
+    BuiltinIssuerService,
     UsersService,
     SessionsService,
     ApiKeysService,

@@ -20,7 +20,11 @@ export {
   TokenRejectedError,
 } from './oidc/access-token-verifier.service';
 export { MeDto } from './dto/me.dto';
+export { BuiltinIssuerService } from './builtin-issuer/builtin-issuer.service';
+export { PLATFORM_RESOURCE } from './builtin-issuer/issuer-configuration';
+export { LoginFlowService } from './services/login-flow.service';
 
 import { IdentityInit1764000000000 } from './migrations/1764000000000-identity-init';
+import { SessionIdToken1764000000100 } from './migrations/1764000000100-session-id-token';
 /** This context's migrations, in order. */
-export const identityMigrations = [IdentityInit1764000000000];
+export const identityMigrations = [IdentityInit1764000000000, SessionIdToken1764000000100];

@@ -13,14 +13,26 @@ describe.each(databaseKinds())('API keys over HTTP (%s)', (kind) => {
 
   it('creates a key whose secret is shown once and then authenticates GET /v1/me', async () => {
     const alice = await platform.createUser();
-    const created = await platform.http().post('/v1/api-keys').set(alice.auth).send({ name: 'laptop', scopes: ['read'] });
+    const created = await platform
+      .http()
+      .post('/v1/api-keys')
+      .set(alice.auth)
+      .send({ name: 'laptop', scopes: ['read'] });
     expect(created.status).toBe(201);
     expect(created.body.secret).toMatch(/^npk_[A-Za-z0-9]{12}_[A-Za-z0-9_-]{43}$/);
     expect(created.body.prefix).toBe(created.body.secret.slice(0, 16));
 
-    const me = await platform.http().get('/v1/me').set('Authorization', `Bearer ${created.body.secret}`);
+    const me = await platform
+      .http()
+      .get('/v1/me')
+      .set('Authorization', `Bearer ${created.body.secret}`);
     expect(me.status).toBe(200);
-    expect(me.body).toMatchObject({ id: alice.id, github_login: alice.githubLogin, authenticated_via: 'api_key', scopes: ['read'] });
+    expect(me.body).toMatchObject({
+      id: alice.id,
+      github_login: alice.githubLogin,
+      authenticated_via: 'api_key',
+      scopes: ['read'],
+    });
 
     const list = await platform.http().get('/v1/api-keys').set(alice.auth);
     expect(list.status).toBe(200);
@@ -31,7 +43,11 @@ describe.each(databaseKinds())('API keys over HTTP (%s)', (kind) => {
 
   it('refuses a revoked key at once', async () => {
     const bob = await platform.createUser();
-    const created = await platform.http().post('/v1/api-keys').set(bob.auth).send({ name: 'ci', scopes: ['read', 'write'] });
+    const created = await platform
+      .http()
+      .post('/v1/api-keys')
+      .set(bob.auth)
+      .send({ name: 'ci', scopes: ['read', 'write'] });
     const auth = { Authorization: `Bearer ${created.body.secret}` };
     expect((await platform.http().get('/v1/me').set(auth)).status).toBe(200);
     const revoked = await platform.http().delete(`/v1/api-keys/${created.body.id}`).set(bob.auth);
@@ -45,7 +61,11 @@ describe.each(databaseKinds())('API keys over HTTP (%s)', (kind) => {
   it('refuses an expired key', async () => {
     const carol = await platform.createUser();
     const soon = new Date(Date.now() + 1500).toISOString();
-    const created = await platform.http().post('/v1/api-keys').set(carol.auth).send({ name: 'short', scopes: ['read'], expires_at: soon });
+    const created = await platform
+      .http()
+      .post('/v1/api-keys')
+      .set(carol.auth)
+      .send({ name: 'short', scopes: ['read'], expires_at: soon });
     expect(created.status).toBe(201);
     const auth = { Authorization: `Bearer ${created.body.secret}` };
     expect((await platform.http().get('/v1/me').set(auth)).status).toBe(200);
@@ -56,25 +76,43 @@ describe.each(databaseKinds())('API keys over HTTP (%s)', (kind) => {
   it('does not let user A list or revoke user B keys', async () => {
     const a = await platform.createUser();
     const b = await platform.createUser();
-    const bKey = await platform.http().post('/v1/api-keys').set(b.auth).send({ name: 'b-key', scopes: ['read'] });
+    const bKey = await platform
+      .http()
+      .post('/v1/api-keys')
+      .set(b.auth)
+      .send({ name: 'b-key', scopes: ['read'] });
     const aList = await platform.http().get('/v1/api-keys').set(a.auth);
     expect(aList.body.data.map((k: { id: string }) => k.id)).not.toContain(bKey.body.id);
     const steal = await platform.http().delete(`/v1/api-keys/${bKey.body.id}`).set(a.auth);
     expect(steal.status).toBe(404);
     expect(steal.body.error.code).toBe('api_key.not_found');
-    expect((await platform.http().get('/v1/me').set('Authorization', `Bearer ${bKey.body.secret}`)).status).toBe(200);
+    expect(
+      (await platform.http().get('/v1/me').set('Authorization', `Bearer ${bKey.body.secret}`))
+        .status,
+    ).toBe(200);
   });
 
   it('refuses to grant scopes the caller lacks', async () => {
     const dev = await platform.createUser();
-    const res = await platform.http().post('/v1/api-keys').set(dev.auth).send({ name: 'x', scopes: ['admin'] });
+    const res = await platform
+      .http()
+      .post('/v1/api-keys')
+      .set(dev.auth)
+      .send({ name: 'x', scopes: ['admin'] });
     expect(res.status).toBe(403);
-    expect(res.body.error).toMatchObject({ code: 'api_key.scope_not_allowed', details: { missing: ['admin'] } });
+    expect(res.body.error).toMatchObject({
+      code: 'api_key.scope_not_allowed',
+      details: { missing: ['admin'] },
+    });
   });
 
   it('refuses a read-only key on a write route', async () => {
     const dev = await platform.createUser({ scopes: ['read'] });
-    const res = await platform.http().post('/v1/api-keys').set(dev.auth).send({ name: 'x', scopes: ['read'] });
+    const res = await platform
+      .http()
+      .post('/v1/api-keys')
+      .set(dev.auth)
+      .send({ name: 'x', scopes: ['read'] });
     expect(res.status).toBe(403);
     expect(res.body.error.code).toBe('auth.scope_missing');
   });

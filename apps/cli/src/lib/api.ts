@@ -1,5 +1,5 @@
 import { CliError } from './errors';
-import { readCredentials } from './credentials';
+import { readCredentials, writeCredentials } from './credentials';
 
 export interface ApiOptions {
   url: string;
@@ -14,8 +14,14 @@ export interface ApiErrorBody {
 /** Where to talk to and with what: flags, then NANOPOD_URL / NANOPOD_API_KEY, then `nanopod login`. */
 export function resolveApiOptions(flags: { url?: string; apiKey?: string }): ApiOptions {
   const stored = readCredentials();
-  const url = (flags.url ?? process.env.NANOPOD_URL ?? stored?.url ?? 'http://localhost:8080').replace(/\/+$/, '');
-  const token = flags.apiKey ?? process.env.NANOPOD_API_KEY ?? stored?.api_key ?? stored?.access_token;
+  const url = (
+    flags.url ??
+    process.env.NANOPOD_URL ??
+    stored?.url ??
+    'http://localhost:8080'
+  ).replace(/\/+$/, '');
+  const token =
+    flags.apiKey ?? process.env.NANOPOD_API_KEY ?? stored?.api_key ?? stored?.access_token;
   return { url, token };
 }
 
@@ -31,8 +37,13 @@ export async function apiRequest<T>(
   init: { headers?: Record<string, string>; rawBody?: BodyInit; requireAuth?: boolean } = {},
 ): Promise<T> {
   if (init.requireAuth !== false && !opts.token) {
-    throw new CliError('Not signed in: run `nanopod login`, or set NANOPOD_API_KEY', 2, 'cli.not_signed_in');
+    throw new CliError(
+      'Not signed in: run `nanopod login`, or set NANOPOD_API_KEY',
+      2,
+      'cli.not_signed_in',
+    );
   }
+  opts = await withFreshToken(opts);
   const headers: Record<string, string> = { accept: 'application/json', ...init.headers };
   if (opts.token) headers.authorization = `Bearer ${opts.token}`;
   if (body !== undefined) headers['content-type'] = 'application/json';
@@ -50,7 +61,12 @@ export async function apiRequest<T>(
   const parsed: unknown = text ? safeJson(text) : undefined;
   if (!res.ok) {
     const e = (parsed as ApiErrorBody | undefined)?.error;
-    throw new CliError(`${e?.message ?? `HTTP ${res.status}`}${e?.code ? ` (${e.code})` : ''}`, 1, e?.code, e?.details);
+    throw new CliError(
+      `${e?.message ?? `HTTP ${res.status}`}${e?.code ? ` (${e.code})` : ''}`,
+      1,
+      e?.code,
+      e?.details,
+    );
   }
   return parsed as T;
 }
@@ -61,4 +77,15 @@ function safeJson(text: string): unknown {
   } catch {
     return text;
   }
+}
+
+/** A stored access token about to expire is refreshed (and stored) before it is sent. */
+async function withFreshToken(opts: ApiOptions): Promise<ApiOptions> {
+  const stored = readCredentials();
+  if (!opts.token || !stored?.access_token || opts.token !== stored.access_token) return opts;
+  if (!stored.expires_at || stored.expires_at * 1000 > Date.now() + 30_000) return opts;
+  const { refreshStored } = await import('./realm-client');
+  const fresh = await refreshStored(stored);
+  writeCredentials(fresh);
+  return { ...opts, token: fresh.access_token };
 }

@@ -8,6 +8,10 @@ export interface StoredCredentials {
   refresh_token?: string;
   expires_at?: number;
   api_key?: string;
+  /** The realm that issued the tokens and the public client they were issued to (for refresh). */
+  issuer?: string;
+  client_id?: string;
+  id_token?: string;
 }
 
 /** `$XDG_CONFIG_HOME/nanopod` or `~/.config/nanopod` (NANOPOD_CONFIG_DIR overrides, for tests). */

@@ -9,7 +9,11 @@ export function printJson(value: unknown): void {
 }
 
 /** A table for people, or the rows as JSON with --json. */
-export function printTable<T extends object>(rows: T[], columns: Array<{ header: string; get: (row: T) => unknown }>, opts: OutputOptions): void {
+export function printTable<T extends object>(
+  rows: T[],
+  columns: Array<{ header: string; get: (row: T) => unknown }>,
+  opts: OutputOptions,
+): void {
   if (opts.json) {
     printJson(rows);
     return;
@@ -30,7 +34,8 @@ export function printRecord(record: Record<string, unknown>, opts: OutputOptions
     return;
   }
   const width = Math.max(...Object.keys(record).map((k) => k.length));
-  for (const [k, v] of Object.entries(record)) process.stdout.write(`${k.padEnd(width)}  ${formatCell(v)}\n`);
+  for (const [k, v] of Object.entries(record))
+    process.stdout.write(`${k.padEnd(width)}  ${formatCell(v)}\n`);
 }
 
 function formatCell(v: unknown): string {

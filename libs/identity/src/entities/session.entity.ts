@@ -26,4 +26,8 @@ export class SessionEntity {
   /** Keycloak's session id (`sid`), for back-channel and RP-initiated logout. */
   @Column({ name: 'idp_session_id', type: 'text', nullable: true })
   idpSessionId!: string | null;
+
+  /** The realm's ID token, sent back as id_token_hint when the user logs out. */
+  @Column({ name: 'id_token', type: 'text', nullable: true })
+  idToken!: string | null;
 }

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { NANOPOD_CONFIG, NanopodConfig } from '@nanopod/common';
+import { Clock, NANOPOD_CONFIG, NanopodConfig } from '@nanopod/common';
 import { errors as joseErrors, JWTPayload, jwtVerify } from 'jose';
 import { OidcDiscoveryService } from './oidc-discovery.service';
 
@@ -37,6 +37,7 @@ export type TokenRejection =
   | 'wrong_issuer'
   | 'wrong_audience'
   | 'bad_algorithm'
+  | 'not_access_token'
   | 'malformed';
 
 export class TokenRejectedError extends Error {
@@ -50,6 +51,7 @@ export class AccessTokenVerifier {
   constructor(
     @Inject(NANOPOD_CONFIG) private readonly config: NanopodConfig,
     private readonly discovery: OidcDiscoveryService,
+    private readonly clock: Clock,
   ) {}
 
   /** Verifies signature (realm JWKS), issuer, audience or azp, exp and nbf. */
@@ -61,6 +63,7 @@ export class AccessTokenVerifier {
         issuer: this.config.oidc.issuer,
         algorithms: ALLOWED_ALGS,
         clockTolerance: 5,
+        currentDate: this.clock.now(),
       }));
     } catch (err) {
       throw new TokenRejectedError(this.classify(err));
@@ -73,6 +76,10 @@ export class AccessTokenVerifier {
     }
     if (typeof payload.sub !== 'string' || payload.sub.length === 0)
       throw new TokenRejectedError('malformed');
+    // Keycloak marks access tokens typ "Bearer" (ID tokens "ID", refresh "Refresh"): an ID token,
+    // whose aud is our client id, must not pass as an access token.
+    if ((payload as { typ?: unknown }).typ !== 'Bearer')
+      throw new TokenRejectedError('not_access_token');
     return payload as RealmAccessToken;
   }
 

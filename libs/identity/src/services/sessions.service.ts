@@ -25,6 +25,7 @@ export class SessionsService {
   async start(
     userId: string,
     idpSessionId?: string | null,
+    idToken?: string | null,
   ): Promise<{ session: SessionEntity; token: string }> {
     const token = randomBytes(32).toString('base64url');
     const now = this.clock.now();
@@ -36,6 +37,7 @@ export class SessionsService {
         expiresAt: new Date(now.getTime() + this.config.sessionTtlHours * 3600_000),
         revokedAt: null,
         idpSessionId: idpSessionId ?? null,
+        idToken: idToken ?? null,
       }),
     );
     return { session, token };
@@ -84,7 +86,8 @@ export class SessionsService {
     return {
       httpOnly: true,
       sameSite: 'lax',
-      secure: this.config.env === 'production',
+      // Secure outside development; http://localhost test runs keep it off so browsers send it.
+      secure: this.config.env === 'production' || this.config.publicUrl.startsWith('https:'),
       path: '/',
       maxAge: this.config.sessionTtlHours * 3600_000,
     };

@@ -44,8 +44,12 @@ export class UsersService {
       .getOne();
   }
 
+  /**
+   * When the realm asserts roles (every sign-in does), they are authoritative, so an admin
+   * demoted in Keycloak loses the role at the next sign-in; NANOPOD_ADMIN_GITHUB_LOGINS adds it.
+   */
   private rolesFor(identity: ExternalIdentity, existing?: Role[]): Role[] {
-    const roles = new Set<Role>(existing ?? ['developer']);
+    const roles = new Set<Role>(identity.realmRoles ? [] : (existing ?? ['developer']));
     roles.add('developer');
     const login = identity.githubLogin?.toLowerCase();
     if (

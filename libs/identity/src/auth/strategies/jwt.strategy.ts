@@ -1,22 +1,36 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
+import { Clock } from '@nanopod/common';
 import type { Request } from 'express';
 import { Strategy } from 'passport-custom';
-import { AccessTokenVerifier, TokenRejectedError } from '../../oidc/access-token-verifier.service';
+import {
+  AccessTokenVerifier,
+  RealmAccessToken,
+  TokenRejectedError,
+} from '../../oidc/access-token-verifier.service';
 import { looksLikeApiKey } from '../../services/api-key-secret';
 import { UsersService } from '../../services/users.service';
 import { Principal, scopesForRoles } from '../principal';
-import type { Role } from '../../entities/user.entity';
+import type { Role, UserEntity } from '../../entities/user.entity';
 import { bearerToken } from './bearer-token';
+
+/**
+ * Users by realm subject are kept this long: a bearer token is already trusted offline for its
+ * lifetime (300 s), and a per-request lookup would cut bearer throughput by half or more.
+ */
+const USER_CACHE_MS = 10_000;
+const USER_CACHE_MAX = 10_000;
 
 /** Bearer access tokens from the realm (CLI, services). */
 @Injectable()
 export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
   private readonly logger = new Logger(JwtStrategy.name);
+  private readonly userCache = new Map<string, { user: UserEntity; at: number }>();
 
   constructor(
     private readonly verifier: AccessTokenVerifier,
     private readonly users: UsersService,
+    private readonly clock: Clock,
   ) {
     super();
   }
@@ -34,17 +48,7 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
       }
       throw err;
     }
-    const user =
-      (await this.users.findByKeycloakSub(claims.sub)) ??
-      (await this.users.upsertFromIdentity({
-        keycloakSub: claims.sub,
-        githubId: claims.github_id !== undefined ? String(claims.github_id) : undefined,
-        githubLogin: claims.github_login ?? claims.preferred_username,
-        email: claims.email,
-        displayName: claims.name,
-        avatarUrl: claims.picture,
-        realmRoles: claims.realm_access?.roles,
-      }));
+    const user = await this.userFor(claims);
     const realmRoles = claims.realm_access?.roles ?? [];
     const roles: Role[] =
       realmRoles.includes('admin') && !user.roles.includes('admin')
@@ -58,5 +62,25 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
       via: 'jwt',
       scopes: scopesForRoles(roles),
     };
+  }
+
+  private async userFor(claims: RealmAccessToken): Promise<UserEntity> {
+    const now = this.clock.nowMs();
+    const hit = this.userCache.get(claims.sub);
+    if (hit && now - hit.at < USER_CACHE_MS) return hit.user;
+    const user =
+      (await this.users.findByKeycloakSub(claims.sub)) ??
+      (await this.users.upsertFromIdentity({
+        keycloakSub: claims.sub,
+        githubId: claims.github_id !== undefined ? String(claims.github_id) : undefined,
+        githubLogin: claims.github_login ?? claims.preferred_username,
+        email: claims.email,
+        displayName: claims.name,
+        avatarUrl: claims.picture,
+        realmRoles: claims.realm_access?.roles,
+      }));
+    if (this.userCache.size >= USER_CACHE_MAX) this.userCache.clear();
+    this.userCache.set(claims.sub, { user, at: now });
+    return user;
   }
 }

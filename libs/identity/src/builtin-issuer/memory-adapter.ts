@@ -1,0 +1,100 @@
+/**
+ * oidc-provider's storage port, in memory with expiry. The built-in issuer serves one process
+ * (the embedded default); Keycloak is the store when several platform instances run.
+ */
+interface Entry {
+  payload: Record<string, unknown>;
+  expiresAt: number;
+}
+
+const stores = new Map<string, Map<string, Entry>>();
+
+function storeFor(key: string): Map<string, Entry> {
+  let s = stores.get(key);
+  if (!s) {
+    s = new Map();
+    stores.set(key, s);
+  }
+  return s;
+}
+
+/** One adapter class per provider, so two issuers in one process (tests) share nothing. */
+export function memoryAdapterClass(scope: string) {
+  return class MemoryAdapter {
+    private readonly items: Map<string, Entry>;
+    constructor(private readonly model: string) {
+      this.items = storeFor(`${scope}:${model}`);
+    }
+
+    private live(id: string): Entry | undefined {
+      const e = this.items.get(id);
+      if (e && e.expiresAt <= Date.now()) {
+        this.items.delete(id);
+        return undefined;
+      }
+      return e;
+    }
+
+    async upsert(id: string, payload: Record<string, unknown>, expiresIn?: number): Promise<void> {
+      this.items.set(id, {
+        payload,
+        expiresAt: expiresIn ? Date.now() + expiresIn * 1000 : Number.MAX_SAFE_INTEGER,
+      });
+      if (this.model === 'Session' && typeof payload.uid === 'string') {
+        storeFor(`${scope}:SessionUid`).set(payload.uid, {
+          payload: { id },
+          expiresAt: Date.now() + (expiresIn ?? 86400) * 1000,
+        });
+      }
+      if (typeof payload.userCode === 'string') {
+        storeFor(`${scope}:UserCode`).set(payload.userCode, {
+          payload: { id },
+          expiresAt: Date.now() + (expiresIn ?? 600) * 1000,
+        });
+      }
+      if (typeof payload.grantId === 'string') {
+        const grants = storeFor(`${scope}:Grant-index`);
+        const ids = (grants.get(payload.grantId)?.payload.ids as string[] | undefined) ?? [];
+        ids.push(`${this.model}:${id}`);
+        grants.set(payload.grantId, { payload: { ids }, expiresAt: Number.MAX_SAFE_INTEGER });
+      }
+    }
+
+    async find(id: string): Promise<Record<string, unknown> | undefined> {
+      return this.live(id)?.payload;
+    }
+
+    async findByUid(uid: string): Promise<Record<string, unknown> | undefined> {
+      const ref = storeFor(`${scope}:SessionUid`).get(uid);
+      return ref ? this.find(ref.payload.id as string) : undefined;
+    }
+
+    async findByUserCode(userCode: string): Promise<Record<string, unknown> | undefined> {
+      const ref = storeFor(`${scope}:UserCode`).get(userCode);
+      return ref ? this.find(ref.payload.id as string) : undefined;
+    }
+
+    async consume(id: string): Promise<void> {
+      const e = this.live(id);
+      if (e) e.payload.consumed = Math.floor(Date.now() / 1000);
+    }
+
+    async destroy(id: string): Promise<void> {
+      this.items.delete(id);
+    }
+
+    async revokeByGrantId(grantId: string): Promise<void> {
+      const grants = storeFor(`${scope}:Grant-index`);
+      for (const ref of (grants.get(grantId)?.payload.ids as string[] | undefined) ?? []) {
+        const [model, id] = ref.split(':');
+        storeFor(`${scope}:${model}`).delete(id);
+      }
+      grants.delete(grantId);
+    }
+  };
+}
+
+/** Forgets everything an issuer stored (on shutdown). */
+export function dropMemoryAdapter(scope: string): void {
+  for (const key of [...stores.keys()]) if (key.startsWith(`${scope}:`)) stores.delete(key);
+}
