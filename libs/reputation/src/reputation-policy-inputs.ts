@@ -1,0 +1,101 @@
+import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { PolicyInputRegistry } from '@nanopod/policy';
+import { GrantsService } from './grants/grants.service';
+import { ReputationService } from './score/reputation.service';
+import { Reputation, ReputationPart } from './score/scoring';
+
+/** The shape policies/subsidy.rego reads under `input.reputation`. */
+export function reputationInput(rep: Reputation | null): Record<string, unknown> {
+  if (!rep) return { status: 'unknown', reason: 'not_computed' };
+  const parts = Object.fromEntries(rep.parts.map((p) => [p.source, partInput(p)]));
+  const passport = rep.parts.find((p) => p.source === 'passport');
+  const base = {
+    status: rep.status,
+    computed_at: rep.computed_at,
+    parts,
+    passport: passportInput(passport),
+  };
+  return rep.score === null ? base : { ...base, score: rep.score };
+}
+
+function partInput(p: ReputationPart): Record<string, unknown> {
+  return {
+    status: p.status,
+    value: p.value,
+    max: p.max,
+    ...(p.reason ? { reason: p.reason } : {}),
+    fetched_at: p.fetched_at,
+  };
+}
+
+/** `{score, passing, threshold}`; without a passing boolean the policy treats it as unknown. */
+function passportInput(p: ReputationPart | undefined): Record<string, unknown> {
+  if (!p || p.status === 'unknown')
+    return { status: 'unknown', ...(p?.reason ? { reason: p.reason } : {}) };
+  if (p.status === 'not_linked') return { status: 'not_linked', passing: false };
+  const d = p.details as {
+    score?: number;
+    passing?: boolean;
+    threshold?: number;
+    dedup_stamps?: number;
+  };
+  return {
+    status: 'ok',
+    score: d.score,
+    passing: d.passing === true,
+    threshold: d.threshold,
+    dedup_stamps: d.dedup_stamps ?? 0,
+  };
+}
+
+/**
+ * Adds `reputation` (the stored score; never an external call while a decision waits) and
+ * `grants` (the user's active grants now) to every subsidy decision's input.
+ */
+@Injectable()
+export class ReputationPolicyInputs implements OnModuleInit {
+  private readonly logger = new Logger(ReputationPolicyInputs.name);
+
+  constructor(
+    private readonly registry: PolicyInputRegistry,
+    private readonly reputation: ReputationService,
+    private readonly grants: GrantsService,
+  ) {}
+
+  onModuleInit(): void {
+    this.registry.register({
+      key: 'reputation',
+      contribute: async (subject) => {
+        const rep = await this.reputation.current(subject.userId);
+        if (!rep) {
+          // First decision for this user: unknown now; compute in the background and keep it fresh.
+          await this.reputation.enroll(subject.userId);
+          this.reputation
+            .compute(subject.userId)
+            .catch((err: unknown) =>
+              this.logger.warn(
+                { userId: subject.userId, err: (err as Error).message },
+                'first reputation failed',
+              ),
+            );
+        }
+        return reputationInput(rep);
+      },
+    });
+    this.registry.register({
+      key: 'grants',
+      contribute: async (subject) => {
+        const active = await this.grants.activeFor(subject.userId);
+        return active.map((g) => ({
+          id: g.id,
+          program_id: g.programId,
+          program: g.programName,
+          status: 'active',
+          monthly_gpu_hours: g.monthlyGpuHours,
+          rate_multiplier: g.rateMultiplier,
+          ends_at: g.endsAt.toISOString(),
+        }));
+      },
+    });
+  }
+}

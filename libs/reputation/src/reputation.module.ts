@@ -1,0 +1,58 @@
+import { Global, Module } from '@nestjs/common';
+import { AllowListController } from './allow-list/allow-list.controller';
+import { AllowListRepository } from './allow-list/allow-list.repository';
+import { AllowListService } from './allow-list/allow-list.service';
+import { GitHubAnalyticsService } from './github/github-analytics.service';
+import { GitHubClient } from './github/github-client';
+import {
+  GrantApplicationsController,
+  MyGrantsController,
+} from './grants/grant-applications.controller';
+import { GrantProgramsController } from './grants/grant-programs.controller';
+import { GrantsRepository } from './grants/grants.repository';
+import { GrantsService } from './grants/grants.service';
+import { HttpCacheRepository } from './http/http-cache.repository';
+import { PassportClient } from './passport/passport-client';
+import { ReputationPolicyInputs } from './reputation-policy-inputs';
+import { ReputationRefresher } from './score/reputation-refresher.service';
+import { ReputationController } from './score/reputation.controller';
+import { ReputationRepository } from './score/reputation.repository';
+import { ReputationService } from './score/reputation.service';
+import { WalletController } from './wallet/wallet.controller';
+import { WalletRepository } from './wallet/wallet.repository';
+import { WalletService } from './wallet/wallet.service';
+
+/**
+ * Reputation (GitHub analytics, SIWE wallet proof, Gitcoin Passport, the combined score) and
+ * subsidy grants. Global: contexts above read scores and active grants through its services;
+ * the subsidy decision gets `reputation` and `grants` through PolicyInputRegistry.
+ */
+@Global()
+@Module({
+  controllers: [
+    ReputationController,
+    WalletController,
+    AllowListController,
+    GrantProgramsController,
+    GrantApplicationsController,
+    MyGrantsController,
+  ],
+  providers: [
+    HttpCacheRepository,
+    GitHubClient,
+    AllowListRepository,
+    AllowListService,
+    GitHubAnalyticsService,
+    PassportClient,
+    WalletRepository,
+    WalletService,
+    ReputationRepository,
+    ReputationService,
+    ReputationRefresher,
+    GrantsRepository,
+    GrantsService,
+    ReputationPolicyInputs,
+  ],
+  exports: [ReputationService, GrantsService, WalletService],
+})
+export class ReputationModule {}
