@@ -362,7 +362,9 @@ class Lexer {
       }
       this.end--;
       if (r < 0x20 && r !== 0x09 && r !== 0x0a && r !== 0x0d) {
-        return this.error(`Cannot contain the invalid character "\\u${String(r).padStart(4, '0')}"`);
+        return this.error(
+          `Cannot contain the invalid character "\\u${String(r).padStart(4, '0')}"`,
+        );
       }
       if (r === 0x27) {
         return this.error(
@@ -714,7 +716,12 @@ class Parser {
   parseOperationDefinition(): OperationDefinition {
     if (this.peek().kind === T.BraceL) {
       const Position = this.peekPos();
-      return { Operation: 'query', Name: '', SelectionSet: this.parseRequiredSelectionSet(), Position };
+      return {
+        Operation: 'query',
+        Name: '',
+        SelectionSet: this.parseRequiredSelectionSet(),
+        Position,
+      };
     }
     const Position = this.peekPos();
     const Operation = this.parseOperationType();
@@ -958,7 +965,13 @@ class Parser {
 
   private definition(kind: string, description: string, builtIn: boolean): Definition {
     const Position = this.peekPos();
-    return { Kind: kind, Description: description, Name: this.parseName(), Position, BuiltIn: builtIn };
+    return {
+      Kind: kind,
+      Description: description,
+      Name: this.parseName(),
+      Position,
+      BuiltIn: builtIn,
+    };
   }
 
   parseTypeSystemDefinition(description: string, builtIn: boolean): Definition {

@@ -172,7 +172,13 @@ function validateSchemaDocument(ast: SchemaDocument): Schema {
   for (const ext of ast.Extensions ?? []) {
     let def = schema.types.get(ext.Name);
     if (!def) {
-      def = { Kind: ext.Kind, Name: ext.Name, Description: '', BuiltIn: false, Position: ext.Position };
+      def = {
+        Kind: ext.Kind,
+        Name: ext.Name,
+        Description: '',
+        BuiltIn: false,
+        Position: ext.Position,
+      };
       schema.types.set(ext.Name, def);
       defs.push(def);
     }
@@ -214,7 +220,9 @@ function validateSchemaDocument(ast: SchemaDocument): Schema {
       'Cannot have multiple schema entry points, consider schema extensions instead.',
     );
   }
-  const setRoots = (s: { OperationTypes?: { Operation: string; Type: string; Position?: Position }[] }): void => {
+  const setRoots = (s: {
+    OperationTypes?: { Operation: string; Type: string; Position?: Position }[];
+  }): void => {
     for (const ep of s.OperationTypes ?? []) {
       const def = schema.types.get(ep.Type);
       if (!def) {
@@ -299,7 +307,11 @@ function validateDirectives(
   }
 }
 
-function isCovariant(schema: Schema, required: GqlType | undefined, actual: GqlType | undefined): boolean {
+function isCovariant(
+  schema: Schema,
+  required: GqlType | undefined,
+  actual: GqlType | undefined,
+): boolean {
   if (!required || !actual) return false;
   if (required.NonNull && !actual.NonNull) return false;
   if (required.NamedType !== '') {
@@ -385,7 +397,8 @@ function validateDefinition(schema: Schema, def: Definition): void {
   for (const t of def.Types ?? []) {
     const td = schema.types.get(t);
     if (!td) throw err(def.Position, `Undefined type ${quote(t)}.`);
-    if (td.Kind !== 'OBJECT') throw err(def.Position, `${def.Kind} type ${quote(t)} must be OBJECT.`);
+    if (td.Kind !== 'OBJECT')
+      throw err(def.Position, `${def.Kind} type ${quote(t)} must be OBJECT.`);
   }
   for (const intf of def.Interfaces ?? []) validateImplements(schema, def, intf);
   switch (def.Kind) {
@@ -406,7 +419,10 @@ function validateDefinition(schema: Schema, def: Definition): void {
       break;
     case 'ENUM':
       if ((def.EnumValues ?? []).length === 0) {
-        throw err(def.Position, `${def.Kind} ${def.Name}: must define one or more unique enum values.`);
+        throw err(
+          def.Position,
+          `${def.Kind} ${def.Name}: must define one or more unique enum values.`,
+        );
       }
       for (const v of def.EnumValues ?? []) {
         if (v.Name === 'true' || v.Name === 'false' || v.Name === 'null') {
@@ -432,7 +448,10 @@ function validateDefinition(schema: Schema, def: Definition): void {
   for (let i = 0; i < fields.length; i++) {
     for (let j = i + 1; j < fields.length; j++) {
       if (fields[i].Name === fields[j].Name) {
-        throw err(fields[j].Position, `Field ${def.Name}.${fields[j].Name} can only be defined once.`);
+        throw err(
+          fields[j].Position,
+          `Field ${def.Name}.${fields[j].Name} can only be defined once.`,
+        );
       }
     }
   }
@@ -593,7 +612,10 @@ class QueryConverter {
 
   args(args: { Name: string; Value?: GqlValue; Position?: Position }[] | undefined): Node[] {
     return (args ?? []).map((a) =>
-      this.at({ kind: Kind.ARGUMENT, name: this.name(a.Name), value: this.value(a.Value) }, a.Position),
+      this.at(
+        { kind: Kind.ARGUMENT, name: this.name(a.Name), value: this.value(a.Value) },
+        a.Position,
+      ),
     );
   }
 

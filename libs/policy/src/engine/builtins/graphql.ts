@@ -25,7 +25,9 @@ const STRING_OR_OBJECT: TypeDecl = { anyOf: ['string', 'object'] };
 
 /** gqlerror's `input:LINE:COL: message` text (`input: message` without a position). */
 function gqlErrorText(e: GqlError): string {
-  return e.position ? `input:${e.position.line}:${e.position.column}: ${e.message}` : `input: ${e.message}`;
+  return e.position
+    ? `input:${e.position.line}:${e.position.column}: ${e.message}`
+    : `input: ${e.message}`;
 }
 
 /** OPA's rewording of a parse error: `MSG in GraphQL string at location L:C`. */
@@ -126,7 +128,10 @@ export function register(registry: BuiltinRegistry): void {
     result: 'array',
     impl: (args) => {
       let parsed: [Value, Value] | undefined;
-      if (!succeeds(() => (parsed = parseAndValidate('graphql.parse_and_verify', args))) || !parsed) {
+      if (
+        !succeeds(() => (parsed = parseAndValidate('graphql.parse_and_verify', args))) ||
+        !parsed
+      ) {
         return [false, new RegoObject(), new RegoObject()];
       }
       return [true, parsed[0], parsed[1]];
