@@ -127,7 +127,11 @@ export type PlatformMessage =
     }
   | { type: 'file.get'; id: string; sandbox_id: string; path: string }
   | { type: 'file.list'; id: string; sandbox_id: string; path: string }
-  /** Operator command on the node itself (nanopod nodes exec), outside any sandbox. */
+  /**
+   * Operator command on the node itself (nanopod nodes exec), outside any sandbox. Answered
+   * like exec: `exec.output` frames then `exec.exit`, all carrying this message's id;
+   * `exec.cancel` with the same id ends it.
+   */
   | { type: 'node.exec'; id: string; argv: string[]; timeout_seconds: number }
   | { type: 'ping'; id: string };
 
@@ -180,6 +184,8 @@ export type AgentMessage =
 /** Error codes an agent may answer in `error` messages. */
 export const AGENT_ERROR_CODES = [
   'agent.sandbox_not_found',
+  /** exec on a sandbox that is stopped or failed (files can still be read). */
+  'agent.sandbox_stopped',
   'agent.path_invalid',
   'agent.file_not_found',
   'agent.file_too_large',

@@ -1,0 +1,204 @@
+import type { Command } from 'commander';
+import { apiRequest, resolveApiOptions } from '../lib/api';
+import { CliError } from '../lib/errors';
+import { printJson, printRecord, printTable } from '../lib/output';
+import { parseKeyValues } from './partners';
+
+interface GlobalFlags {
+  url?: string;
+  apiKey?: string;
+  json?: boolean;
+}
+
+interface Node {
+  id: string;
+  name: string;
+  partner_id: string;
+  zone: string;
+  kind: string;
+  state: string;
+  cordoned: boolean;
+  connected: boolean;
+  cpu_cores: number;
+  memory_mb: number;
+  gpus: Array<{ model: string; memory_mb: number }>;
+  labels: Record<string, string>;
+  workload_classes: string[];
+  runtimes: string[];
+  agent_version: string | null;
+  last_heartbeat_at: string | null;
+}
+
+interface ExecResult {
+  node_id: string;
+  node_name: string;
+  connected: boolean;
+  exit_code: number | null;
+  signal: string | null;
+  stdout: string;
+  stderr: string;
+  duration_ms: number | null;
+  error: { code: string; message: string } | null;
+}
+
+function gpuSummary(n: Node): string {
+  if (!n.gpus.length) return '-';
+  return `${n.gpus.length}x ${n.gpus[0].model}`;
+}
+
+async function list(p: GlobalFlags): Promise<void> {
+  const { data } = await apiRequest<{ data: Node[] }>(resolveApiOptions(p), 'GET', '/v1/nodes');
+  printTable(
+    data,
+    [
+      { header: 'ID', get: (r) => r.id },
+      { header: 'NAME', get: (r) => r.name },
+      { header: 'ZONE', get: (r) => r.zone },
+      { header: 'KIND', get: (r) => r.kind },
+      {
+        header: 'STATE',
+        get: (r) => r.state + (r.cordoned && r.state === 'running' ? ' (cordoned)' : ''),
+      },
+      { header: 'CONNECTED', get: (r) => (r.connected ? 'yes' : 'no') },
+      { header: 'CPU', get: (r) => r.cpu_cores },
+      { header: 'MEMORY', get: (r) => `${Math.round(r.memory_mb / 1024)} GiB` },
+      { header: 'GPUS', get: gpuSummary },
+      { header: 'LAST HEARTBEAT', get: (r) => r.last_heartbeat_at },
+    ],
+    p,
+  );
+}
+
+async function get(id: string, p: GlobalFlags): Promise<void> {
+  const node = await apiRequest<Node>(
+    resolveApiOptions(p),
+    'GET',
+    `/v1/nodes/${encodeURIComponent(id)}`,
+  );
+  if (p.json) return printJson(node);
+  printRecord({ ...node, gpus: gpuSummary(node) }, p);
+}
+
+async function action(
+  id: string,
+  verb: 'cordon' | 'uncordon' | 'drain',
+  p: GlobalFlags,
+): Promise<void> {
+  const node = await apiRequest<Node>(
+    resolveApiOptions(p),
+    'POST',
+    `/v1/nodes/${encodeURIComponent(id)}/${verb}`,
+  );
+  if (p.json) return printJson(node);
+  process.stdout.write(`${node.name}: ${node.state}${node.cordoned ? ', cordoned' : ''}\n`);
+}
+
+/** `zone=a,gpu=rtx,node=<id>` -> the API's selector. */
+export function parseSelector(value: string | undefined): {
+  zone?: string;
+  labels?: Record<string, string>;
+  node_ids?: string[];
+} {
+  const kv = parseKeyValues(value);
+  const selector: { zone?: string; labels?: Record<string, string>; node_ids?: string[] } = {};
+  const labels: Record<string, string> = {};
+  for (const [k, v] of Object.entries(kv)) {
+    if (k === 'zone') selector.zone = v;
+    else if (k === 'node' || k === 'node_id') selector.node_ids = [...(selector.node_ids ?? []), v];
+    else labels[k] = v;
+  }
+  if (Object.keys(labels).length) selector.labels = labels;
+  return selector;
+}
+
+async function exec(
+  argv: string[],
+  p: GlobalFlags & { selector?: string; timeout: string },
+): Promise<void> {
+  if (!argv.length)
+    throw new CliError(
+      'Give the command after --, e.g. nanopod nodes exec -- nvidia-smi -L',
+      2,
+      'cli.bad_flag',
+    );
+  const { results } = await apiRequest<{ results: ExecResult[] }>(
+    resolveApiOptions(p),
+    'POST',
+    '/v1/nodes/exec',
+    {
+      selector: parseSelector(p.selector),
+      argv,
+      timeout_seconds: Number(p.timeout),
+    },
+  );
+  if (p.json) {
+    printJson(results);
+  } else {
+    printTable(
+      results,
+      [
+        { header: 'NODE', get: (r) => r.node_name },
+        {
+          header: 'EXIT',
+          get: (r) => (r.error && r.exit_code === null ? r.error.code : (r.exit_code ?? r.signal)),
+        },
+        { header: 'MS', get: (r) => r.duration_ms },
+        { header: 'OUTPUT', get: (r) => (r.stdout + r.stderr).trimEnd().slice(0, 2000) },
+      ],
+      p,
+    );
+  }
+  if (results.some((r) => r.exit_code !== 0))
+    throw new CliError('the command failed on some nodes', 1, 'cli.nodes_exec_failed');
+}
+
+export function registerNodeCommands(program: Command): void {
+  const group = program
+    .command('nodes')
+    .description('Nodes: list, inspect, cordon, drain, run operator commands');
+  group
+    .command('ls')
+    .alias('list')
+    .description('List nodes (admins: all; partner owners: theirs)')
+    .action(async (_o: unknown, cmd: Command) => list(cmd.optsWithGlobals<GlobalFlags>()));
+  group
+    .command('get <id>')
+    .description('Show a node')
+    .action(async (id: string, _o: unknown, cmd: Command) =>
+      get(id, cmd.optsWithGlobals<GlobalFlags>()),
+    );
+  for (const verb of ['cordon', 'uncordon', 'drain'] as const) {
+    group
+      .command(`${verb} <id>`)
+      .description(
+        verb === 'drain'
+          ? 'Drain a node: no new work; drained when its work ends'
+          : `${verb[0].toUpperCase()}${verb.slice(1)} a node`,
+      )
+      .action(async (id: string, _o: unknown, cmd: Command) =>
+        action(id, verb, cmd.optsWithGlobals<GlobalFlags>()),
+      );
+  }
+  group
+    .command('terminate <id>')
+    .description('Terminate a node for good: its credential stops working, its work fails')
+    .action(async (id: string, _o: unknown, cmd: Command) => {
+      const p = cmd.optsWithGlobals<GlobalFlags>();
+      const node = await apiRequest<Node>(
+        resolveApiOptions(p),
+        'DELETE',
+        `/v1/nodes/${encodeURIComponent(id)}`,
+      );
+      if (p.json) printJson(node);
+      else process.stdout.write(`${node.name}: ${node.state}\n`);
+    });
+  group
+    .command('exec')
+    .description(
+      'Run a command on every matching node (admins): nanopod nodes exec --selector zone=a -- CMD',
+    )
+    .option('--selector <k=v,...>', 'zone=..., node=<id or name>, gpu=<model part>, any label')
+    .option('--timeout <seconds>', 'per-node time limit', '30')
+    .argument('<command...>', 'the command and its arguments (after --)')
+    .action(async (argv: string[], _o: unknown, cmd: Command) => exec(argv, cmd.optsWithGlobals()));
+}

@@ -1,0 +1,116 @@
+import type { Command } from 'commander';
+import { apiRequest, resolveApiOptions } from '../lib/api';
+import { printJson, printRecord, printTable } from '../lib/output';
+
+interface GlobalFlags {
+  url?: string;
+  apiKey?: string;
+  json?: boolean;
+}
+
+interface Partner {
+  id: string;
+  name: string;
+  display_name: string | null;
+  owner_ids: string[];
+  created_at: string;
+}
+
+interface EnrollmentToken {
+  id: string;
+  partner_id: string;
+  token: string;
+  expires_at: string;
+  zone: string | null;
+  labels: Record<string, string>;
+}
+
+/** `a=b,c=d` -> {a: 'b', c: 'd'} */
+export function parseKeyValues(value: string | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const part of (value ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
+    const i = part.indexOf('=');
+    if (i <= 0) continue;
+    out[part.slice(0, i).trim()] = part.slice(i + 1).trim();
+  }
+  return out;
+}
+
+async function create(
+  name: string,
+  p: GlobalFlags & { displayName?: string; owner?: string[] },
+): Promise<void> {
+  const partner = await apiRequest<Partner>(resolveApiOptions(p), 'POST', '/v1/partners', {
+    name,
+    ...(p.displayName ? { display_name: p.displayName } : {}),
+    ...(p.owner?.length ? { owner_ids: p.owner } : {}),
+  });
+  printRecord({ ...partner }, p);
+}
+
+async function list(p: GlobalFlags): Promise<void> {
+  const { data } = await apiRequest<{ data: Partner[] }>(
+    resolveApiOptions(p),
+    'GET',
+    '/v1/partners',
+  );
+  printTable(
+    data,
+    [
+      { header: 'ID', get: (r) => r.id },
+      { header: 'NAME', get: (r) => r.name },
+      { header: 'DISPLAY NAME', get: (r) => r.display_name },
+      { header: 'OWNERS', get: (r) => r.owner_ids.length },
+      { header: 'CREATED', get: (r) => r.created_at },
+    ],
+    p,
+  );
+}
+
+async function token(
+  partnerId: string,
+  p: GlobalFlags & { expiresIn?: string; zone?: string; labels?: string },
+): Promise<void> {
+  const t = await apiRequest<EnrollmentToken>(
+    resolveApiOptions(p),
+    'POST',
+    `/v1/partners/${encodeURIComponent(partnerId)}/enrollment-tokens`,
+    {
+      ...(p.expiresIn ? { expires_in_seconds: Number(p.expiresIn) } : {}),
+      ...(p.zone ? { zone: p.zone } : {}),
+      ...(p.labels ? { labels: parseKeyValues(p.labels) } : {}),
+    },
+  );
+  if (p.json) return printJson(t);
+  printRecord({ token: t.token, expires_at: t.expires_at, zone: t.zone, labels: t.labels }, p);
+  process.stderr.write(
+    'Shown once. On the node: nanopod-node-agent enroll --url <platform> --token <token>\n',
+  );
+}
+
+export function registerPartnerCommands(program: Command): void {
+  const group = program
+    .command('partners')
+    .description('Partners (organizations that own nodes) and node enrollment');
+  group
+    .command('create <name>')
+    .description('Create a partner (admins)')
+    .option('--display-name <name>', 'a human name')
+    .option('--owner <userId...>', 'user ids who own the partner')
+    .action(async (name: string, _o: unknown, cmd: Command) => create(name, cmd.optsWithGlobals()));
+  group
+    .command('ls')
+    .alias('list')
+    .description('List partners')
+    .action(async (_o: unknown, cmd: Command) => list(cmd.optsWithGlobals<GlobalFlags>()));
+  group
+    .command('token <partnerId>')
+    .description('Create a single-use enrollment token for a node of this partner')
+    .option('--expires-in <seconds>', 'validity in seconds (default 3600)')
+    .option('--zone <zone>', 'zone for the node')
+    .option('--labels <k=v,...>', 'labels for the node')
+    .action(async (id: string, _o: unknown, cmd: Command) => token(id, cmd.optsWithGlobals()));
+}

@@ -1,0 +1,347 @@
+import type { Command } from 'commander';
+import { readFileSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { ApiErrorBody, ApiOptions, apiRequest, resolveApiOptions } from '../lib/api';
+import { CliError } from '../lib/errors';
+import { printJson, printRecord, printTable } from '../lib/output';
+import { parseKeyValues } from './partners';
+
+interface GlobalFlags {
+  url?: string;
+  apiKey?: string;
+  json?: boolean;
+}
+
+export interface Sandbox {
+  id: string;
+  state: string;
+  reason: string | null;
+  runtime: string;
+  resources: { cpu: number; memory_mb: number; gpus: number; gpu_type: string | null };
+  network: string;
+  node_id: string | null;
+  expires_at: string;
+  created_at: string;
+}
+
+export interface ExecExit {
+  exit_code: number | null;
+  signal: string | null;
+  duration_ms: number;
+  reason?: string | null;
+}
+
+export interface CreateParams extends GlobalFlags {
+  runtime?: string;
+  cpu?: string;
+  memory?: string;
+  gpus?: string;
+  gpuType?: string;
+  ttl?: string;
+  idleTimeout?: string;
+  network?: string;
+  env?: string[];
+  workloadClass?: string;
+}
+
+export function createBody(p: CreateParams): Record<string, unknown> {
+  const env = Object.assign({}, ...(p.env ?? []).map((e) => parseKeyValues(e)));
+  return {
+    ...(p.runtime ? { runtime: p.runtime } : {}),
+    resources: {
+      ...(p.cpu ? { cpu: Number(p.cpu) } : {}),
+      ...(p.memory ? { memory_mb: Number(p.memory) } : {}),
+      ...(p.gpus ? { gpus: Number(p.gpus) } : {}),
+      ...(p.gpuType ? { gpu_type: p.gpuType } : {}),
+    },
+    ...(p.ttl ? { ttl_seconds: Number(p.ttl) } : {}),
+    ...(p.idleTimeout ? { idle_timeout_seconds: Number(p.idleTimeout) } : {}),
+    ...(p.network ? { network: p.network } : {}),
+    ...(Object.keys(env).length ? { env } : {}),
+    ...(p.workloadClass ? { workload_class: p.workloadClass } : {}),
+  };
+}
+
+export function addCreateOptions(cmd: Command): Command {
+  return cmd
+    .option('--runtime <runtime>', 'bwrap (default), firecracker or daytona')
+    .option('--cpu <n>', 'CPU share')
+    .option('--memory <mb>', 'memory in MB')
+    .option('--gpus <n>', 'GPUs')
+    .option('--gpu-type <type>', 'GPU model, e.g. "rtx 4090"')
+    .option('--ttl <seconds>', 'lifetime')
+    .option('--idle-timeout <seconds>', 'stop after this long without exec')
+    .option('--network <mode>', 'none (default) or egress')
+    .option(
+      '--env <k=v>',
+      'environment (repeat)',
+      (v: string, prev: string[] = []) => [...prev, v],
+      [],
+    )
+    .option('--workload-class <class>', 'latency_tolerant (default) or latency_sensitive');
+}
+
+/**
+ * Runs a command and streams its output to this process's stdout/stderr as it arrives
+ * (NDJSON lines from the API); returns the exit line.
+ */
+export async function streamExec(
+  opts: ApiOptions,
+  id: string,
+  body: Record<string, unknown>,
+): Promise<ExecExit> {
+  let res: Response;
+  try {
+    res = await fetch(`${opts.url}/v1/sandboxes/${encodeURIComponent(id)}/exec`, {
+      method: 'POST',
+      headers: {
+        accept: 'application/x-ndjson',
+        'content-type': 'application/json',
+        ...(opts.token ? { authorization: `Bearer ${opts.token}` } : {}),
+      },
+      body: JSON.stringify(body),
+    });
+  } catch (err) {
+    throw new CliError(`Cannot reach ${opts.url}: ${(err as Error).message}`, 3, 'cli.unreachable');
+  }
+  if (!res.ok || !res.body) {
+    const e = ((await res.json().catch(() => ({}))) as ApiErrorBody).error;
+    throw new CliError(
+      `${e?.message ?? `HTTP ${res.status}`}${e?.code ? ` (${e.code})` : ''}`,
+      1,
+      e?.code,
+      e?.details,
+    );
+  }
+  const decoder = new TextDecoder();
+  let buffered = '';
+  let exit: ExecExit | undefined;
+  const handle = (line: string) => {
+    if (!line.trim()) return;
+    const msg = JSON.parse(line) as {
+      stream?: 'stdout' | 'stderr';
+      data?: string;
+      error?: { code: string; message: string };
+    } & Partial<ExecExit>;
+    if (msg.stream)
+      (msg.stream === 'stdout' ? process.stdout : process.stderr).write(msg.data ?? '');
+    else if (msg.error)
+      throw new CliError(`${msg.error.message} (${msg.error.code})`, 1, msg.error.code);
+    else if ('exit_code' in msg) exit = msg as ExecExit;
+  };
+  for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+    buffered += decoder.decode(chunk, { stream: true });
+    let nl: number;
+    while ((nl = buffered.indexOf('\n')) >= 0) {
+      handle(buffered.slice(0, nl));
+      buffered = buffered.slice(nl + 1);
+    }
+  }
+  handle(buffered);
+  if (!exit)
+    throw new CliError('The exec stream ended without an exit code', 1, 'cli.exec_incomplete');
+  return exit;
+}
+
+/** 128 + signal number for a signal death, like a shell. */
+export function exitCodeOf(exit: ExecExit): number {
+  if (exit.exit_code !== null) return exit.exit_code;
+  const signals: Record<string, number> = {
+    SIGHUP: 1,
+    SIGINT: 2,
+    SIGKILL: 9,
+    SIGTERM: 15,
+    SIGXCPU: 24,
+  };
+  return 128 + (exit.signal ? (signals[exit.signal] ?? 1) : 1);
+}
+
+const columns = [
+  { header: 'ID', get: (r: Sandbox) => r.id },
+  { header: 'STATE', get: (r: Sandbox) => (r.reason ? `${r.state} (${r.reason})` : r.state) },
+  { header: 'RUNTIME', get: (r: Sandbox) => r.runtime },
+  { header: 'CPU', get: (r: Sandbox) => r.resources.cpu },
+  { header: 'MEMORY MB', get: (r: Sandbox) => r.resources.memory_mb },
+  { header: 'GPUS', get: (r: Sandbox) => r.resources.gpus },
+  { header: 'EXPIRES', get: (r: Sandbox) => r.expires_at },
+];
+
+async function create(p: CreateParams): Promise<void> {
+  const sb = await apiRequest<Sandbox>(
+    resolveApiOptions(p),
+    'POST',
+    '/v1/sandboxes',
+    createBody(p),
+  );
+  if (p.json) return printJson(sb);
+  printRecord(
+    { id: sb.id, state: sb.state, reason: sb.reason, node: sb.node_id, expires_at: sb.expires_at },
+    p,
+  );
+}
+
+async function list(p: GlobalFlags & { all?: boolean }): Promise<void> {
+  const { data } = await apiRequest<{ data: Sandbox[] }>(
+    resolveApiOptions(p),
+    'GET',
+    `/v1/sandboxes${p.all ? '?all=true' : ''}`,
+  );
+  printTable(data, columns, p);
+}
+
+async function get(id: string, p: GlobalFlags): Promise<void> {
+  const sb = await apiRequest<Sandbox>(
+    resolveApiOptions(p),
+    'GET',
+    `/v1/sandboxes/${encodeURIComponent(id)}`,
+  );
+  if (p.json) return printJson(sb);
+  printRecord({ ...sb }, p);
+}
+
+async function upload(
+  id: string,
+  local: string,
+  p: GlobalFlags & { path?: string },
+): Promise<void> {
+  const data = readFileSync(local);
+  const remote = p.path ?? path.basename(local);
+  const r = await apiRequest<{ path: string; bytes: number }>(
+    resolveApiOptions(p),
+    'PUT',
+    `/v1/sandboxes/${encodeURIComponent(id)}/files?path=${encodeURIComponent(remote)}`,
+    undefined,
+    { rawBody: data, headers: { 'content-type': 'application/octet-stream' } },
+  );
+  if (p.json) return printJson(r);
+  process.stdout.write(`uploaded ${r.bytes} bytes to ${r.path}\n`);
+}
+
+async function download(
+  id: string,
+  remote: string,
+  p: GlobalFlags & { output?: string },
+): Promise<void> {
+  const opts = resolveApiOptions(p);
+  const res = await fetch(
+    `${opts.url}/v1/sandboxes/${encodeURIComponent(id)}/files?path=${encodeURIComponent(remote)}`,
+    {
+      headers: opts.token ? { authorization: `Bearer ${opts.token}` } : {},
+    },
+  ).catch((err: Error) => {
+    throw new CliError(`Cannot reach ${opts.url}: ${err.message}`, 3, 'cli.unreachable');
+  });
+  if (!res.ok) {
+    const e = ((await res.json().catch(() => ({}))) as ApiErrorBody).error;
+    throw new CliError(
+      `${e?.message ?? `HTTP ${res.status}`}${e?.code ? ` (${e.code})` : ''}`,
+      1,
+      e?.code,
+    );
+  }
+  const data = Buffer.from(await res.arrayBuffer());
+  if (p.output === '-') {
+    process.stdout.write(data);
+    return;
+  }
+  const target = p.output ?? path.basename(remote);
+  writeFileSync(target, data);
+  if (p.json) printJson({ path: target, bytes: data.length });
+  else process.stdout.write(`wrote ${data.length} bytes to ${target}\n`);
+}
+
+async function exec(
+  id: string,
+  argv: string[],
+  p: GlobalFlags & { timeout?: string },
+): Promise<void> {
+  const opts = resolveApiOptions(p);
+  const body = { argv, ...(p.timeout ? { timeout_seconds: Number(p.timeout) } : {}) };
+  if (p.json) {
+    const r = await apiRequest<ExecExit & { stdout: string; stderr: string }>(
+      opts,
+      'POST',
+      `/v1/sandboxes/${encodeURIComponent(id)}/exec?wait=true`,
+      body,
+    );
+    printJson(r);
+    if (exitCodeOf(r) !== 0)
+      throw new CliError(`exit ${exitCodeOf(r)}`, exitCodeOf(r), 'cli.command_failed');
+    return;
+  }
+  const exit = await streamExec(opts, id, body);
+  const code = exitCodeOf(exit);
+  if (code !== 0)
+    throw new CliError(
+      `command exited with ${exit.exit_code ?? exit.signal}${exit.reason ? ` (${exit.reason})` : ''}`,
+      code,
+      'cli.command_failed',
+    );
+}
+
+async function simple(id: string, verb: 'stop' | 'rm', p: GlobalFlags): Promise<void> {
+  const sb = await apiRequest<Sandbox>(
+    resolveApiOptions(p),
+    verb === 'stop' ? 'POST' : 'DELETE',
+    `/v1/sandboxes/${encodeURIComponent(id)}${verb === 'stop' ? '/stop' : ''}`,
+  );
+  if (p.json) return printJson(sb);
+  process.stdout.write(`${sb.id}: ${verb === 'rm' ? 'deleted' : sb.state}\n`);
+}
+
+export function registerSandboxCommands(program: Command): void {
+  const group = program
+    .command('sandboxes')
+    .alias('sandbox')
+    .description('Sandboxes: create, upload, exec, download, stop, delete');
+  addCreateOptions(group.command('create').description('Create a sandbox')).action(
+    async (_o: unknown, cmd: Command) => create(cmd.optsWithGlobals<CreateParams>()),
+  );
+  group
+    .command('ls')
+    .alias('list')
+    .description('List your sandboxes')
+    .option('--all', "everyone's (admins)")
+    .action(async (_o: unknown, cmd: Command) => list(cmd.optsWithGlobals()));
+  group
+    .command('get <id>')
+    .description('Show a sandbox')
+    .action(async (id: string, _o: unknown, cmd: Command) =>
+      get(id, cmd.optsWithGlobals<GlobalFlags>()),
+    );
+  group
+    .command('upload <id> <file>')
+    .description('Upload a local file into the work dir')
+    .option('--path <remote>', 'where in the work dir (default: the file name)')
+    .action(async (id: string, file: string, _o: unknown, cmd: Command) =>
+      upload(id, file, cmd.optsWithGlobals()),
+    );
+  group
+    .command('download <id> <path>')
+    .description('Download a file from the work dir')
+    .option('-o, --output <file>', 'local file, or - for stdout')
+    .action(async (id: string, remote: string, _o: unknown, cmd: Command) =>
+      download(id, remote, cmd.optsWithGlobals()),
+    );
+  group
+    .command('exec <id>')
+    .description('Run a command, streaming its output: nanopod sandboxes exec ID -- CMD')
+    .option('--timeout <seconds>', 'wall-time limit')
+    .argument('<command...>', 'the command (after --)')
+    .action(async (id: string, argv: string[], _o: unknown, cmd: Command) =>
+      exec(id, argv, cmd.optsWithGlobals()),
+    );
+  group
+    .command('stop <id>')
+    .description('Stop a sandbox (files stay until the TTL)')
+    .action(async (id: string, _o: unknown, cmd: Command) =>
+      simple(id, 'stop', cmd.optsWithGlobals<GlobalFlags>()),
+    );
+  group
+    .command('rm <id>')
+    .alias('delete')
+    .description('Delete a sandbox and its files')
+    .action(async (id: string, _o: unknown, cmd: Command) =>
+      simple(id, 'rm', cmd.optsWithGlobals<GlobalFlags>()),
+    );
+}

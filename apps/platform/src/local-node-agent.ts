@@ -1,0 +1,72 @@
+import type { INestApplication } from '@nestjs/common';
+import { Logger } from '@nestjs/common';
+import type { NanopodConfig } from '@nanopod/common';
+import { EnrollmentService, NodesService, PartnersService } from '@nanopod/federation';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { enrollNode, startNodeAgent } from '../../node-agent/src/agent';
+import { credentialPath, readCredential } from '../../node-agent/src/credential-store';
+
+export interface LocalNodeAgent {
+  nodeId: string;
+  stop(): Promise<void>;
+}
+
+const logger = new Logger('LocalNodeAgent');
+
+/**
+ * The embedded default's one node: a node agent in this process with the bubblewrap driver,
+ * enrolled to partner "local" on first start and kept in `<data dir>/node-agent`, so a new
+ * user can `nanopod run -- python3 -c 'print(6*7)'` right after signing in. A failure here
+ * is logged and the platform runs on without a local node.
+ */
+export async function startLocalNodeAgent(
+  app: INestApplication,
+  config: NanopodConfig,
+): Promise<LocalNodeAgent | undefined> {
+  if (!config.localNodeAgent) return undefined;
+  const ephemeral = config.dataDir === ':memory:';
+  const stateDir = ephemeral
+    ? mkdtempSync(path.join(tmpdir(), 'nanopod-local-agent-'))
+    : path.resolve(config.dataDir, 'node-agent');
+  const host = ['0.0.0.0', '::', ''].includes(config.host) ? '127.0.0.1' : config.host;
+  const log_level = config.env === 'test' ? 'error' : 'info';
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${config.port}`;
+  try {
+    const stored = readCredential(stateDir);
+    const known = stored ? await app.get(NodesService).byId(stored.node_id) : null;
+    if (!known) {
+      // A new database (or none enrolled yet): enroll afresh; old sandbox dirs are reconciled away.
+      rmSync(credentialPath(stateDir), { force: true });
+      const partner = await app.get(PartnersService).ensure('local', 'This machine');
+      const { token } = await app
+        .get(EnrollmentService)
+        .issue(partner.id, null, { expiresInSeconds: 300, zone: 'local' });
+      await enrollNode({
+        url,
+        token,
+        config: { state_dir: stateDir, name: `local-${hostname()}`, zone: 'local', log_level },
+      });
+    }
+    const agent = await startNodeAgent({
+      config: { state_dir: stateDir, url, zone: 'local', log_level },
+    });
+    // Ready for a first `nanopod run` when start returns; a slow channel only delays that.
+    await Promise.race([agent.whenConnected(), new Promise((r) => setTimeout(r, 5000).unref())]);
+    logger.log({ nodeId: agent.nodeId, stateDir }, 'local node agent started');
+    return {
+      nodeId: agent.nodeId,
+      async stop() {
+        await agent.stop();
+        if (ephemeral) rmSync(stateDir, { recursive: true, force: true });
+      },
+    };
+  } catch (err) {
+    logger.warn(
+      { err: (err as Error).message },
+      'local node agent not started; sandboxes need another node',
+    );
+    return undefined;
+  }
+}

@@ -1,0 +1,117 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsInt,
+  IsObject,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+} from 'class-validator';
+import type { PartnerWithOwners } from '../services/partners.service';
+import type { CreatedEnrollmentToken } from '../services/enrollment.service';
+
+export class CreatePartnerDto {
+  @ApiProperty({ example: 'acme-labs', description: 'Lowercase letters, digits and dashes' })
+  @IsString()
+  @Matches(/^[a-z0-9][a-z0-9-]{0,62}$/, {
+    message: 'name must be lowercase letters, digits and dashes',
+  })
+  name!: string;
+
+  @ApiPropertyOptional({ example: 'Acme Labs' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  display_name?: string;
+
+  @ApiPropertyOptional({
+    type: [String],
+    description: 'Users who own the partner (manage its nodes)',
+  })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(50)
+  @IsUUID('all', { each: true })
+  owner_ids?: string[];
+}
+
+export class PartnerIdParams {
+  @ApiProperty({ format: 'uuid' })
+  @IsUUID('all', { message: 'id must be a UUID' })
+  id!: string;
+}
+
+export class PartnerDto {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty() name!: string;
+  @ApiProperty({ nullable: true, type: String }) display_name!: string | null;
+  @ApiProperty({ type: [String] }) owner_ids!: string[];
+  @ApiProperty({ format: 'date-time' }) created_at!: string;
+
+  static from(p: PartnerWithOwners): PartnerDto {
+    return {
+      id: p.partner.id,
+      name: p.partner.name,
+      display_name: p.partner.displayName,
+      owner_ids: p.ownerIds,
+      created_at: p.partner.createdAt.toISOString(),
+    };
+  }
+}
+
+export class PartnerListDto {
+  @ApiProperty({ type: [PartnerDto] }) data!: PartnerDto[];
+}
+
+export class CreateEnrollmentTokenDto {
+  @ApiPropertyOptional({ example: 3600, minimum: 60, maximum: 30 * 86400 })
+  @IsOptional()
+  @IsInt()
+  @Min(60)
+  @Max(30 * 86400)
+  expires_in_seconds?: number;
+
+  @ApiPropertyOptional({
+    example: 'richmond',
+    description: 'Pins the zone of the node that enrolls',
+  })
+  @IsOptional()
+  @IsString()
+  @Matches(/^[a-z0-9][a-z0-9-]{0,62}$/, {
+    message: 'zone must be lowercase letters, digits and dashes',
+  })
+  zone?: string;
+
+  @ApiPropertyOptional({
+    example: { rack: 'r1' },
+    description: 'Labels given to the node that enrolls',
+  })
+  @IsOptional()
+  @IsObject()
+  labels?: Record<string, string>;
+}
+
+export class EnrollmentTokenDto {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty({ format: 'uuid' }) partner_id!: string;
+  @ApiProperty({ description: 'Shown this once; single use. `npe_...`' }) token!: string;
+  @ApiProperty({ format: 'date-time' }) expires_at!: string;
+  @ApiProperty({ nullable: true, type: String }) zone!: string | null;
+  @ApiProperty({ type: Object }) labels!: Record<string, string>;
+
+  static from(t: CreatedEnrollmentToken): EnrollmentTokenDto {
+    return {
+      id: t.row.id,
+      partner_id: t.row.partnerId,
+      token: t.token,
+      expires_at: t.row.expiresAt.toISOString(),
+      zone: t.row.zone,
+      labels: t.row.labels,
+    };
+  }
+}

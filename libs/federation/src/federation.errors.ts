@@ -1,0 +1,16 @@
+/** Error codes of the federation context. */
+export const FederationErrorCodes = {
+  partnerNotFound: 'federation.partner_not_found',
+  partnerExists: 'federation.partner_exists',
+  nodeNotFound: 'federation.node_not_found',
+  tokenInvalid: 'federation.enrollment_token_invalid',
+  tokenUsed: 'federation.enrollment_token_used',
+  tokenExpired: 'federation.enrollment_token_expired',
+  credentialInvalid: 'federation.credential_invalid',
+  nodeMismatch: 'federation.node_mismatch',
+  nodeTerminated: 'federation.node_terminated',
+  notConnected: 'federation.node_not_connected',
+  agentTimeout: 'federation.agent_timeout',
+  agentError: 'federation.agent_error',
+  inventoryInvalid: 'federation.inventory_invalid',
+} as const;

@@ -1,0 +1,141 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import {
+  Clock,
+  ConflictError,
+  NANOPOD_CONFIG,
+  NanopodConfig,
+  UnauthenticatedError,
+} from '@nanopod/common';
+import { Principal } from '@nanopod/identity';
+import { randomUUID } from 'node:crypto';
+import { EnrollmentTokenEntity } from '../entities/enrollment-token.entity';
+import { NodeEntity } from '../entities/node.entity';
+import { FederationErrorCodes } from '../federation.errors';
+import { EnrollmentTokensRepository } from '../repositories/enrollment-tokens.repository';
+import type { EnrollRequest, EnrollResponse } from '../protocol/agent-protocol';
+import { normalizeInventory } from './inventory';
+import { generateSecret, parseSecret, secretMatches } from './node-secrets';
+import { PartnersService } from './partners.service';
+
+export const DEFAULT_TOKEN_TTL_SECONDS = 3600;
+
+export interface CreatedEnrollmentToken {
+  row: EnrollmentTokenEntity;
+  token: string;
+}
+
+/** Single-use, expiring enrollment tokens and their exchange for a node credential. */
+@Injectable()
+export class EnrollmentService {
+  private readonly logger = new Logger(EnrollmentService.name);
+
+  constructor(
+    private readonly tokens: EnrollmentTokensRepository,
+    private readonly partners: PartnersService,
+    private readonly clock: Clock,
+    @Inject(NANOPOD_CONFIG) private readonly config: NanopodConfig,
+  ) {}
+
+  async createToken(
+    principal: Principal,
+    partnerId: string,
+    input: { expiresInSeconds?: number; zone?: string; labels?: Record<string, string> },
+  ): Promise<CreatedEnrollmentToken> {
+    // 404 unless the partner exists and the caller is an admin or one of its owners.
+    await this.partners.get(principal, partnerId);
+    return this.issue(partnerId, principal.userId, input);
+  }
+
+  /** Issues a token without a caller check (the embedded default's local agent). */
+  async issue(
+    partnerId: string,
+    createdBy: string | null,
+    input: { expiresInSeconds?: number; zone?: string; labels?: Record<string, string> },
+  ): Promise<CreatedEnrollmentToken> {
+    const id = randomUUID();
+    const { token, secretHash } = generateSecret('npe', id);
+    const now = this.clock.now();
+    const row = Object.assign(new EnrollmentTokenEntity(), {
+      id,
+      partnerId,
+      secretHash,
+      zone: input.zone ?? null,
+      labels: input.labels ?? {},
+      createdBy,
+      createdAt: now,
+      expiresAt: new Date(
+        now.getTime() + (input.expiresInSeconds ?? DEFAULT_TOKEN_TTL_SECONDS) * 1000,
+      ),
+      usedAt: null,
+      usedByNodeId: null,
+    });
+    await this.tokens.insert(row);
+    this.logger.log({ partnerId, tokenId: id }, 'enrollment token issued');
+    return { row, token };
+  }
+
+  /** Trades a token for a node and its credential, once. */
+  async enroll(req: EnrollRequest): Promise<EnrollResponse> {
+    const parsed = parseSecret('npe', req.token);
+    if (!parsed) {
+      throw new UnauthenticatedError(
+        FederationErrorCodes.tokenInvalid,
+        'The enrollment token is not valid',
+      );
+    }
+    const inventory = normalizeInventory(req.inventory);
+    const now = this.clock.now();
+    const nodeId = randomUUID();
+    const { token: credential, secretHash } = generateSecret('npn', nodeId);
+    await this.tokens.transaction(async (tx) => {
+      const row = await tx.lockToken(parsed.id);
+      if (!row || !secretMatches(parsed.secret, row.secretHash)) {
+        throw new UnauthenticatedError(
+          FederationErrorCodes.tokenInvalid,
+          'The enrollment token is not valid',
+        );
+      }
+      if (row.usedAt) {
+        throw new ConflictError(
+          FederationErrorCodes.tokenUsed,
+          'This enrollment token was already used',
+          {
+            used_at: row.usedAt.toISOString(),
+          },
+        );
+      }
+      if (row.expiresAt <= now) {
+        throw new UnauthenticatedError(
+          FederationErrorCodes.tokenExpired,
+          'This enrollment token has expired',
+          {
+            expired_at: row.expiresAt.toISOString(),
+          },
+        );
+      }
+      await tx.markUsed(row.id, now, nodeId);
+      await tx.insertNode(
+        Object.assign(new NodeEntity(), {
+          id: nodeId,
+          partnerId: row.partnerId,
+          name: req.name,
+          credentialHash: secretHash,
+          health: 'healthy',
+          drain: 'none',
+          cordoned: false,
+          zone: row.zone ?? inventory.zone,
+          labels: { ...inventory.labels, ...row.labels },
+          kind: inventory.kind,
+          inventory,
+          agentVersion: inventory.agent_version,
+          lastHeartbeatAt: now,
+          healthChangedAt: now,
+          createdAt: now,
+          updatedAt: now,
+        }),
+      );
+    });
+    this.logger.log({ nodeId, tokenId: parsed.id }, 'node enrolled');
+    return { node_id: nodeId, credential, heartbeat_interval_ms: this.config.nodeHeartbeatMs };
+  }
+}

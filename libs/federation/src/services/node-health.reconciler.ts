@@ -1,0 +1,95 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+  OnApplicationShutdown,
+} from '@nestjs/common';
+import { Clock, LeaderLock, NANOPOD_CONFIG, NanopodConfig } from '@nanopod/common';
+import { NodeEvents } from '../events/node-events';
+import { NodesRepository } from '../repositories/nodes.repository';
+
+/** Missed heartbeats before a node is unhealthy, and before it is lost. */
+export const UNHEALTHY_AFTER_MISSED = 2;
+export const LOST_AFTER_MISSED = 3;
+
+/**
+ * Node liveness from heartbeats, one leader at a time: unhealthy after 2 missed heartbeats,
+ * lost after 3 (then its running work fails with `node_lost`, through NodeEvents). Ticks four
+ * times per interval so that a lost node is seen at most a quarter interval late. Also ends
+ * drains whose work is gone.
+ */
+@Injectable()
+export class NodeHealthReconciler implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(NodeHealthReconciler.name);
+  private timer?: NodeJS.Timeout;
+  private running = false;
+  /** When this instance began watching: no node is judged on heartbeats missed before that. */
+  private readonly watchingSince = Date.now();
+
+  constructor(
+    private readonly nodes: NodesRepository,
+    private readonly leader: LeaderLock,
+    private readonly events: NodeEvents,
+    private readonly clock: Clock,
+    @Inject(NANOPOD_CONFIG) private readonly config: NanopodConfig,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    const every = Math.max(25, Math.floor(this.config.nodeHeartbeatMs / 4));
+    this.timer = setInterval(() => void this.tick(), every);
+    this.timer.unref();
+  }
+
+  onApplicationShutdown(): void {
+    clearInterval(this.timer);
+  }
+
+  async tick(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    try {
+      await this.leader.runIfLeader('federation.node-health', () => this.reconcile());
+    } catch (err) {
+      this.logger.error({ err: (err as Error).message }, 'node health pass failed');
+    } finally {
+      this.running = false;
+    }
+  }
+
+  async reconcile(): Promise<void> {
+    const now = this.clock.nowMs();
+    const interval = this.config.nodeHeartbeatMs;
+    // After a platform restart agents need a moment to reconnect: heartbeats missed while the
+    // platform was down say nothing about the node, and failing its work for them would be wrong.
+    if (Date.now() - this.watchingSince < LOST_AFTER_MISSED * interval) {
+      await this.finishDrains(new Date(now));
+      return;
+    }
+    const lostBefore = new Date(now - LOST_AFTER_MISSED * interval);
+    const unhealthyBefore = new Date(now - UNHEALTHY_AFTER_MISSED * interval);
+    const at = new Date(now);
+    // Work on a lost node fails first, then the node shows lost: whoever sees `lost` sees its
+    // sandboxes failed too.
+    const lostIds = await this.nodes.silentSince(lostBefore);
+    if (lostIds.length) {
+      this.logger.warn({ nodeIds: lostIds }, 'nodes lost: missed heartbeats');
+      await this.events.emitLost(lostIds);
+      await this.nodes.markLost(lostIds, lostBefore, at);
+    }
+    for (const nodeId of await this.nodes.markUnhealthy(unhealthyBefore, at)) {
+      this.logger.warn({ nodeId }, 'node unhealthy: missed heartbeats');
+    }
+    await this.finishDrains(at);
+  }
+
+  private async finishDrains(at: Date): Promise<void> {
+    const draining = await this.nodes.drainingIds();
+    if (!draining.length) return;
+    const active = await this.events.activeWorkload(draining);
+    const done = draining.filter((id) => !active.get(id));
+    if (!done.length) return;
+    await this.nodes.markDrained(done, at);
+    this.logger.log({ nodeIds: done }, 'nodes drained');
+  }
+}

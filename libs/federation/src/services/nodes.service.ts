@@ -1,0 +1,217 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import {
+  Clock,
+  ConflictError,
+  NANOPOD_CONFIG,
+  NanopodConfig,
+  NotFoundError,
+  UnauthenticatedError,
+} from '@nanopod/common';
+import { isAdmin, Principal } from '@nanopod/identity';
+import { NodeChannelRegistry } from '../channel/node-channel.registry';
+import { NodeEvents } from '../events/node-events';
+import { NodeEntity, nodeState } from '../entities/node.entity';
+import { FederationErrorCodes } from '../federation.errors';
+import { NodesRepository } from '../repositories/nodes.repository';
+import type { Heartbeat, HeartbeatAck } from '../protocol/agent-protocol';
+import { normalizeInventory } from './inventory';
+import { NodeAuthService } from './node-auth.service';
+import { PartnersService } from './partners.service';
+
+export interface NodeSelector {
+  zone?: string;
+  labels?: Record<string, string>;
+  node_ids?: string[];
+}
+
+export interface NodeView {
+  node: NodeEntity;
+  connected: boolean;
+}
+
+/** Nodes: heartbeats, who sees which node, cordon and drain, selection for work and exec. */
+@Injectable()
+export class NodesService {
+  private readonly logger = new Logger(NodesService.name);
+
+  constructor(
+    private readonly nodes: NodesRepository,
+    private readonly partners: PartnersService,
+    private readonly channels: NodeChannelRegistry,
+    private readonly auth: NodeAuthService,
+    private readonly events: NodeEvents,
+    private readonly clock: Clock,
+    @Inject(NANOPOD_CONFIG) private readonly config: NanopodConfig,
+  ) {}
+
+  async heartbeat(nodeId: string, hb: Heartbeat): Promise<HeartbeatAck> {
+    const inventory = normalizeInventory(hb.inventory);
+    const now = this.clock.now();
+    const node = await this.nodes.findById(nodeId);
+    if (!node || node.drain === 'terminated') {
+      // Another instance may still hold the credential's hash in its cache.
+      this.auth.forget(nodeId);
+      throw new UnauthenticatedError(
+        FederationErrorCodes.nodeTerminated,
+        'This node is terminated',
+      );
+    }
+    const wasUnwell = node.health !== 'healthy';
+    await this.nodes.update(nodeId, {
+      inventory,
+      kind: inventory.kind,
+      agentVersion: inventory.agent_version,
+      lastHeartbeatAt: now,
+      health: 'healthy',
+      ...(wasUnwell ? { healthChangedAt: now } : {}),
+      updatedAt: now,
+    });
+    if (wasUnwell) this.logger.log({ nodeId, from: node.health }, 'node healthy again');
+    return {
+      node_id: nodeId,
+      state: nodeState({ health: 'healthy', drain: node.drain }),
+      cordoned: node.cordoned,
+      heartbeat_interval_ms: this.config.nodeHeartbeatMs,
+    };
+  }
+
+  /** A channel `hello` counts as a heartbeat. */
+  async touch(nodeId: string, agentVersion?: string): Promise<void> {
+    const now = this.clock.now();
+    await this.nodes.update(nodeId, {
+      lastHeartbeatAt: now,
+      updatedAt: now,
+      ...(agentVersion ? { agentVersion } : {}),
+      health: 'healthy',
+    });
+  }
+
+  /** Admins see every node; partner owners their partners' nodes; anyone else none. */
+  async list(principal: Principal): Promise<NodeView[]> {
+    let rows: NodeEntity[];
+    if (isAdmin(principal)) {
+      rows = await this.nodes.all();
+    } else {
+      const owned = await this.partners.ownedPartnerIds(principal.userId);
+      rows = await this.nodes.ofPartners(owned);
+    }
+    return rows.map((node) => this.view(node));
+  }
+
+  async get(principal: Principal, id: string): Promise<NodeView> {
+    return this.view(await this.visible(principal, id));
+  }
+
+  async cordon(principal: Principal, id: string, cordoned: boolean): Promise<NodeView> {
+    const node = await this.visible(principal, id);
+    this.refuseTerminated(node);
+    const patch: Partial<NodeEntity> = { cordoned, updatedAt: this.clock.now() };
+    // Uncordoning a drained or draining node puts it back into service.
+    if (!cordoned && node.drain !== 'none') patch.drain = 'none';
+    await this.nodes.update(id, patch);
+    this.logger.log({ nodeId: id, cordoned, by: principal.userId }, 'node cordon changed');
+    return this.get(principal, id);
+  }
+
+  /** Drain: no new work; the node is `drained` once its running work has ended. */
+  async drain(principal: Principal, id: string): Promise<NodeView> {
+    const node = await this.visible(principal, id);
+    this.refuseTerminated(node);
+    if (node.drain === 'none') {
+      await this.nodes.update(id, {
+        cordoned: true,
+        drain: 'draining',
+        updatedAt: this.clock.now(),
+      });
+      this.logger.log({ nodeId: id, by: principal.userId }, 'node draining');
+    }
+    return this.get(principal, id);
+  }
+
+  /**
+   * Terminate: the node leaves the network for good. Its credential stops working at once (also
+   * on the open channel), and its active work fails through the `lost` event.
+   */
+  async terminate(principal: Principal, id: string): Promise<NodeView> {
+    const node = await this.visible(principal, id);
+    if (node.drain !== 'terminated') {
+      await this.events.emitLost([id]);
+      await this.nodes.update(id, {
+        drain: 'terminated',
+        cordoned: true,
+        updatedAt: this.clock.now(),
+      });
+      this.auth.forget(id);
+      this.channels.get(id)?.close('node terminated', 4001);
+      this.logger.log({ nodeId: id, by: principal.userId }, 'node terminated');
+    }
+    return this.get(principal, id);
+  }
+
+  /** Nodes that may take new work now: healthy, not cordoned or draining, agent connected. */
+  async schedulable(): Promise<NodeEntity[]> {
+    const connected = this.channels.connectedIds();
+    if (!connected.length) return [];
+    return this.nodes.schedulable(connected);
+  }
+
+  /** Ids among `ids` of nodes that are lost (or gone). */
+  async lostAmong(ids: string[]): Promise<string[]> {
+    if (!ids.length) return [];
+    const alive = await this.nodes.healthOf(ids);
+    const known = new Map(alive.map((n) => [n.id, n]));
+    return ids.filter((id) => {
+      const n = known.get(id);
+      return !n || n.health === 'lost' || n.drain === 'terminated';
+    });
+  }
+
+  async byId(id: string): Promise<NodeEntity | null> {
+    return this.nodes.findById(id);
+  }
+
+  /** Nodes matching a selector (every key must match); `gpu=` also matches GPU models. */
+  async select(selector: NodeSelector): Promise<NodeEntity[]> {
+    const rows = await this.nodes.all();
+    return rows.filter((n) => n.drain !== 'terminated' && matches(n, selector));
+  }
+
+  private view(node: NodeEntity): NodeView {
+    return { node, connected: this.channels.isConnected(node.id) };
+  }
+
+  private async visible(principal: Principal, id: string): Promise<NodeEntity> {
+    const node = /^[0-9a-f-]{36}$/i.test(id) ? await this.nodes.findById(id) : null;
+    if (!node || !(await this.partners.canManage(principal, node.partnerId))) {
+      throw new NotFoundError(FederationErrorCodes.nodeNotFound, 'No such node', { id });
+    }
+    return node;
+  }
+
+  private refuseTerminated(node: NodeEntity): void {
+    if (node.drain === 'terminated') {
+      this.auth.forget(node.id);
+      throw new ConflictError(FederationErrorCodes.nodeTerminated, 'This node is terminated', {
+        id: node.id,
+      });
+    }
+  }
+}
+
+function matches(n: NodeEntity, s: NodeSelector): boolean {
+  if (s.node_ids?.length && !s.node_ids.includes(n.id) && !s.node_ids.includes(n.name))
+    return false;
+  if (s.zone && n.zone !== s.zone) return false;
+  for (const [k, v] of Object.entries(s.labels ?? {})) {
+    const label = n.labels[k] ?? n.inventory.labels?.[k];
+    if (label === v) continue;
+    if (
+      k === 'gpu' &&
+      n.inventory.gpus.some((g) => g.model.toLowerCase().includes(v.toLowerCase()))
+    )
+      continue;
+    if (k === 'kind' && n.kind === v) continue;
+    return false;
+  }
+  return true;
+}

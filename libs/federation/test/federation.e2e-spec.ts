@@ -1,0 +1,260 @@
+import WebSocket from 'ws';
+import type { EnrollResponse, NodeInventory } from '@nanopod/federation';
+import { startTestPlatform, TestPlatform, TestUser } from '../../../test/support/test-platform';
+import { databaseKinds } from '../../../test/support/test-database';
+
+function inventory(over: Partial<NodeInventory> = {}): NodeInventory {
+  return {
+    hostname: 'test-host',
+    cpu_cores: 8,
+    memory_mb: 16384,
+    disk_gb: 100,
+    gpus: [
+      { index: 0, model: 'NVIDIA RTX 4090', memory_mb: 24576, driver: '550', vendor: 'nvidia' },
+    ],
+    power_watts: 1440,
+    vpn_address: '10.8.0.2',
+    zone: 'richmond',
+    labels: { rack: 'r1' },
+    kind: 'federated',
+    workload_classes: ['latency_tolerant', 'latency_sensitive'],
+    runtimes: ['bwrap'],
+    agent_version: '0.1.0-test',
+    ...over,
+  };
+}
+
+/** Opens the agent channel; resolves with the upgrade's HTTP status (101 when accepted). */
+function openChannel(
+  url: string,
+  nodeId: string,
+  credential: string,
+): Promise<{ status: number; ws?: WebSocket; first?: unknown }> {
+  return new Promise((resolve) => {
+    const ws = new WebSocket(`${url.replace('http', 'ws')}/v1/agent/nodes/${nodeId}/channel`, {
+      headers: { authorization: `Bearer ${credential}` },
+    });
+    ws.once('unexpected-response', (_req, res) => resolve({ status: res.statusCode ?? 0 }));
+    ws.once('message', (data) =>
+      resolve({ status: 101, ws, first: JSON.parse((data as Buffer).toString()) }),
+    );
+    ws.once('error', () => resolve({ status: 0 }));
+  });
+}
+
+describe.each(databaseKinds())('federation on %s', (kind) => {
+  let platform: TestPlatform;
+  let admin: TestUser;
+  let owner: TestUser;
+  let stranger: TestUser;
+  let partnerId: string;
+
+  beforeAll(async () => {
+    platform = await startTestPlatform({ kind, env: { NANOPOD_NODE_HEARTBEAT_MS: '200' } });
+    admin = await platform.createUser({ roles: ['admin', 'developer'] });
+    owner = await platform.createUser();
+    stranger = await platform.createUser();
+    const res = await platform
+      .http()
+      .post('/v1/partners')
+      .set(admin.auth)
+      .send({ name: `acme-${kind}`, display_name: 'Acme', owner_ids: [owner.id] });
+    expect(res.status).toBe(201);
+    partnerId = res.body.id;
+  });
+
+  afterAll(async () => {
+    await platform?.close();
+  });
+
+  async function token(by: TestUser = owner, body: object = {}): Promise<string> {
+    const res = await platform
+      .http()
+      .post(`/v1/partners/${partnerId}/enrollment-tokens`)
+      .set(by.auth)
+      .send(body);
+    expect(res.status).toBe(201);
+    expect(res.body.token).toMatch(/^npe_[0-9a-f]{32}_/);
+    return res.body.token as string;
+  }
+
+  async function enroll(name = 'node-a', inv = inventory(), tok?: string): Promise<EnrollResponse> {
+    const res = await platform
+      .http()
+      .post('/v1/agent/enroll')
+      .send({ token: tok ?? (await token()), name, inventory: inv });
+    expect(res.status).toBe(201);
+    return res.body as EnrollResponse;
+  }
+
+  it('lets only admins create partners and shows owners their own partners', async () => {
+    const denied = await platform
+      .http()
+      .post('/v1/partners')
+      .set(owner.auth)
+      .send({ name: 'nope' });
+    expect(denied.status).toBe(403);
+    const mine = await platform.http().get('/v1/partners').set(owner.auth);
+    expect(mine.body.data.map((p: { id: string }) => p.id)).toEqual([partnerId]);
+    const theirs = await platform.http().get('/v1/partners').set(stranger.auth);
+    expect(theirs.body.data).toEqual([]);
+    expect((await platform.http().get(`/v1/partners/${partnerId}`).set(stranger.auth)).status).toBe(
+      404,
+    );
+    const dup = await platform
+      .http()
+      .post('/v1/partners')
+      .set(admin.auth)
+      .send({ name: `acme-${kind}` });
+    expect(dup.status).toBe(409);
+    expect(dup.body.error.code).toBe('federation.partner_exists');
+  });
+
+  it('refuses enrollment tokens to people who do not own the partner', async () => {
+    const res = await platform
+      .http()
+      .post(`/v1/partners/${partnerId}/enrollment-tokens`)
+      .set(stranger.auth)
+      .send({});
+    expect(res.status).toBe(404);
+  });
+
+  it('trades a token for a node credential once and refuses the token the second time', async () => {
+    const tok = await token(admin, { zone: 'pinned-zone', labels: { tier: 'gold' } });
+    const first = await enroll('node-once', inventory(), tok);
+    expect(first.credential).toMatch(/^npn_[0-9a-f]{32}_/);
+    expect(first.heartbeat_interval_ms).toBe(200);
+    const again = await platform
+      .http()
+      .post('/v1/agent/enroll')
+      .send({ token: tok, name: 'x', inventory: inventory() });
+    expect(again.status).toBe(409);
+    expect(again.body.error.code).toBe('federation.enrollment_token_used');
+    const node = await platform.http().get(`/v1/nodes/${first.node_id}`).set(owner.auth);
+    expect(node.status).toBe(200);
+    expect(node.body.zone).toBe('pinned-zone');
+    expect(node.body.labels).toMatchObject({ rack: 'r1', tier: 'gold' });
+    // Federated nodes take latency-tolerant work only, whatever they claim.
+    expect(node.body.workload_classes).toEqual(['latency_tolerant']);
+  });
+
+  it('refuses a made-up token with 401', async () => {
+    const res = await platform
+      .http()
+      .post('/v1/agent/enroll')
+      .send({
+        token: `npe_${'0'.repeat(32)}_${'a'.repeat(43)}`,
+        name: 'x',
+        inventory: inventory(),
+      });
+    expect(res.status).toBe(401);
+    expect(res.body.error.code).toBe('federation.enrollment_token_invalid');
+  });
+
+  it('accepts heartbeats with the node credential and refuses it for another node', async () => {
+    const a = await enroll('node-hb-a');
+    const b = await enroll('node-hb-b');
+    const ok = await platform
+      .http()
+      .post(`/v1/agent/nodes/${a.node_id}/heartbeat`)
+      .set('Authorization', `Bearer ${a.credential}`)
+      .send({ inventory: inventory({ memory_mb: 32768 }), sandboxes: [] });
+    expect(ok.status).toBe(200);
+    expect(ok.body).toMatchObject({ node_id: a.node_id, state: 'running', cordoned: false });
+    const other = await platform
+      .http()
+      .post(`/v1/agent/nodes/${b.node_id}/heartbeat`)
+      .set('Authorization', `Bearer ${a.credential}`)
+      .send({ inventory: inventory(), sandboxes: [] });
+    expect(other.status).toBe(403);
+    expect(other.body.error.code).toBe('federation.node_mismatch');
+    const none = await platform
+      .http()
+      .post(`/v1/agent/nodes/${a.node_id}/heartbeat`)
+      .send({ inventory: inventory(), sandboxes: [] });
+    expect(none.status).toBe(401);
+    const node = await platform.http().get(`/v1/nodes/${a.node_id}`).set(admin.auth);
+    expect(node.body.memory_mb).toBe(32768);
+  });
+
+  it('opens the channel with the own credential only and welcomes the agent', async () => {
+    const a = await enroll('node-ws-a');
+    const b = await enroll('node-ws-b');
+    const mismatch = await openChannel(platform.url, b.node_id, a.credential);
+    expect(mismatch.status).toBe(403);
+    const bad = await openChannel(platform.url, a.node_id, 'npn_nonsense');
+    expect(bad.status).toBe(401);
+    const good = await openChannel(platform.url, a.node_id, a.credential);
+    expect(good.status).toBe(101);
+    expect(good.first).toEqual({ type: 'welcome', node_id: a.node_id, heartbeat_interval_ms: 200 });
+    const listed = await platform.http().get('/v1/nodes').set(admin.auth);
+    expect(listed.body.data.find((n: { id: string }) => n.id === a.node_id).connected).toBe(true);
+    good.ws?.close();
+  });
+
+  it('marks a node unhealthy and then lost when heartbeats stop', async () => {
+    const a = await enroll('node-silent');
+    const started = Date.now();
+    let state = 'running';
+    const seen = new Set<string>();
+    while (Date.now() - started < 5000 && state !== 'lost') {
+      state = (await platform.http().get(`/v1/nodes/${a.node_id}`).set(admin.auth)).body.state;
+      seen.add(state);
+      await new Promise((r) => setTimeout(r, 40));
+    }
+    expect(state).toBe('lost');
+    expect(seen.has('unhealthy')).toBe(true);
+    // A heartbeat brings it back.
+    const hb = await platform
+      .http()
+      .post(`/v1/agent/nodes/${a.node_id}/heartbeat`)
+      .set('Authorization', `Bearer ${a.credential}`)
+      .send({ inventory: inventory(), sandboxes: [] });
+    expect(hb.body.state).toBe('running');
+  });
+
+  it('lets owners cordon, uncordon and drain their nodes and hides them from others', async () => {
+    const a = await enroll('node-ops');
+    expect(
+      (await platform.http().post(`/v1/nodes/${a.node_id}/cordon`).set(stranger.auth)).status,
+    ).toBe(404);
+    const cordoned = await platform.http().post(`/v1/nodes/${a.node_id}/cordon`).set(owner.auth);
+    expect(cordoned.status).toBe(200);
+    expect(cordoned.body.cordoned).toBe(true);
+    const un = await platform.http().post(`/v1/nodes/${a.node_id}/uncordon`).set(owner.auth);
+    expect(un.body.cordoned).toBe(false);
+    const drain = await platform.http().post(`/v1/nodes/${a.node_id}/drain`).set(admin.auth);
+    expect(['draining', 'drained']).toContain(drain.body.state);
+    const strangerList = await platform.http().get('/v1/nodes').set(stranger.auth);
+    expect(strangerList.body.data).toEqual([]);
+    expect((await platform.http().get(`/v1/nodes/${a.node_id}`).set(stranger.auth)).status).toBe(
+      404,
+    );
+  });
+
+  it('keeps node exec for admins', async () => {
+    const res = await platform
+      .http()
+      .post('/v1/nodes/exec')
+      .set(owner.auth)
+      .send({ selector: {}, argv: ['true'] });
+    expect(res.status).toBe(403);
+  });
+
+  it('terminates a node: its credential is refused from then on', async () => {
+    const a = await enroll('node-gone');
+    const gone = await platform.http().delete(`/v1/nodes/${a.node_id}`).set(owner.auth);
+    expect(gone.status).toBe(200);
+    expect(gone.body.state).toBe('terminated');
+    const hb = await platform
+      .http()
+      .post(`/v1/agent/nodes/${a.node_id}/heartbeat`)
+      .set('Authorization', `Bearer ${a.credential}`)
+      .send({ inventory: inventory(), sandboxes: [] });
+    expect(hb.status).toBe(401);
+    expect((await openChannel(platform.url, a.node_id, a.credential)).status).toBe(401);
+    expect(
+      (await platform.http().post(`/v1/nodes/${a.node_id}/cordon`).set(owner.auth)).status,
+    ).toBe(409);
+  });
+});

@@ -1,0 +1,253 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsIn,
+  IsInt,
+  IsNumber,
+  IsObject,
+  IsOptional,
+  IsString,
+  Max,
+  MaxLength,
+  Min,
+  ValidateNested,
+} from 'class-validator';
+import { SANDBOX_STATES, SandboxEntity } from '../entities/sandbox.entity';
+
+export class SandboxResourcesDto {
+  @ApiPropertyOptional({ example: 1, default: 1, minimum: 0.1, maximum: 256 })
+  @IsOptional()
+  @IsNumber()
+  @Min(0.1)
+  @Max(256)
+  cpu?: number;
+
+  @ApiPropertyOptional({ example: 512, default: 512, minimum: 64 })
+  @IsOptional()
+  @IsInt()
+  @Min(64)
+  @Max(4 * 1024 * 1024)
+  memory_mb?: number;
+
+  @ApiPropertyOptional({ example: 0, default: 0, minimum: 0, maximum: 16 })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(16)
+  gpus?: number;
+
+  @ApiPropertyOptional({ example: 'rtx 4090', description: 'Matched against GPU models' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(100)
+  gpu_type?: string;
+}
+
+export class CreateSandboxDto {
+  @ApiPropertyOptional({ enum: ['bwrap', 'firecracker', 'daytona'], default: 'bwrap' })
+  @IsOptional()
+  @IsIn(['bwrap', 'firecracker', 'daytona'])
+  runtime?: 'bwrap' | 'firecracker' | 'daytona';
+
+  @ApiPropertyOptional({ type: SandboxResourcesDto })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => SandboxResourcesDto)
+  resources?: SandboxResourcesDto;
+
+  @ApiPropertyOptional({ example: 3600, default: 3600, minimum: 10, maximum: 7 * 86400 })
+  @IsOptional()
+  @IsInt()
+  @Min(10)
+  @Max(7 * 86400)
+  ttl_seconds?: number;
+
+  @ApiPropertyOptional({
+    example: 900,
+    default: 900,
+    description: 'Stop after this long without exec',
+  })
+  @IsOptional()
+  @IsInt()
+  @Min(5)
+  @Max(7 * 86400)
+  idle_timeout_seconds?: number;
+
+  @ApiPropertyOptional({ enum: ['none', 'egress'], default: 'none' })
+  @IsOptional()
+  @IsIn(['none', 'egress'])
+  network?: 'none' | 'egress';
+
+  @ApiPropertyOptional({ type: Object, example: { PYTHONUNBUFFERED: '1' } })
+  @IsOptional()
+  @IsObject()
+  env?: Record<string, string>;
+
+  @ApiPropertyOptional({
+    enum: ['latency_tolerant', 'latency_sensitive'],
+    default: 'latency_tolerant',
+  })
+  @IsOptional()
+  @IsIn(['latency_tolerant', 'latency_sensitive'])
+  workload_class?: 'latency_tolerant' | 'latency_sensitive';
+}
+
+export class SandboxIdParams {
+  @ApiProperty({ format: 'uuid' })
+  @IsString()
+  id!: string;
+}
+
+export class ListSandboxesQuery {
+  @ApiPropertyOptional({ enum: ['true', 'false'], description: "Admins: everyone's sandboxes" })
+  @IsOptional()
+  @IsIn(['true', 'false'])
+  all?: 'true' | 'false';
+
+  @ApiPropertyOptional({ enum: SANDBOX_STATES })
+  @IsOptional()
+  @IsIn(SANDBOX_STATES)
+  state?: (typeof SANDBOX_STATES)[number];
+}
+
+export class SandboxDto {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty({ format: 'uuid' }) owner_id!: string;
+  @ApiProperty({ enum: SANDBOX_STATES }) state!: string;
+  @ApiProperty({ nullable: true, type: String, example: 'idle' }) reason!: string | null;
+  @ApiProperty() runtime!: string;
+  @ApiProperty({ type: Object }) resources!: {
+    cpu: number;
+    memory_mb: number;
+    gpus: number;
+    gpu_type: string | null;
+  };
+  @ApiProperty({ enum: ['none', 'egress'] }) network!: string;
+  @ApiProperty({ type: [String] }) env_keys!: string[];
+  @ApiProperty() workload_class!: string;
+  @ApiProperty({ nullable: true, type: String }) node_id!: string | null;
+  @ApiProperty() ttl_seconds!: number;
+  @ApiProperty() idle_timeout_seconds!: number;
+  @ApiProperty({ format: 'date-time' }) expires_at!: string;
+  @ApiProperty({ format: 'date-time' }) last_activity_at!: string;
+  @ApiProperty({ format: 'date-time', nullable: true, type: String }) started_at!: string | null;
+  @ApiProperty({ format: 'date-time', nullable: true, type: String }) stopped_at!: string | null;
+  @ApiProperty({ format: 'date-time' }) created_at!: string;
+  @ApiProperty({ type: Object }) subsidy!: object;
+
+  static from(s: SandboxEntity): SandboxDto {
+    return {
+      id: s.id,
+      owner_id: s.ownerId,
+      state: s.state,
+      reason: s.stateReason,
+      runtime: s.runtime,
+      resources: { cpu: s.cpu, memory_mb: s.memoryMb, gpus: s.gpus, gpu_type: s.gpuType },
+      network: s.network,
+      env_keys: Object.keys(s.env ?? {}),
+      workload_class: s.workloadClass,
+      node_id: s.nodeId,
+      ttl_seconds: s.ttlSeconds,
+      idle_timeout_seconds: s.idleTimeoutSeconds,
+      expires_at: s.expiresAt.toISOString(),
+      last_activity_at: s.lastActivityAt.toISOString(),
+      started_at: s.startedAt?.toISOString() ?? null,
+      stopped_at: s.stoppedAt?.toISOString() ?? null,
+      created_at: s.createdAt.toISOString(),
+      subsidy: s.subsidy,
+    };
+  }
+}
+
+export class SandboxListDto {
+  @ApiProperty({ type: [SandboxDto] }) data!: SandboxDto[];
+}
+
+export class ExecDto {
+  @ApiPropertyOptional({ type: [String], example: ['python3', 'main.py'] })
+  @IsOptional()
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(10000)
+  @IsString({ each: true })
+  argv?: string[];
+
+  @ApiPropertyOptional({
+    example: 'python3 main.py > out.txt',
+    description: 'A shell line (sh -c)',
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(100000)
+  command?: string;
+
+  @ApiPropertyOptional({ type: Object })
+  @IsOptional()
+  @IsObject()
+  env?: Record<string, string>;
+
+  @ApiPropertyOptional({ example: '.', description: 'Relative to the work dir' })
+  @IsOptional()
+  @IsString()
+  cwd?: string;
+
+  @ApiPropertyOptional({ example: 60, minimum: 1, maximum: 86400 })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(86400)
+  timeout_seconds?: number;
+}
+
+export class ExecQuery {
+  @ApiPropertyOptional({
+    enum: ['true', 'false'],
+    description: 'One JSON answer instead of NDJSON lines',
+  })
+  @IsOptional()
+  @IsIn(['true', 'false'])
+  wait?: 'true' | 'false';
+}
+
+export class ExecResultDto {
+  @ApiProperty() stdout!: string;
+  @ApiProperty() stderr!: string;
+  @ApiProperty({ nullable: true, type: Number }) exit_code!: number | null;
+  @ApiProperty({ nullable: true, type: String }) signal!: string | null;
+  @ApiProperty() duration_ms!: number;
+  @ApiProperty({ nullable: true, type: String, example: 'wall_time_limit' }) reason!: string | null;
+}
+
+export class FilePathQuery {
+  @ApiProperty({ example: 'main.py', description: 'Relative to the work dir' })
+  @IsString()
+  @MaxLength(4096)
+  path!: string;
+}
+
+export class OptionalPathQuery {
+  @ApiPropertyOptional({ example: '.', default: '.' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(4096)
+  path?: string;
+}
+
+export class FilePutResultDto {
+  @ApiProperty() path!: string;
+  @ApiProperty() bytes!: number;
+}
+
+export class FileEntryDto {
+  @ApiProperty() path!: string;
+  @ApiProperty() size!: number;
+  @ApiProperty({ enum: ['file', 'dir'] }) type!: string;
+  @ApiProperty({ format: 'date-time' }) modified_at!: string;
+}
+
+export class FileListDto {
+  @ApiProperty({ type: [FileEntryDto] }) data!: FileEntryDto[];
+}

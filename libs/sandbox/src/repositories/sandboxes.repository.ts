@@ -1,0 +1,156 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { EntityManager, In, IsNull, LessThanOrEqual, Not, Repository } from 'typeorm';
+import { ACTIVE_STATES, SandboxEntity, SandboxState } from '../entities/sandbox.entity';
+
+/** One transaction on sandbox rows; `manager` is handed to ports that write in it (usage). */
+export interface SandboxTx {
+  manager: EntityManager;
+  /** The row, locked until the transaction ends. */
+  lock(id: string): Promise<SandboxEntity | null>;
+  update(id: string, patch: Partial<SandboxEntity>): Promise<void>;
+}
+
+export interface NodeUse {
+  cpu: number;
+  memoryMb: number;
+  gpus: number;
+}
+
+/** All reads and writes of the `sandboxes` table. */
+@Injectable()
+export class SandboxesRepository {
+  constructor(@InjectRepository(SandboxEntity) private readonly repo: Repository<SandboxEntity>) {}
+
+  async insert(sb: SandboxEntity): Promise<void> {
+    await this.repo.insert(sb);
+  }
+
+  /** A sandbox that is not deleted. */
+  findLive(id: string): Promise<SandboxEntity | null> {
+    return this.repo.findOne({ where: { id, deletedAt: IsNull() } });
+  }
+
+  findById(id: string): Promise<SandboxEntity | null> {
+    return this.repo.findOneBy({ id });
+  }
+
+  findOnNode(id: string, nodeId: string): Promise<SandboxEntity | null> {
+    return this.repo.findOne({ where: { id, nodeId } });
+  }
+
+  /** Newest first; `ownerId` null lists everyone's. */
+  list(ownerId: string | null, state?: SandboxState, limit = 500): Promise<SandboxEntity[]> {
+    return this.repo.find({
+      where: {
+        deletedAt: IsNull(),
+        ...(ownerId ? { ownerId } : {}),
+        ...(state ? { state } : {}),
+      },
+      order: { createdAt: 'DESC' },
+      take: limit,
+    });
+  }
+
+  async touch(id: string, at: Date): Promise<void> {
+    await this.repo.update({ id }, { lastActivityAt: at });
+  }
+
+  /** Live sandboxes past their TTL that still hold something. */
+  dueToExpire(now: Date): Promise<SandboxEntity[]> {
+    return this.repo.find({
+      where: {
+        deletedAt: IsNull(),
+        expiresAt: LessThanOrEqual(now),
+        state: Not(In(['failed', 'expired'])),
+      },
+    });
+  }
+
+  runningLive(): Promise<SandboxEntity[]> {
+    return this.repo.find({ where: { deletedAt: IsNull(), state: 'running' } });
+  }
+
+  /** Sandboxes holding resources (pending, starting, running), on the given nodes or anywhere. */
+  active(nodeIds?: string[]): Promise<SandboxEntity[]> {
+    return this.repo.find({
+      where: { state: In(ACTIVE_STATES), ...(nodeIds ? { nodeId: In(nodeIds) } : {}) },
+    });
+  }
+
+  /** Every sandbox the platform placed on a node, in any state. */
+  onNode(nodeId: string): Promise<SandboxEntity[]> {
+    return this.repo.find({ where: { nodeId } });
+  }
+
+  async countActiveByNode(nodeIds: string[]): Promise<Map<string, number>> {
+    if (!nodeIds.length) return new Map();
+    const rows = (await this.repo
+      .createQueryBuilder('s')
+      .select('s.node_id', 'node_id')
+      .addSelect('COUNT(*)', 'n')
+      .where('s.node_id IN (:...ids) AND s.state IN (:...states)', {
+        ids: nodeIds,
+        states: ACTIVE_STATES,
+      })
+      .groupBy('s.node_id')
+      .getRawMany()) as Array<{ node_id: string; n: string }>;
+    return new Map(rows.map((r) => [r.node_id, Number(r.n)]));
+  }
+
+  /** What active sandboxes take on each node: one aggregate query. */
+  async useByNode(nodeIds: string[]): Promise<Map<string, NodeUse>> {
+    if (!nodeIds.length) return new Map();
+    const rows = (await this.repo.query(
+      `SELECT node_id, COALESCE(SUM(cpu), 0) AS cpu, COALESCE(SUM(memory_mb), 0) AS memory_mb,
+              COALESCE(SUM(gpus), 0) AS gpus
+         FROM sandboxes
+        WHERE node_id = ANY($1::uuid[]) AND state IN ('pending', 'starting', 'running')
+        GROUP BY node_id`,
+      [nodeIds],
+    )) as Array<{
+      node_id: string;
+      cpu: string | number;
+      memory_mb: string | number;
+      gpus: string | number;
+    }>;
+    return new Map(
+      rows.map((r) => [
+        r.node_id,
+        { cpu: Number(r.cpu), memoryMb: Number(r.memory_mb), gpus: Number(r.gpus) },
+      ]),
+    );
+  }
+
+  /** One conditional UPDATE: applies `patch` only while the state is one of `states`. */
+  async updateIfIn(
+    id: string,
+    states: SandboxState[],
+    patch: Partial<SandboxEntity>,
+  ): Promise<boolean> {
+    const result = await this.repo
+      .createQueryBuilder()
+      .update()
+      .set(patch)
+      .where('id = :id AND state IN (:...states)', { id, states })
+      .execute();
+    return (result.affected ?? 0) > 0;
+  }
+
+  transaction<T>(fn: (tx: SandboxTx) => Promise<T>): Promise<T> {
+    return this.repo.manager.transaction((manager) =>
+      fn({
+        manager,
+        lock: (id) =>
+          manager
+            .createQueryBuilder(SandboxEntity, 's')
+            .setLock('pessimistic_write')
+            .where('s.id = :id', { id })
+            .getOne(),
+        update: async (id, patch) => {
+          await manager.update(SandboxEntity, { id }, patch);
+        },
+      }),
+    );
+  }
+}

@@ -1,0 +1,13 @@
+/** Error codes of the sandbox context. */
+export const SandboxErrorCodes = {
+  notFound: 'sandbox.not_found',
+  noCapacity: 'sandbox.no_capacity',
+  notRunning: 'sandbox.not_running',
+  startFailed: 'sandbox.start_failed',
+  pathInvalid: 'sandbox.path_invalid',
+  fileNotFound: 'sandbox.file_not_found',
+  fileTooLarge: 'sandbox.file_too_large',
+  commandMissing: 'sandbox.command_missing',
+  nodeUnavailable: 'sandbox.node_unavailable',
+  policyDenied: 'policy.denied',
+} as const;

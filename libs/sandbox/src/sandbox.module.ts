@@ -1,0 +1,31 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { SandboxesController } from './controllers/sandboxes.controller';
+import { SandboxEntity } from './entities/sandbox.entity';
+import { SandboxesRepository } from './repositories/sandboxes.repository';
+import { SandboxExecService } from './services/sandbox-exec.service';
+import { SandboxFilesService } from './services/sandbox-files.service';
+import { SandboxLifecycle } from './services/sandbox-lifecycle.service';
+import { SandboxPlacement } from './services/sandbox-placement.service';
+import { SandboxTransitions } from './services/sandbox-transitions.service';
+import { SandboxesService } from './services/sandboxes.service';
+
+/**
+ * The sandbox lifecycle API. Needs FederationModule (nodes and agent channels), the policy's
+ * SubsidyDecider and billing's UsageRecorder, all global.
+ */
+@Module({
+  imports: [TypeOrmModule.forFeature([SandboxEntity])],
+  controllers: [SandboxesController],
+  providers: [
+    SandboxesRepository,
+    SandboxesService,
+    SandboxExecService,
+    SandboxFilesService,
+    SandboxPlacement,
+    SandboxTransitions,
+    SandboxLifecycle,
+  ],
+  exports: [SandboxesService],
+})
+export class SandboxModule {}

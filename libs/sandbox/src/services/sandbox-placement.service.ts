@@ -1,0 +1,105 @@
+import { Injectable } from '@nestjs/common';
+import { ConflictError } from '@nanopod/common';
+import { NodeEntity, NodesService, RuntimeName, WorkloadClassName } from '@nanopod/federation';
+import { SandboxesRepository } from '../repositories/sandboxes.repository';
+import { SandboxErrorCodes } from '../sandbox.errors';
+
+/**
+ * CPU is a share, not a pinned core: sandboxes mostly wait (on people, on I/O), so a node
+ * takes up to this many times its cores in CPU requests. Memory and GPUs are never overcommitted.
+ */
+export const CPU_OVERCOMMIT = 4;
+
+export interface PlacementRequest {
+  runtime: RuntimeName;
+  cpu: number;
+  memory_mb: number;
+  gpus: number;
+  gpu_type: string | null;
+  workload_class: WorkloadClassName;
+}
+
+export interface NodeFree {
+  node_id: string;
+  name: string;
+  zone: string;
+  kind: string;
+  free_cpu: number;
+  free_memory_mb: number;
+  free_gpus: number;
+  gpu_models: string[];
+  runtimes: string[];
+  workload_classes: string[];
+}
+
+/**
+ * Picks a node for a sandbox: healthy, not cordoned or draining, agent connected, offering
+ * the runtime and the workload class (latency-sensitive work only on InfiniBand nodes), with
+ * free CPU, memory and GPUs (of the type asked). Among fits, the one with the most free
+ * memory. No fit is a 409 with what was asked and what exists.
+ */
+@Injectable()
+export class SandboxPlacement {
+  constructor(
+    private readonly nodes: NodesService,
+    private readonly sandboxes: SandboxesRepository,
+  ) {}
+
+  async place(req: PlacementRequest): Promise<NodeEntity> {
+    const { node, free } = await this.find(req);
+    if (!node) {
+      throw new ConflictError(SandboxErrorCodes.noCapacity, 'No node can take this sandbox now', {
+        requested: req,
+        available: free,
+        schedulable_nodes: free.length,
+      });
+    }
+    return node;
+  }
+
+  /** The best fit, or null, with what every schedulable node has free. */
+  async find(req: PlacementRequest): Promise<{ node: NodeEntity | null; free: NodeFree[] }> {
+    const candidates = await this.nodes.schedulable();
+    const free = await this.freeOf(candidates);
+    const fits = free
+      .filter((f) => this.fits(f, req))
+      .sort((a, b) => b.free_memory_mb - a.free_memory_mb || a.name.localeCompare(b.name));
+    return { node: fits.length ? candidates.find((c) => c.id === fits[0].node_id)! : null, free };
+  }
+
+  private fits(f: NodeFree, req: PlacementRequest): boolean {
+    if (!f.runtimes.includes(req.runtime)) return false;
+    if (!f.workload_classes.includes(req.workload_class)) return false;
+    if (req.workload_class === 'latency_sensitive' && f.kind !== 'infiniband') return false;
+    if (f.free_cpu + 1e-9 < req.cpu || f.free_memory_mb < req.memory_mb) return false;
+    if (req.gpus > 0) {
+      const want = req.gpu_type?.toLowerCase();
+      const matching = want
+        ? f.gpu_models.filter((m) => m.toLowerCase().includes(want)).length
+        : f.gpu_models.length;
+      if (Math.min(matching, f.free_gpus) < req.gpus) return false;
+    }
+    return true;
+  }
+
+  private async freeOf(nodes: NodeEntity[]): Promise<NodeFree[]> {
+    if (!nodes.length) return [];
+    const byNode = await this.sandboxes.useByNode(nodes.map((n) => n.id));
+    return nodes.map((n) => {
+      const u = byNode.get(n.id);
+      const inv = n.inventory;
+      return {
+        node_id: n.id,
+        name: n.name,
+        zone: n.zone,
+        kind: n.kind,
+        free_cpu: inv.cpu_cores * CPU_OVERCOMMIT - (u?.cpu ?? 0),
+        free_memory_mb: inv.memory_mb - (u?.memoryMb ?? 0),
+        free_gpus: inv.gpus.length - (u?.gpus ?? 0),
+        gpu_models: inv.gpus.map((g) => g.model),
+        runtimes: inv.runtimes ?? ['bwrap'],
+        workload_classes: inv.workload_classes ?? ['latency_tolerant'],
+      };
+    });
+  }
+}

@@ -1,0 +1,103 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { Clock } from '@nanopod/common';
+import { UsageRecorder } from '@nanopod/billing';
+import { SandboxEntity, SandboxState } from '../entities/sandbox.entity';
+import { SandboxesRepository } from '../repositories/sandboxes.repository';
+import { usageBetween } from './sandbox-usage';
+
+export interface TransitionOptions {
+  /** Only from these states; otherwise nothing changes and null is returned. */
+  from?: SandboxState[];
+  patch?: Partial<SandboxEntity>;
+  /** The row as the caller has it, to answer without reading it back (fast path only). */
+  current?: SandboxEntity;
+}
+
+/**
+ * Every state change of a sandbox, in one transaction with its usage: leaving `running` records
+ * the time since the last metering (UsageRecorder.record in the same transaction), so state and
+ * usage commit together or not at all.
+ */
+@Injectable()
+export class SandboxTransitions {
+  private readonly logger = new Logger(SandboxTransitions.name);
+
+  constructor(
+    private readonly sandboxes: SandboxesRepository,
+    private readonly usage: UsageRecorder,
+    private readonly clock: Clock,
+  ) {}
+
+  async transition(
+    id: string,
+    to: SandboxState,
+    reason: string | null,
+    opts: TransitionOptions = {},
+  ): Promise<SandboxEntity | null> {
+    // Not from `running`: no usage to record, so one conditional UPDATE does (the create path
+    // takes two of these, so it matters for start latency).
+    if (opts.from && !opts.from.includes('running')) {
+      const now = this.clock.now();
+      const patch: Partial<SandboxEntity> = {
+        state: to,
+        stateReason: reason,
+        updatedAt: now,
+        ...opts.patch,
+      };
+      if (to === 'running') {
+        patch.startedAt = patch.startedAt ?? now;
+        patch.meteredUntil = now;
+        patch.lastActivityAt = now;
+        patch.stoppedAt = null;
+      }
+      if (!(await this.sandboxes.updateIfIn(id, opts.from, patch))) return null;
+      this.logger.log({ sandboxId: id, state: to, reason }, 'sandbox state changed');
+      const base = opts.current ?? (await this.sandboxes.findById(id));
+      return base ? ({ ...base, ...patch } as SandboxEntity) : null;
+    }
+    const result = await this.sandboxes.transaction(async (tx) => {
+      const sb = await tx.lock(id);
+      if (!sb) return null;
+      if (opts.from && !opts.from.includes(sb.state)) return null;
+      const now = this.clock.now();
+      const patch: Partial<SandboxEntity> = {
+        state: to,
+        stateReason: reason,
+        updatedAt: now,
+        ...opts.patch,
+      };
+      if (sb.state === 'running' && to !== 'running') {
+        await this.usage.record(
+          tx.manager,
+          usageBetween(sb, sb.meteredUntil ?? sb.startedAt ?? now, now),
+        );
+        patch.meteredUntil = now;
+        patch.stoppedAt = now;
+      }
+      if (to === 'running' && sb.state !== 'running') {
+        patch.startedAt = patch.startedAt ?? now;
+        patch.meteredUntil = now;
+        patch.lastActivityAt = now;
+        patch.stoppedAt = null;
+      }
+      await tx.update(id, patch);
+      return { ...sb, ...patch } as SandboxEntity;
+    });
+    if (result) this.logger.log({ sandboxId: id, state: to, reason }, 'sandbox state changed');
+    return result;
+  }
+
+  /** Records usage of a running sandbox up to now (periodic metering). */
+  async meter(id: string): Promise<void> {
+    await this.sandboxes.transaction(async (tx) => {
+      const sb = await tx.lock(id);
+      if (!sb || sb.state !== 'running') return;
+      const now = this.clock.now();
+      await this.usage.record(
+        tx.manager,
+        usageBetween(sb, sb.meteredUntil ?? sb.startedAt ?? now, now),
+      );
+      await tx.update(id, { meteredUntil: now, updatedAt: now });
+    });
+  }
+}

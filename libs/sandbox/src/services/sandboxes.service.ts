@@ -1,0 +1,331 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { Clock, ConflictError, NotFoundError, PolicyDeniedError } from '@nanopod/common';
+import { NodeChannelRegistry, NodeEntity, SandboxSpec } from '@nanopod/federation';
+import { isAdmin, Principal } from '@nanopod/identity';
+import { SubsidyDecider } from '@nanopod/policy';
+import { randomUUID } from 'node:crypto';
+import { SandboxEntity, SandboxState } from '../entities/sandbox.entity';
+import { SandboxesRepository } from '../repositories/sandboxes.repository';
+import { SandboxErrorCodes } from '../sandbox.errors';
+import { SandboxPlacement } from './sandbox-placement.service';
+import { SandboxTransitions } from './sandbox-transitions.service';
+
+export interface CreateSandboxInput {
+  runtime: SandboxEntity['runtime'];
+  cpu: number;
+  memoryMb: number;
+  gpus: number;
+  gpuType: string | null;
+  ttlSeconds: number;
+  idleTimeoutSeconds: number;
+  network: 'none' | 'egress';
+  env: Record<string, string>;
+  workloadClass: SandboxEntity['workloadClass'];
+}
+
+const START_TIMEOUT_MS = 30000;
+const STOP_TIMEOUT_MS = 15000;
+/** Per-process limits the agent enforces besides memory. */
+const PIDS_LIMIT = 256;
+const DISK_MB = 2048;
+const DEFAULT_WALL_SECONDS = 600;
+
+/** The sandbox lifecycle: create (place, decide, start), read, stop, delete. */
+@Injectable()
+export class SandboxesService {
+  private readonly logger = new Logger(SandboxesService.name);
+
+  constructor(
+    private readonly sandboxes: SandboxesRepository,
+    private readonly placement: SandboxPlacement,
+    private readonly decider: SubsidyDecider,
+    private readonly transitions: SandboxTransitions,
+    private readonly channels: NodeChannelRegistry,
+    private readonly clock: Clock,
+  ) {}
+
+  async create(principal: Principal, input: CreateSandboxInput): Promise<SandboxEntity> {
+    const request = {
+      runtime: input.runtime,
+      cpu: input.cpu,
+      memory_mb: input.memoryMb,
+      gpus: input.gpus,
+      gpu_type: input.gpuType,
+      workload_class: input.workloadClass,
+    };
+    const { node, free } = await this.placement.find(request);
+    if (!node) {
+      await this.explainNoFit(principal, input, request);
+      throw new ConflictError(SandboxErrorCodes.noCapacity, 'No node can take this sandbox now', {
+        requested: request,
+        available: free,
+        schedulable_nodes: free.length,
+      });
+    }
+    const decision = await this.decide(principal, input, node.kind);
+    const now = this.clock.now();
+    const sb = Object.assign(new SandboxEntity(), {
+      id: randomUUID(),
+      ownerId: principal.userId,
+      nodeId: node.id,
+      partnerId: node.partnerId,
+      runtime: input.runtime,
+      cpu: input.cpu,
+      memoryMb: input.memoryMb,
+      gpus: input.gpus,
+      gpuType: input.gpuType,
+      network: input.network,
+      env: input.env,
+      workloadClass: input.workloadClass,
+      // Placed and decided: pending until the start goes out to the node.
+      state: 'pending',
+      stateReason: null,
+      ttlSeconds: input.ttlSeconds,
+      idleTimeoutSeconds: input.idleTimeoutSeconds,
+      expiresAt: new Date(now.getTime() + input.ttlSeconds * 1000),
+      lastActivityAt: now,
+      startedAt: null,
+      stoppedAt: null,
+      meteredUntil: null,
+      subsidy: {
+        tier: decision.tier,
+        rate_multiplier: decision.rate_multiplier,
+        max_gpu_hours: decision.max_gpu_hours,
+        decision_id: decision.decision_id,
+        policy_version: decision.policy_version,
+      },
+      createdAt: now,
+      updatedAt: now,
+      deletedAt: null,
+    });
+    await this.sandboxes.insert(sb);
+    this.logger.log(
+      { sandboxId: sb.id, nodeId: node.id, ownerId: principal.userId },
+      'sandbox placed',
+    );
+    return this.start(sb, node);
+  }
+
+  /** Sends sandbox.start and waits for the agent's answer (also resumes an idle-stopped one). */
+  async start(sb: SandboxEntity, node?: NodeEntity | null): Promise<SandboxEntity> {
+    const nodeId = node?.id ?? sb.nodeId!;
+    const channel = this.channels.get(nodeId);
+    if (!channel) {
+      return (await this.transitions.transition(sb.id, 'failed', 'node_unavailable')) ?? sb;
+    }
+    try {
+      // `starting` is written while the agent already works on the start: no round trip waits.
+      const [, reply] = await Promise.all([
+        sb.state === 'pending'
+          ? this.transitions.transition(sb.id, 'starting', null, { from: ['pending'], current: sb })
+          : null,
+        channel.request({ type: 'sandbox.start', spec: this.spec(sb) }, START_TIMEOUT_MS),
+      ]);
+      if (reply.type === 'sandbox.state' && reply.state === 'running') {
+        return (
+          (await this.transitions.transition(sb.id, 'running', null, {
+            from: ['starting', 'stopped'],
+            current: sb,
+          })) ?? sb
+        );
+      }
+      const reason =
+        reply.type === 'sandbox.state' ? (reply.reason ?? `agent_${reply.state}`) : 'start_failed';
+      return (await this.transitions.transition(sb.id, 'failed', reason)) ?? sb;
+    } catch (err) {
+      const code =
+        (err as { agentCode?: string; code?: string }).agentCode ?? (err as { code?: string }).code;
+      this.logger.warn(
+        { sandboxId: sb.id, nodeId, err: (err as Error).message },
+        'sandbox start failed',
+      );
+      return (await this.transitions.transition(sb.id, 'failed', code ?? 'start_failed')) ?? sb;
+    }
+  }
+
+  /** Subsidy decision for the placed request; a deny is a 403 `policy.denied` with its reasons. */
+  private async decide(
+    principal: Principal,
+    input: CreateSandboxInput,
+    nodeKind: NodeEntity['kind'],
+  ) {
+    const decision = await this.decider.decide(
+      { userId: principal.userId, githubLogin: principal.githubLogin, roles: principal.roles },
+      {
+        kind: 'sandbox',
+        workload_class: input.workloadClass,
+        gpus: input.gpus,
+        gpu_type: input.gpuType,
+        cpu: input.cpu,
+        memory_mb: input.memoryMb,
+        estimated_gpu_hours: (input.gpus * input.ttlSeconds) / 3600,
+        node_kind: nodeKind,
+      },
+    );
+    if (!decision.allow) {
+      throw new PolicyDeniedError(
+        SandboxErrorCodes.policyDenied,
+        'The subsidy policy denied this sandbox',
+        {
+          reasons: decision.reasons,
+          tier: decision.tier,
+          decision_id: decision.decision_id,
+          policy_version: decision.policy_version,
+        },
+      );
+    }
+    return decision;
+  }
+
+  /**
+   * Latency-sensitive work that only fits on a federated node: the policy has the words for
+   * why not (`latency_sensitive_on_federated`), so its deny answers rather than a bare 409.
+   */
+  private async explainNoFit(
+    principal: Principal,
+    input: CreateSandboxInput,
+    request: Parameters<SandboxPlacement['find']>[0],
+  ): Promise<void> {
+    if (input.workloadClass !== 'latency_sensitive') return;
+    const { node } = await this.placement.find({ ...request, workload_class: 'latency_tolerant' });
+    if (node) await this.decide(principal, input, node.kind);
+  }
+
+  async list(
+    principal: Principal,
+    opts: { all?: boolean; state?: SandboxState },
+  ): Promise<SandboxEntity[]> {
+    const everyone = opts.all && isAdmin(principal);
+    return this.sandboxes.list(everyone ? null : principal.userId, opts.state);
+  }
+
+  /** The caller's sandbox (or any, for admins); anyone else's is a 404. */
+  async get(principal: Principal, id: string): Promise<SandboxEntity> {
+    const sb = /^[0-9a-f-]{36}$/i.test(id) ? await this.sandboxes.findLive(id) : null;
+    if (!sb || (sb.ownerId !== principal.userId && !isAdmin(principal))) {
+      throw new NotFoundError(SandboxErrorCodes.notFound, 'No such sandbox', { id });
+    }
+    return sb;
+  }
+
+  async stop(principal: Principal, id: string): Promise<SandboxEntity> {
+    const sb = await this.get(principal, id);
+    if (!['pending', 'starting', 'running'].includes(sb.state)) return sb;
+    return this.stopOnNode(sb, 'requested');
+  }
+
+  /** Moves a sandbox to stopped and tells its agent; files stay until the TTL. */
+  async stopOnNode(sb: SandboxEntity, reason: string): Promise<SandboxEntity> {
+    const stopped = await this.transitions.transition(sb.id, 'stopped', reason, {
+      from: ['pending', 'starting', 'running'],
+    });
+    if (!stopped) return (await this.sandboxes.findById(sb.id)) ?? sb;
+    await this.tell(
+      sb.nodeId,
+      { type: 'sandbox.stop', sandbox_id: sb.id, reason },
+      STOP_TIMEOUT_MS,
+    );
+    return stopped;
+  }
+
+  async remove(principal: Principal, id: string): Promise<SandboxEntity> {
+    const sb = await this.get(principal, id);
+    const now = this.clock.now();
+    const active = ['pending', 'starting', 'running'].includes(sb.state);
+    const done = await this.transitions.transition(
+      sb.id,
+      active ? 'stopped' : sb.state,
+      active ? 'deleted' : sb.stateReason,
+      {
+        patch: { deletedAt: now },
+      },
+    );
+    await this.tell(sb.nodeId, { type: 'sandbox.delete', sandbox_id: sb.id }, STOP_TIMEOUT_MS);
+    return done ?? sb;
+  }
+
+  /** A running sandbox for exec and file writes; an idle-stopped one is started again first. */
+  async ensureRunning(principal: Principal, id: string): Promise<SandboxEntity> {
+    const sb = await this.get(principal, id);
+    if (sb.state === 'running') return sb;
+    if (sb.state === 'stopped' && sb.stateReason === 'idle' && sb.expiresAt > this.clock.now()) {
+      const resumed = await this.transitions.transition(sb.id, 'starting', 'resume', {
+        from: ['stopped'],
+      });
+      if (resumed) {
+        const started = await this.start(resumed);
+        if (started.state === 'running') return started;
+      }
+    }
+    throw new ConflictError(SandboxErrorCodes.notRunning, `The sandbox is ${sb.state}`, {
+      id: sb.id,
+      state: sb.state,
+      reason: sb.stateReason,
+    });
+  }
+
+  /** Sandbox files stay readable while stopped, until the TTL. */
+  async readable(principal: Principal, id: string): Promise<SandboxEntity> {
+    const sb = await this.get(principal, id);
+    if (sb.state === 'running' || sb.state === 'stopped') return sb;
+    throw new ConflictError(
+      SandboxErrorCodes.notRunning,
+      `The sandbox is ${sb.state}; its files are gone`,
+      {
+        id: sb.id,
+        state: sb.state,
+        reason: sb.stateReason,
+      },
+    );
+  }
+
+  /** Records activity (exec) without holding up the caller. */
+  touch(id: string): void {
+    void this.sandboxes
+      .touch(id, this.clock.now())
+      .catch((err: Error) =>
+        this.logger.warn({ sandboxId: id, err: err.message }, 'activity not recorded'),
+      );
+  }
+
+  private spec(sb: SandboxEntity): SandboxSpec {
+    return {
+      sandbox_id: sb.id,
+      owner_id: sb.ownerId,
+      runtime: sb.runtime,
+      cpu: sb.cpu,
+      memory_mb: sb.memoryMb,
+      gpus: sb.gpus,
+      gpu_type: sb.gpuType,
+      network: sb.network,
+      env: sb.env,
+      limits: {
+        memory_mb: sb.memoryMb,
+        pids: PIDS_LIMIT,
+        cpu_seconds: Math.max(60, sb.ttlSeconds),
+        wall_seconds: Math.min(DEFAULT_WALL_SECONDS, sb.ttlSeconds),
+        disk_mb: DISK_MB,
+      },
+    };
+  }
+
+  /** Best effort: the platform's state is already decided; a later hello reconciles the rest. */
+  async tell(
+    nodeId: string | null,
+    msg:
+      | { type: 'sandbox.stop'; sandbox_id: string; reason: string }
+      | { type: 'sandbox.delete'; sandbox_id: string },
+    timeoutMs: number,
+  ): Promise<void> {
+    const channel = nodeId ? this.channels.get(nodeId) : undefined;
+    if (!channel) return;
+    try {
+      await channel.request(msg, timeoutMs);
+    } catch (err) {
+      this.logger.warn(
+        { sandboxId: msg.sandbox_id, nodeId, err: (err as Error).message },
+        `${msg.type} not confirmed`,
+      );
+    }
+  }
+}

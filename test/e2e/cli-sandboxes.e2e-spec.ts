@@ -1,0 +1,147 @@
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { startTestPlatform, TestPlatform, TestUser } from '../support/test-platform';
+import { bwrapUsable, fund } from './support/node-agent-process';
+
+const ROOT = path.resolve(__dirname, '../..');
+const canRun = bwrapUsable();
+if (!canRun) console.warn('skipped: bubblewrap cannot create sandboxes on this machine');
+const describeIf = canRun ? describe : describe.skip;
+
+interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+describeIf('the nanopod CLI against a platform with its embedded local node agent', () => {
+  let platform: TestPlatform;
+  let admin: TestUser;
+  let dev: TestUser;
+  let work: string;
+
+  function cli(user: TestUser, args: string[], cwd = work): Promise<CliResult> {
+    return new Promise((resolve) => {
+      const p = spawn(process.execPath, [path.join(ROOT, 'bin/nanopod.js'), ...args], {
+        cwd,
+        env: {
+          ...process.env,
+          NANOPOD_URL: platform.url,
+          NANOPOD_API_KEY: user.apiKey,
+          NANOPOD_CONFIG_DIR: work,
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stdout = '';
+      let stderr = '';
+      p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      p.on('close', (code) => resolve({ code, stdout, stderr }));
+    });
+  }
+
+  beforeAll(async () => {
+    // The embedded default: NANOPOD_LOCAL_NODE_AGENT starts one bubblewrap node in-process.
+    platform = await startTestPlatform({ env: { NANOPOD_LOCAL_NODE_AGENT: 'true' } });
+    admin = await platform.createUser({ roles: ['admin', 'developer'] });
+    dev = await platform.createUser();
+    await fund(platform, admin, dev);
+    work = mkdtempSync(path.join(tmpdir(), 'nanopod-cli-'));
+  }, 120000);
+
+  afterAll(async () => {
+    rmSync(work, { recursive: true, force: true });
+    await platform?.close();
+  });
+
+  it("prints 42 for nanopod run -- python3 -c 'print(6*7)'", async () => {
+    const r = await cli(dev, ['run', '--', 'python3', '-c', 'print(6*7)']);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe('42\n');
+    expect(r.code).toBe(0);
+    // It cleaned up after itself.
+    const left = await platform.http().get('/v1/sandboxes').set(dev.auth);
+    expect(left.body.data).toEqual([]);
+  }, 60000);
+
+  it('uploads the current directory without node_modules or ignored files and exits with the command', async () => {
+    writeFileSync(path.join(work, 'data.txt'), 'from-the-laptop\n');
+    writeFileSync(path.join(work, '.gitignore'), '*.log\n');
+    writeFileSync(path.join(work, 'debug.log'), 'noise');
+    mkdirSync(path.join(work, 'node_modules', 'x'), { recursive: true });
+    writeFileSync(path.join(work, 'node_modules', 'x', 'index.js'), '');
+    const r = await cli(dev, ['run', '--', 'sh', '-c', 'cat data.txt; ls -a; exit 7']);
+    expect(r.stdout).toContain('from-the-laptop');
+    expect(r.stdout).not.toContain('node_modules');
+    expect(r.stdout).not.toContain('debug.log');
+    expect(r.code).toBe(7);
+  }, 60000);
+
+  it('creates, uploads, execs, downloads and removes a sandbox verb by verb', async () => {
+    const created = await cli(dev, ['sandboxes', 'create', '--ttl', '600', '--json']);
+    expect(created.code).toBe(0);
+    const id = JSON.parse(created.stdout).id as string;
+    writeFileSync(path.join(work, 'job.py'), "open('out.txt','w').write('written')\n");
+    expect((await cli(dev, ['sandboxes', 'upload', id, 'job.py'])).code).toBe(0);
+    const ran = await cli(dev, ['sandboxes', 'exec', id, '--', 'python3', 'job.py']);
+    expect(ran.code).toBe(0);
+    const dl = await cli(dev, [
+      'sandboxes',
+      'download',
+      id,
+      'out.txt',
+      '-o',
+      path.join(work, 'got.txt'),
+    ]);
+    expect(dl.code).toBe(0);
+    expect(readFileSync(path.join(work, 'got.txt'), 'utf8')).toBe('written');
+    const ls = await cli(dev, ['sandboxes', 'ls', '--json']);
+    expect(JSON.parse(ls.stdout).map((s: { id: string }) => s.id)).toContain(id);
+    expect((await cli(dev, ['sandboxes', 'rm', id])).code).toBe(0);
+  }, 60000);
+
+  it('lists nodes and runs operator commands across them for admins', async () => {
+    const ls = await cli(admin, ['nodes', 'ls', '--json']);
+    const nodes = JSON.parse(ls.stdout) as Array<{ zone: string; state: string }>;
+    expect(nodes).toEqual([expect.objectContaining({ zone: 'local', state: 'running' })]);
+    const ex = await cli(admin, [
+      'nodes',
+      'exec',
+      '--selector',
+      'zone=local',
+      '--',
+      'echo',
+      'hello-node',
+    ]);
+    expect(ex.code).toBe(0);
+    expect(ex.stdout).toContain('hello-node');
+    const denied = await cli(dev, ['nodes', 'exec', '--', 'true']);
+    expect(denied.code).not.toBe(0);
+  }, 60000);
+
+  it('creates a partner and an enrollment token, and cordons a node, for admins', async () => {
+    const created = await cli(admin, [
+      'partners',
+      'create',
+      `cli-partner-${process.pid}`,
+      '--json',
+    ]);
+    expect(created.code).toBe(0);
+    const partner = JSON.parse(created.stdout) as { id: string };
+    const ls = await cli(admin, ['partners', 'ls', '--json']);
+    expect(JSON.parse(ls.stdout).map((p: { id: string }) => p.id)).toContain(partner.id);
+    const token = await cli(admin, ['partners', 'token', partner.id, '--zone', 'edge', '--json']);
+    expect(JSON.parse(token.stdout).token).toMatch(/^npe_/);
+    const nodes = JSON.parse((await cli(admin, ['nodes', 'ls', '--json'])).stdout) as Array<{
+      id: string;
+    }>;
+    const cordon = await cli(admin, ['nodes', 'cordon', nodes[0].id, '--json']);
+    expect(JSON.parse(cordon.stdout).cordoned).toBe(true);
+    const un = await cli(admin, ['nodes', 'uncordon', nodes[0].id]);
+    expect(un.code).toBe(0);
+    const got = await cli(admin, ['nodes', 'get', nodes[0].id, '--json']);
+    expect(JSON.parse(got.stdout)).toMatchObject({ id: nodes[0].id, cordoned: false });
+  }, 90000);
+});
