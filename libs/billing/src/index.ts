@@ -1,0 +1,22 @@
+export { UsageRecorder, UsageRecordInput, UsageMetric } from './usage/usage-recorder';
+export { BillingModule } from './billing.module';
+export { BillingErrorCodes } from './billing.errors';
+export { LedgerService } from './ledger/ledger.service';
+export {
+  AccountKind,
+  AccountRef,
+  JournalEntry,
+  PostingLine,
+  PostingRequest,
+  MICRO_PER_CREDIT,
+} from './ledger/ledger.types';
+export { BalanceService, UserBalance } from './services/balance.service';
+export { UsageQueryService } from './services/usage-query.service';
+export { TopUpService, TopUp } from './services/top-up.service';
+export { ApiRequestMeter, ApiRequestCount } from './usage/api-request-meter';
+export { OutboxShipper } from './outbox/outbox-shipper.service';
+export { USAGE_METRICS, planCodeFor, subscriptionIdFor } from './usage/pricing';
+
+import { BillingInit1764200000000 } from './migrations/1764200000000-billing-init';
+/** This context's migrations, in order. */
+export const billingMigrations = [BillingInit1764200000000];
