@@ -163,6 +163,23 @@ function badRequestsFor(
       if (Object.keys(props).length > 0) {
         const wrong: Record<string, unknown> = {};
         for (const [k, v] of Object.entries(props)) wrong[k] = wrongValue(resolve(doc, v));
+        // Past PostgreSQL's integer and bigint: the database must never be the one to refuse.
+        const huge: Record<string, unknown> = {};
+        for (const [k, v] of Object.entries(props)) {
+          const t = resolve(doc, v)?.type;
+          if (t === 'integer' || t === 'number') huge[k] = 1e20;
+        }
+        if (Object.keys(huge).length > 0) {
+          out.push({
+            what: 'out-of-range numbers',
+            method,
+            path: url,
+            headers: json,
+            body: JSON.stringify(huge),
+            expect: 'not-500',
+            auth: true,
+          });
+        }
         out.push({
           what: 'wrong types',
           method,
@@ -201,6 +218,7 @@ function badRequestsFor(
       'x'.repeat(512),
       "1'%20OR%20'1'%3D'1",
       '..%2F..%2Fetc',
+      '99999999999',
     ]) {
       out.push({
         what: `bad path parameter ${p.name}=${bad.slice(0, 20)}`,
@@ -220,7 +238,7 @@ function badRequestsFor(
       s?.type === 'integer' || s?.type === 'number' || s?.type === 'boolean' || !!s?.enum;
     const values =
       s?.type === 'integer' || s?.type === 'number'
-        ? ['abc', '1e309', '-99999999999999999999', '1.5.5']
+        ? ['abc', '1e309', '-99999999999999999999', '99999999999999999999', '1.5.5']
         : s?.type === 'boolean'
           ? ['maybe']
           : s?.enum

@@ -26,8 +26,12 @@ describe('logs', () => {
       await fetch(`${platform.url}/v1/me`, {
         headers: { authorization: 'Bearer npk_wrongwrongwr_' + 'x'.repeat(43) },
       });
-      await new Promise((r) => setTimeout(r, 300));
-      expect(out).toContain('"path":"/v1/me"');
+      // The request log line is written after the response: wait for both /v1/me lines.
+      const deadline = Date.now() + 15_000;
+      while (out.split('"path":"/v1/me"').length - 1 < 2 && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(out.split('"path":"/v1/me"').length - 1).toBeGreaterThanOrEqual(2);
       for (const secretValue of [
         platform.adminKey,
         secret,

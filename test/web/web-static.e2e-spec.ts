@@ -27,6 +27,15 @@ describe('the platform serving the dashboard', () => {
     expect(res.text).toContain('<div id="root">');
   });
 
+  it('refuses to be framed by another site, so no click on the dashboard can be hijacked', async () => {
+    for (const path of ['/', '/account/api-keys', '/v1/me']) {
+      const res = await platform.http().get(path);
+      expect(res.headers['x-frame-options']).toBe('DENY');
+      expect(res.headers['content-security-policy']).toContain("frame-ancestors 'none'");
+      expect(res.headers['x-content-type-options']).toBe('nosniff');
+    }
+  });
+
   it('answers client-side routes with index.html so deep links work', async () => {
     const res = await platform.http().get('/sandboxes/abc-123').expect(200);
     expect(res.text).toContain('<div id="root">');

@@ -4,7 +4,7 @@ export { projectRoot } from './config/project-root';
 export { ConfigModule } from './config/config.module';
 export * from './errors/nanopod.error';
 export { ErrorBodyDto, ErrorPayloadDto } from './errors/error-body.dto';
-export { GlobalErrorFilter, toErrorResponse } from './errors/error.filter';
+export { GlobalErrorFilter, loggableError, toErrorResponse } from './errors/error.filter';
 export { Clock, SystemClock, ManualClock, ClockModule } from './clock/clock';
 export { startEmbeddedPostgres, EmbeddedPostgres } from './database/embedded-postgres';
 export { DatabaseModule, DatabaseOptions, DATABASE_OPTIONS } from './database/database.module';

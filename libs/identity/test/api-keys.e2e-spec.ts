@@ -116,4 +116,22 @@ describe.each(databaseKinds())('API keys over HTTP (%s)', (kind) => {
     expect(res.status).toBe(403);
     expect(res.body.error.code).toBe('auth.scope_missing');
   });
+  it('keeps admin routes closed to an admin whose key lacks the admin scope', async () => {
+    const admin = await platform.createUser({
+      roles: ['admin', 'developer'],
+      scopes: ['read', 'write'],
+    });
+    for (const path of ['/v1/admin/users', '/v1/policies', '/v1/grants/applications']) {
+      const res = await platform.http().get(path).set(admin.auth);
+      expect(res.status).toBe(403);
+      expect(res.body.error.code).toBe('auth.admin_required');
+    }
+    const mint = await platform
+      .http()
+      .post('/v1/api-keys')
+      .set(admin.auth)
+      .send({ name: 'escalate', scopes: ['admin'] });
+    expect(mint.status).toBe(403);
+    expect(mint.body.error.code).toBe('api_key.scope_not_allowed');
+  });
 });

@@ -165,10 +165,13 @@ describe.each(databaseKinds())('browser sign-in through the built-in issuer (%s)
   });
 
   it('does not redirect off-site after sign-in', async () => {
-    const browser = new Browser();
-    const landed = await browser.signIn(`${base}/auth/login?return_to=//evil.example/x`, {
-      login: 'careful-user',
-    });
-    expect(landed.url).toBe(`${base}/`);
+    for (const target of ['//evil.example/x', '/\\evil.example', 'https://evil.example/']) {
+      const browser = new Browser();
+      const landed = await browser.signIn(
+        `${base}/auth/login?return_to=${encodeURIComponent(target)}`,
+        { login: 'careful-user' },
+      );
+      expect(landed.url).toBe(`${base}/`);
+    }
   });
 });

@@ -65,6 +65,30 @@ describe.each(databaseKinds())('wallet proof with Sign-In with Ethereum (%s)', (
     });
   });
 
+  it('accepts a nonce once when the same signed message arrives several times at once', async () => {
+    const dev = await platform.createUser();
+    const wallet = Wallet.createRandom();
+    const challenge = await platform
+      .http()
+      .post('/v1/me/wallet/nonce')
+      .set(dev.auth)
+      .send({ address: wallet.address })
+      .expect(201);
+    const message = challenge.body.message as string;
+    const signature = await wallet.signMessage(message);
+    const answers = await Promise.all(
+      Array.from({ length: 5 }, () => verify(dev.auth, message, signature)),
+    );
+    const statuses = answers.map((r) => r.status).sort();
+    expect(statuses).toEqual([200, 400, 400, 400, 400]);
+    for (const r of answers.filter((a) => a.status === 400)) {
+      expect(r.body.error).toMatchObject({
+        code: 'reputation.nonce_invalid',
+        details: { reason: 'used' },
+      });
+    }
+  });
+
   it('refuses a signature made by another address than the message names', async () => {
     const dev = await platform.createUser();
     const claimed = Wallet.createRandom();

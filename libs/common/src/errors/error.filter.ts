@@ -108,6 +108,27 @@ export function toErrorResponse(exception: unknown): {
   };
 }
 
+/**
+ * The error without its enumerable extras: TypeORM's QueryFailedError carries the query
+ * `parameters` (hashes, tokens being stored) and HTTP client errors carry the request with its
+ * Authorization header. pino would serialize all of them.
+ */
+export function loggableError(err: unknown): {
+  type: string;
+  message: string;
+  code?: string;
+  stack?: string;
+} {
+  if (!(err instanceof Error)) return { type: typeof err, message: 'non-Error thrown' };
+  const code = (err as { code?: unknown }).code;
+  return {
+    type: err.constructor?.name ?? err.name,
+    message: err.message,
+    ...(typeof code === 'string' ? { code } : {}),
+    stack: err.stack,
+  };
+}
+
 @Catch()
 export class GlobalErrorFilter implements ExceptionFilter {
   private readonly logger = new Logger(GlobalErrorFilter.name);
@@ -121,7 +142,7 @@ export class GlobalErrorFilter implements ExceptionFilter {
       // Only the error and the route: never headers or bodies, which may carry secrets.
       this.logger.error(
         {
-          err: exception,
+          err: loggableError(exception),
           method: req?.method,
           route: req?.route?.path ?? req?.path,
           requestId: req?.id,

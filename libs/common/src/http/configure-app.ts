@@ -20,6 +20,15 @@ export function configureHttpApp(
   app.use(withBodyErrors(express.json({ limit: JSON_BODY_LIMIT })));
   app.use(withBodyErrors(express.urlencoded({ limit: JSON_BODY_LIMIT, extended: false })));
   server.disable('x-powered-by');
+  // The dashboard acts with the session cookie: no framing (clickjacking), no MIME sniffing,
+  // and no full URLs (sign-in codes, return paths) leaked to other sites in Referer.
+  app.use((_req: Request, res: Response, next: NextFunction) => {
+    res.setHeader('X-Frame-Options', 'DENY');
+    res.setHeader('Content-Security-Policy', "frame-ancestors 'none'");
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    res.setHeader('Referrer-Policy', 'same-origin');
+    next();
+  });
   server.set('trust proxy', 'loopback');
   app.use(cookieParser());
   app.useGlobalPipes(nanopodValidationPipe());

@@ -12,11 +12,13 @@ export class ListUsersQueryDto {
   @Max(200)
   limit?: number;
 
-  @ApiPropertyOptional({ minimum: 0, default: 0 })
+  // Bounded so that a huge offset is a 400, not a database error (500).
+  @ApiPropertyOptional({ minimum: 0, maximum: 1_000_000_000, default: 0 })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
   @Min(0)
+  @Max(1_000_000_000)
   offset?: number;
 }
 

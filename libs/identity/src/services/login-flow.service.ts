@@ -8,7 +8,7 @@ import {
 } from '@nanopod/common';
 import * as oidc from 'openid-client';
 import { SessionsService } from './sessions.service';
-import { UsersService } from './users.service';
+import { identityFromClaims, UsersService } from './users.service';
 import type { UserEntity } from '../entities/user.entity';
 
 /** What the browser keeps between /auth/login and /auth/callback (HttpOnly, 10 minutes). */
@@ -152,25 +152,15 @@ export class LoginFlowService {
     const claims = tokens.claims() as IdTokenClaims | undefined;
     if (!claims?.sub)
       throw new UnauthenticatedError('auth.login_failed', 'The ID token has no subject');
-    const user = await this.users.upsertFromIdentity(
-      {
-        keycloakSub: claims.sub,
-        githubId: claims.github_id !== undefined ? String(claims.github_id) : undefined,
-        githubLogin: claims.github_login ?? claims.preferred_username,
-        email: claims.email,
-        displayName: claims.name,
-        avatarUrl: claims.picture,
-        realmRoles: claims.realm_access?.roles,
-      },
-      { login: true },
-    );
+    const user = await this.users.upsertFromIdentity(identityFromClaims(claims), { login: true });
     const { token } = await this.sessions.start(
       user.id,
       claims.sid ?? null,
       tokens.id_token ?? null,
     );
     this.logger.log({ userId: user.id }, 'signed in');
-    return { user, sessionToken: token, returnTo: pending.returnTo };
+    // Checked again: the pending cookie comes back from the browser and is not signed.
+    return { user, sessionToken: token, returnTo: safeReturnTo(pending.returnTo) };
   }
 
   /** Ends the platform session and returns where to send the browser: the realm's end_session. */

@@ -15,6 +15,31 @@ export interface ExternalIdentity {
   realmRoles?: string[];
 }
 
+/** The realm's claims (ID token or access token) that describe a user. */
+export interface IdentityClaims {
+  sub: string;
+  preferred_username?: string;
+  name?: string;
+  email?: string;
+  picture?: string;
+  github_login?: string;
+  github_id?: string | number;
+  realm_access?: { roles?: string[] };
+}
+
+/** One mapping for sign-in and bearer tokens, so both see the same user the same way. */
+export function identityFromClaims(claims: IdentityClaims): ExternalIdentity {
+  return {
+    keycloakSub: claims.sub,
+    githubId: claims.github_id !== undefined ? String(claims.github_id) : undefined,
+    githubLogin: claims.github_login ?? claims.preferred_username,
+    email: claims.email,
+    displayName: claims.name,
+    avatarUrl: claims.picture,
+    realmRoles: claims.realm_access?.roles,
+  };
+}
+
 @Injectable()
 export class UsersService {
   constructor(
@@ -65,6 +90,20 @@ export class UsersService {
   async upsertFromIdentity(
     identity: ExternalIdentity,
     opts: { login?: boolean } = {},
+  ): Promise<UserEntity> {
+    try {
+      return await this.upsertOnce(identity, opts);
+    } catch (err) {
+      // Two first requests of a new user (a CLI firing in parallel) race to insert the row; the
+      // loser finds it on the second try instead of answering 500.
+      if ((err as { code?: unknown }).code !== '23505') throw err;
+      return this.upsertOnce(identity, opts);
+    }
+  }
+
+  private async upsertOnce(
+    identity: ExternalIdentity,
+    opts: { login?: boolean },
   ): Promise<UserEntity> {
     let user =
       (await this.users.findOneBy({ keycloakSub: identity.keycloakSub })) ??

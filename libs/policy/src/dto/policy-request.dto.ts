@@ -15,6 +15,8 @@ import {
 
 const MAX_SOURCE = 256 * 1024;
 const NAME = /^[a-z][a-z0-9_]{0,62}$/;
+/** Versions are a PostgreSQL `integer`: a larger number would fail in the database as a 500. */
+const MAX_VERSION = 2 ** 31 - 1;
 
 export class PolicyNameParams {
   @ApiProperty({ example: 'subsidy' })
@@ -23,10 +25,11 @@ export class PolicyNameParams {
 }
 
 export class PolicyVersionParams extends PolicyNameParams {
-  @ApiProperty({ example: 2 })
+  @ApiProperty({ example: 2, minimum: 1, maximum: MAX_VERSION })
   @Type(() => Number)
   @IsInt({ message: 'version must be a whole number' })
   @Min(1)
+  @Max(MAX_VERSION)
   version!: number;
 }
 
@@ -78,9 +81,15 @@ export class ActivatePolicyDto {
 }
 
 export class RollbackPolicyDto extends ActivatePolicyDto {
-  @ApiProperty({ example: 1, description: 'An earlier, once active version' })
+  @ApiProperty({
+    example: 1,
+    minimum: 1,
+    maximum: MAX_VERSION,
+    description: 'An earlier, once active version',
+  })
   @IsInt()
   @Min(1)
+  @Max(MAX_VERSION)
   version!: number;
 }
 
@@ -118,10 +127,13 @@ export class DecideDto {
 
   @ApiPropertyOptional({
     example: 3,
+    minimum: 1,
+    maximum: MAX_VERSION,
     description: 'Evaluate with this version instead of the active one',
   })
   @IsOptional()
   @IsInt()
   @Min(1)
+  @Max(MAX_VERSION)
   version?: number;
 }

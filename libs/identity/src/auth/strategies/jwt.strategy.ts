@@ -9,7 +9,7 @@ import {
   TokenRejectedError,
 } from '../../oidc/access-token-verifier.service';
 import { looksLikeApiKey } from '../../services/api-key-secret';
-import { UsersService } from '../../services/users.service';
+import { identityFromClaims, UsersService } from '../../services/users.service';
 import { Principal, scopesForRoles } from '../principal';
 import type { Role, UserEntity } from '../../entities/user.entity';
 import { bearerToken } from './bearer-token';
@@ -70,15 +70,7 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
     if (hit && now - hit.at < USER_CACHE_MS) return hit.user;
     const user =
       (await this.users.findByKeycloakSub(claims.sub)) ??
-      (await this.users.upsertFromIdentity({
-        keycloakSub: claims.sub,
-        githubId: claims.github_id !== undefined ? String(claims.github_id) : undefined,
-        githubLogin: claims.github_login ?? claims.preferred_username,
-        email: claims.email,
-        displayName: claims.name,
-        avatarUrl: claims.picture,
-        realmRoles: claims.realm_access?.roles,
-      }));
+      (await this.users.upsertFromIdentity(identityFromClaims(claims)));
     if (this.userCache.size >= USER_CACHE_MAX) this.userCache.clear();
     this.userCache.set(claims.sub, { user, at: now });
     return user;
