@@ -12,7 +12,7 @@ import {
 import type { RuleNode } from './compiler/plan';
 import { RegoCompileError, RegoEvalError, type RegoErrorInfo, type RegoLocation } from './errors';
 import { Evaluator, type Frame } from './eval/evaluator';
-import { fromJSON, RegoObject, toJSON, type Value } from './value';
+import { fromJSONLazy, RegoObject, toJSON, type Value } from './value';
 
 export interface RegoModuleSource {
   /** File name used in error locations, e.g. 'policies/subsidy.rego'. */
@@ -81,6 +81,23 @@ const DEFAULT_LIMITS = { maxSteps: 1_000_000, timeoutMs: 1000, maxDepth: 200 };
 const EMPTY_DATA = new RegoObject();
 const noPrint = (): void => undefined;
 
+/** The built-ins' view of one evaluation. */
+class EvalContext implements BuiltinContext {
+  private cacheMap: Map<string, Value> | undefined = undefined;
+  constructor(
+    private now: bigint | undefined,
+    readonly print: (line: string) => void,
+  ) {}
+  /** time.now_ns is fixed for one evaluation: taken on first use. */
+  nowNs(): bigint {
+    return (this.now ??= BigInt(Date.now()) * 1_000_000n);
+  }
+  /** Few evaluations use it (rand.intn...): created on first use. */
+  get cache(): Map<string, Value> {
+    return (this.cacheMap ??= new Map());
+  }
+}
+
 /** Row callback of the raw query API: Values, not JSON. */
 export type RowSink = (row: Map<string, Value>) => void;
 
@@ -114,10 +131,7 @@ class Policy implements CompiledPolicy {
 
   private evaluator(options: RawEvalOptions | undefined): Evaluator {
     const limits = options?.limits;
-    let now = options?.nowNs;
-    // time.now_ns is fixed for one evaluation: taken on first use.
-    const nowNs = (): bigint => (now ??= BigInt(Date.now()) * 1_000_000n);
-    const ctx: BuiltinContext = { nowNs, print: options?.print ?? noPrint, cache: new Map() };
+    const ctx = new EvalContext(options?.nowNs, options?.print ?? noPrint);
     return new Evaluator(this.plan.root, {
       input: options?.input,
       data: options?.data ?? EMPTY_DATA,
@@ -248,10 +262,15 @@ function guard<T>(f: () => T): T {
 
 function toRaw(options?: EvalOptions): RawEvalOptions | undefined {
   if (!options) return undefined;
+  // Input and data are converted on demand: a decision reading a few fields of a large input
+  // does not pay for converting all of it.
   return {
-    ...options,
-    input: options.input === undefined ? undefined : fromJSON(options.input),
-    data: options.data === undefined ? undefined : fromJSON(options.data),
+    limits: options.limits,
+    strictBuiltinErrors: options.strictBuiltinErrors,
+    nowNs: options.nowNs,
+    print: options.print,
+    input: options.input === undefined ? undefined : fromJSONLazy(options.input),
+    data: options.data === undefined ? undefined : fromJSONLazy(options.data),
   };
 }
 

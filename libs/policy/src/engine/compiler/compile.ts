@@ -251,6 +251,7 @@ function compileRule(r0: Rule, h: HeadInfo, ctx: ModuleContext, names: Map<numbe
     constValue: value.t === 'const' && keys.every((k) => k.t === 'const'),
     text: r.text,
     pkg: ctx.pkg,
+    code: undefined,
   };
   if (r.isDefault) {
     const vs = new Set<number>();

@@ -23,7 +23,8 @@ export type CTerm =
    * a non-constant key), false when it leaves the rule tree (base data only below).
    */
   | { t: 'data'; path: CTerm[]; node: RuleNode; depth: number; open: boolean }
-  | { t: 'call'; fn: CallTarget; args: CTerm[]; loc: Loc }
+  /** `op`: the evaluator's inline fast-path code for the call (set on first evaluation). */
+  | { t: 'call'; fn: CallTarget; args: CTerm[]; loc: Loc; op?: number }
   /** Comprehensions: `ls` is the first slot local to the closure (lower slots are captured). */
   | { t: 'arraycomp'; head: CTerm; body: CBody; ls: number; spread?: boolean }
   | { t: 'setcomp'; head: CTerm; body: CBody; ls: number }
@@ -81,6 +82,8 @@ export interface CRule {
   constValue: boolean;
   text?: string;
   pkg: string[];
+  /** The evaluator's compiled closures for this rule (built on its first evaluation). */
+  code?: unknown;
 }
 
 export class RuleNode {

@@ -50,25 +50,13 @@ export function* walkPairs(v: Value, path: Value[] = []): Generator<Value> {
 
 /*
  * OPA iterates objects and sets in sorted order (so comprehensions over them are ordered).
- * Values are immutable once built, so the sorted order is computed once per value.
+ * Values are immutable once built, so the sorted order is computed once per value (cached on
+ * the value, dropped if it is changed while being built).
  */
-const sortedEntriesCache = new WeakMap<RegoObject, [Value, Value][]>();
-const sortedValuesCache = new WeakMap<RegoSet, Value[]>();
-
 export function sortedEntriesOf(o: RegoObject): [Value, Value][] {
-  let e = sortedEntriesCache.get(o);
-  if (!e || e.length !== o.size) {
-    e = o.sortedEntries();
-    sortedEntriesCache.set(o, e);
-  }
-  return e;
+  return o.sortedEntriesCached();
 }
 
 export function sortedValuesOf(s: RegoSet): Value[] {
-  let v = sortedValuesCache.get(s);
-  if (!v || v.length !== s.size) {
-    v = s.sorted();
-    sortedValuesCache.set(s, v);
-  }
-  return v;
+  return s.sortedCached();
 }

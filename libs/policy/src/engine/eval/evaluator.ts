@@ -2,7 +2,7 @@ import { BuiltinError, type BuiltinContext, type BuiltinDecl } from '../builtins
 import type { CBody, CExpr, CRule, CTerm, CallTarget, CWith } from '../compiler/plan';
 import { RuleNode } from '../compiler/plan';
 import { RegoEvalError, type RegoLocation } from '../errors';
-import { RegoObject, RegoSet, equals, type Value } from '../value';
+import { RegoObject, RegoSet, compare, equals, keyOf, typeName, type Value } from '../value';
 import { formatTemplateValue, sortedEntriesOf, sortedValuesOf, walkPairs } from './eval-helpers';
 
 /**
@@ -40,6 +40,94 @@ const FAST_NO = -1;
 const NONE = Symbol('none');
 type Memo = (Value | typeof PENDING | typeof NONE | undefined)[];
 const EMPTY_OBJECT = new RegoObject();
+/** Frame of rules without variables: nothing is ever bound in it. */
+const EMPTY_FRAME: Frame = [];
+/** runRule outcomes of one rule: stop the enumeration, body succeeded, no solution. */
+const RULE_STOP = 2;
+const RULE_FOUND = 1;
+const RULE_NONE = 0;
+
+/** Built-ins with an inline fast path on primitive arguments (same results as their impl). */
+const OP_NONE = 0;
+const OP_EQ = 1;
+const OP_NEQ = 2;
+const OP_LT = 3;
+const OP_LTE = 4;
+const OP_GT = 5;
+const OP_GTE = 6;
+const OP_PLUS = 7;
+const OP_MINUS = 8;
+const OP_MUL = 9;
+const OPS = new Map<string, number>([
+  ['equal', OP_EQ],
+  ['neq', OP_NEQ],
+  ['lt', OP_LT],
+  ['lte', OP_LTE],
+  ['gt', OP_GT],
+  ['gte', OP_GTE],
+  ['plus', OP_PLUS],
+  ['minus', OP_MINUS],
+  ['mul', OP_MUL],
+]);
+
+/** Type tests inlined on their argument (same results as builtins/types.ts). */
+const TYPE_TESTS = new Map<string, string>([
+  ['is_number', 'number'],
+  ['is_string', 'string'],
+  ['is_boolean', 'boolean'],
+  ['is_array', 'array'],
+  ['is_set', 'set'],
+  ['is_object', 'object'],
+  ['is_null', 'null'],
+]);
+
+function opOf(t: Extract<CTerm, { t: 'call' }>): number {
+  let op = t.op;
+  if (op === undefined) {
+    op =
+      t.fn.kind === 'builtin' && t.args.length === 2 && !t.fn.decl.variadic
+        ? (OPS.get(t.fn.name) ?? OP_NONE)
+        : OP_NONE;
+    t.op = op;
+  }
+  return op;
+}
+
+/**
+ * The result of a binary built-in on two values when both are primitives of the kinds its
+ * fast path covers; MISS otherwise (the built-in is called).
+ */
+function primitiveOp(op: number, a: Value, b: Value): Value | typeof MISS {
+  const ta = typeof a;
+  const tb = typeof b;
+  switch (op) {
+    case OP_EQ:
+      // equals() on anything but two composites is ===.
+      if (ta !== 'object' || tb !== 'object' || a === null || b === null) return a === b;
+      return MISS;
+    case OP_NEQ:
+      if (ta !== 'object' || tb !== 'object' || a === null || b === null) return a !== b;
+      return MISS;
+  }
+  if (ta !== tb || (ta !== 'number' && (ta !== 'string' || op >= OP_PLUS))) return MISS;
+  switch (op) {
+    case OP_LT:
+      return (a as number) < (b as number);
+    case OP_LTE:
+      return (a as number) <= (b as number);
+    case OP_GT:
+      return (a as number) > (b as number);
+    case OP_GTE:
+      return (a as number) >= (b as number);
+    case OP_PLUS:
+      return (a as number) + (b as number);
+    case OP_MINUS:
+      return (a as number) - (b as number);
+    case OP_MUL:
+      return (a as number) * (b as number);
+  }
+  return MISS;
+}
 
 interface FnOverride {
   value?: Value;
@@ -52,10 +140,21 @@ export class Evaluator {
   private trailS: number[] = [];
   /** Memo of node values by node id (undefined: not computed; NONE: computed, undefined). */
   private memo: Memo = [];
-  private input: Value | undefined;
+  /** @internal (read by the compiled closures below) */
+  input: Value | undefined;
   private data: Value;
-  private dataOverrides: string[][] = [];
-  private fnOverrides: Map<string, FnOverride> | null = null;
+  /** @internal */
+  dataOverrides: string[][] = [];
+  /** @internal */
+  fnOverrides: Map<string, FnOverride> | null = null;
+  /** No base documents (data is {}): rules need not be merged with them. */
+  private readonly noBase: boolean;
+  /** State of the complete rule / function being evaluated (evalSingleValued). */
+  private svResult: Value | undefined = undefined;
+  private svRule: CRule | null = null;
+  private svConflict = '';
+  /** The set being built by evalSet. */
+  private setOut: RegoSet | null = null;
   private depth = 0;
 
   constructor(
@@ -64,6 +163,7 @@ export class Evaluator {
   ) {
     this.input = cfg.input;
     this.data = cfg.data;
+    this.noBase = cfg.data instanceof RegoObject && cfg.data.size === 0;
     this.memo = new Array(root.size).fill(undefined);
   }
 
@@ -108,20 +208,30 @@ export class Evaluator {
     // leave their bindings on the trail; the first one with several solutions continues in
     // continuation-passing style.
     const mark = this.trailS.length;
+    const code = bodyCode(body);
+    const fns = code.fns;
+    const locs = code.locs;
     let r: boolean;
     for (; i < body.length; i++) {
-      const e = body[i];
-      this.step(e.loc);
-      if (e.with.length === 0) {
-        const f = this.tryFast(e, frame);
-        if (f === FAST_OK) continue;
-        if (f === FAST_FAIL) {
+      this.step(locs[i]);
+      // FAST_NO (always for `with`): the expression needs the continuation-passing path.
+      const f = fns[i](this, frame);
+      if (f === FAST_OK) continue;
+      if (f === FAST_FAIL) {
+        this.undo(mark);
+        return false;
+      }
+      const it = code.iters[i];
+      if (it !== null) {
+        const res = this.iterFast(it, body, i, frame, k);
+        if (res >= 0) {
           this.undo(mark);
-          return false;
+          return res === 1;
         }
       }
+      const e = body[i];
       const n = i + 1;
-      const next = n === body.length ? k : () => this.evalBody(body, n, frame, k);
+      const next = n === body.length ? k : this.rest(body, n, frame, k);
       r = e.with.length ? this.evalWith(e, frame, next) : this.evalExpr(e, frame, next);
       this.undo(mark);
       return r;
@@ -131,51 +241,59 @@ export class Evaluator {
     return r;
   }
 
-  /** Evaluates an expression that has at most one solution without a continuation. */
-  private tryFast(e: CExpr, frame: Frame): number {
-    switch (e.k) {
-      case 'term': {
-        const t = e.term;
-        if (t.t === 'call' && (t.fn.kind === 'special' || this.isOutputCall(t))) return FAST_NO;
-        const v = this.direct(t, frame);
-        if (v === MISS) return FAST_NO;
-        const ok = v !== UNDEF && v !== false;
-        return ok !== e.neg ? FAST_OK : FAST_FAIL;
-      }
-      case 'unify': {
-        if (e.neg) return FAST_NO;
-        const { a, b } = e;
-        if (a.t === 'var' && frame[a.slot] === undefined) {
-          const v = this.direct(b, frame);
-          if (v === MISS) return FAST_NO;
-          if (v === UNDEF) return FAST_FAIL;
-          this.pushBinding(frame, a.slot, v);
-          return FAST_OK;
-        }
-        if (b.t === 'var' && frame[b.slot] === undefined) {
-          const v = this.direct(a, frame);
-          if (v === MISS) return FAST_NO;
-          if (v === UNDEF) return FAST_FAIL;
-          this.pushBinding(frame, b.slot, v);
-          return FAST_OK;
-        }
-        if (this.isPattern(a, frame) || this.isPattern(b, frame)) return FAST_NO;
-        const va = this.direct(a, frame);
-        if (va === MISS) return FAST_NO;
-        if (va === UNDEF) return FAST_FAIL;
-        const vb = this.direct(b, frame);
-        if (vb === MISS) return FAST_NO;
-        if (vb === UNDEF) return FAST_FAIL;
-        return equals(va, vb) ? FAST_OK : FAST_FAIL;
-      }
-      case 'some':
-        return e.neg ? FAST_NO : FAST_OK;
-      default:
-        return FAST_NO;
-    }
+  /** The continuation running a body from expression n (a closure outside evalBody's scope). */
+  private rest(body: CBody, n: number, frame: Frame, k: K): K {
+    return () => this.evalBody(body, n, frame, k);
   }
 
-  private pushBinding(frame: Frame, slot: number, v: Value): void {
+  /**
+   * `some v in coll` / `some k, v in coll` with fresh variables over a single-valued collection:
+   * a loop running the rest of the body per element (1: stop, 0: done, -1: not applicable).
+   */
+  private iterFast(it: IterCode, body: CBody, i: number, frame: Frame, k: K): number {
+    const vs = it.val;
+    const ks = it.key;
+    if (frame[vs] !== undefined || (ks >= 0 && frame[ks] !== undefined)) return -1;
+    const c = it.coll(this, frame);
+    if (c === MISS) return -1;
+    if (c === UNDEF) return 0;
+    const n = i + 1;
+    const m = this.trailS.length;
+    if (Array.isArray(c)) {
+      for (let j = 0; j < c.length; j++) {
+        this.step();
+        if (ks >= 0) this.pushBinding(frame, ks, j);
+        this.pushBinding(frame, vs, c[j]);
+        const r = this.evalBody(body, n, frame, k);
+        this.undo(m);
+        if (r) return 1;
+      }
+    } else if (c instanceof RegoObject) {
+      const entries = sortedEntriesOf(c);
+      for (let j = 0; j < entries.length; j++) {
+        this.step();
+        if (ks >= 0) this.pushBinding(frame, ks, entries[j][0]);
+        this.pushBinding(frame, vs, entries[j][1]);
+        const r = this.evalBody(body, n, frame, k);
+        this.undo(m);
+        if (r) return 1;
+      }
+    } else if (c instanceof RegoSet) {
+      const vals = sortedValuesOf(c);
+      for (let j = 0; j < vals.length; j++) {
+        this.step();
+        if (ks >= 0) this.pushBinding(frame, ks, vals[j]);
+        this.pushBinding(frame, vs, vals[j]);
+        const r = this.evalBody(body, n, frame, k);
+        this.undo(m);
+        if (r) return 1;
+      }
+    }
+    return 0;
+  }
+
+  /** @internal */
+  pushBinding(frame: Frame, slot: number, v: Value): void {
     frame[slot] = v;
     this.trailF.push(frame);
     this.trailS.push(slot);
@@ -209,6 +327,17 @@ export class Evaluator {
       case 'call': {
         if (t.fn.kind === 'special' || (this.fnOverrides && this.fnOverrides.has(t.fn.name)))
           return MISS;
+        const op = opOf(t);
+        if (op !== OP_NONE) {
+          const a = this.direct(t.args[0], frame);
+          if (a === MISS || a === UNDEF) return a;
+          const b = this.direct(t.args[1], frame);
+          if (b === MISS || b === UNDEF) return b;
+          const r = primitiveOp(op, a, b);
+          if (r !== MISS) return r;
+          const out = this.callBuiltin((t.fn as { decl: BuiltinDecl }).decl, [a, b], t);
+          return out === undefined ? UNDEF : out;
+        }
         const args: Value[] = new Array(t.args.length);
         for (let i = 0; i < t.args.length; i++) {
           const v = this.direct(t.args[i], frame);
@@ -274,7 +403,9 @@ export class Evaluator {
       let x: Value | undefined;
       if (kt.t === 'const') {
         x =
-          kt.k !== undefined && v instanceof RegoObject ? v.getByKeyOf(kt.k) : this.index(v, kt.v);
+          kt.k !== undefined && v instanceof RegoObject
+            ? v.getConst(kt.v, kt.k)
+            : this.index(v, kt.v);
       } else {
         if (this.isPattern(kt, frame)) return MISS;
         const key = this.direct(kt, frame);
@@ -495,24 +626,33 @@ export class Evaluator {
     }
   }
 
-  private comprehension(
+  /** @internal */
+  comprehension(
     t: Extract<CTerm, { t: 'arraycomp' | 'setcomp' | 'objectcomp' }>,
     frame: Frame,
   ): Value {
     const mark = this.trailS.length;
     if (t.t === 'arraycomp') {
       const out: Value[] = [];
-      this.evalBody(t.body, 0, frame, () =>
-        this.evalTerm(t.head, frame, (v) => (out.push(v), false)),
-      );
+      const head = headCode(t);
+      this.evalBody(t.body, 0, frame, () => {
+        const v = head(this, frame);
+        if (v === MISS) return this.evalTerm(t.head, frame, (x) => (out.push(x), false));
+        if (v !== UNDEF) out.push(v);
+        return false;
+      });
       this.undo(mark);
       return out;
     }
     if (t.t === 'setcomp') {
       const out = new RegoSet();
-      this.evalBody(t.body, 0, frame, () =>
-        this.evalTerm(t.head, frame, (v) => (out.add(v), false)),
-      );
+      const head = headCode(t);
+      this.evalBody(t.body, 0, frame, () => {
+        const v = head(this, frame);
+        if (v === MISS) return this.evalTerm(t.head, frame, (x) => (out.add(x), false));
+        if (v !== UNDEF) out.add(v);
+        return false;
+      });
       this.undo(mark);
       return out;
     }
@@ -598,7 +738,8 @@ export class Evaluator {
   }
 
   /** True when a term has unbound variables in pattern positions (it must be unified, not evaluated). */
-  private isPattern(t: CTerm, frame: Frame): boolean {
+  /** @internal */
+  isPattern(t: CTerm, frame: Frame): boolean {
     switch (t.t) {
       case 'var':
         return frame[t.slot] === undefined;
@@ -615,7 +756,8 @@ export class Evaluator {
   }
 
   /** Index one value by a key; undefined when absent. */
-  private index(v: Value, key: Value, base = false): Value | undefined {
+  /** @internal */
+  index(v: Value, key: Value, base = false): Value | undefined {
     if (Array.isArray(v)) {
       return typeof key === 'number' && Number.isInteger(key) && key >= 0 ? v[key] : undefined;
     }
@@ -641,7 +783,7 @@ export class Evaluator {
       let key: Value | undefined;
       if (kt.t === 'const') {
         if (kt.k !== undefined && v instanceof RegoObject && !(base && typeof kt.v === 'number')) {
-          const x = v.getByKeyOf(kt.k);
+          const x = v.getConst(kt.v, kt.k);
           if (x === undefined) return false;
           v = x;
           i++;
@@ -894,13 +1036,19 @@ export class Evaluator {
     }
   }
 
-  private callBuiltin(
+  /** @internal */
+  callBuiltin(
     decl: BuiltinDecl,
     args: Value[],
     t: Extract<CTerm, { t: 'call' }>,
   ): Value | undefined {
+    // Results of known size (numbers.range) are charged before they are built: a huge range
+    // stops at the step limit instead of allocating first.
+    const pre = predictedSize(decl.name, args);
+    if (pre > 0) this.charge(pre, t.loc);
+    let r: Value | undefined;
     try {
-      return decl.impl(args, this.cfg.ctx);
+      r = decl.impl(args, this.cfg.ctx);
     } catch (e) {
       if (e instanceof RegoEvalError) throw e;
       // OPA: built-in errors (type errors included) make the call undefined unless strict.
@@ -917,27 +1065,33 @@ export class Evaluator {
         );
       return undefined;
     }
+    // Built results count against the step budget (one step per element, large ones only).
+    if (pre === 0 && typeof r === 'object' && r !== null) {
+      const n = Array.isArray(r) ? r.length : r.builtSize();
+      if (n > 64) this.charge(n, t.loc);
+    }
+    return r;
+  }
+
+  /** Charges `n` steps at once (results built by built-ins). */
+  private charge(n: number, loc?: RegoLocation): void {
+    this.steps += n;
+    if (this.steps > this.cfg.maxSteps)
+      throw new RegoEvalError(
+        'eval_limit_error',
+        `step limit exceeded (${this.cfg.maxSteps} steps)`,
+        loc,
+      );
+    if (n >= 1024 && Date.now() > this.cfg.deadline)
+      throw new RegoEvalError('eval_limit_error', 'time limit exceeded', loc);
   }
 
   private callSpecial(name: string, args: Value[], k: KV): boolean {
     switch (name) {
-      case 'internal.member_2': {
-        const [x, c] = args;
-        if (Array.isArray(c)) return k(c.some((e) => equals(e, x)));
-        if (c instanceof RegoSet) return k(c.has(x));
-        if (c instanceof RegoObject) return k(c.values().some((e) => equals(e, x)));
-        return k(false);
-      }
-      case 'internal.member_3': {
-        const [key, x, c] = args;
-        if (Array.isArray(c)) return k(typeof key === 'number' && equals(c[key], x));
-        if (c instanceof RegoObject) {
-          const v = c.get(key);
-          return k(v !== undefined && equals(v, x));
-        }
-        if (c instanceof RegoSet) return k(false);
-        return k(false);
-      }
+      case 'internal.member_2':
+        return k(member2(args[0], args[1]));
+      case 'internal.member_3':
+        return k(member3(args[0], args[1], args[2]));
       case 'walk': {
         for (const pair of walkPairs(args[0])) {
           this.step();
@@ -973,6 +1127,15 @@ export class Evaluator {
   }
 
   private computeNode(node: RuleNode): Value | undefined {
+    // Common case: no base documents, no `with data...`, a leaf rule.
+    if (this.dataOverrides.length === 0 && this.noBase && node.children.size === 0) {
+      switch (node.kind) {
+        case 'complete':
+          return this.evalComplete(node);
+        case 'set':
+          return this.evalSet(node);
+      }
+    }
     if (this.overridden(node.path)) return this.baseAt(node.path);
     let v: Value | undefined;
     switch (node.kind) {
@@ -1040,64 +1203,194 @@ export class Evaluator {
     onValue: (frame: Frame, r: CRule) => boolean,
   ): boolean {
     for (let r: CRule | undefined = rule; r; r = r.elseRule) {
-      const frame: Frame = new Array(r.frameSize);
-      let found = false;
-      const body = (): boolean =>
-        this.evalBody(r!.body, 0, frame, () => {
-          found = true;
-          return onValue(frame, r!);
-        });
-      const stop = args ? this.unifyItems(r.params, args, 0, frame, body) : body();
-      if (stop) return true;
-      if (found) return false;
+      const frame: Frame = r.frameSize === 0 ? EMPTY_FRAME : new Array(r.frameSize);
+      const code = ruleCode(r);
+      const mark = this.trailS.length;
+      let simple = args === null;
+      if (args !== null && code.params !== null) {
+        // Parameters that are variables or constants: bound without continuations.
+        const ps = code.params;
+        let ok = args.length === ps.length;
+        for (let j = 0; ok && j < ps.length; j++) {
+          const slot = ps[j];
+          if (slot < 0) ok = equals((r.params[j] as { v: Value }).v, args[j]);
+          else if (frame[slot] === undefined) this.pushBinding(frame, slot, args[j]);
+          else ok = equals(frame[slot] as Value, args[j]);
+        }
+        if (!ok) {
+          this.undo(mark);
+          continue;
+        }
+        simple = true;
+      }
+      if (simple) {
+        // Straight-line prefix of the body without continuations (most rule bodies are all
+        // filters and single-valued assignments).
+        const body = r.body;
+        const fns = code.fns;
+        const locs = code.locs;
+        const n = fns.length;
+        let i = 0;
+        let failed = false;
+        for (; i < n; i++) {
+          this.step(locs[i]);
+          const f = fns[i](this, frame);
+          if (f === FAST_OK) continue;
+          if (f === FAST_FAIL) failed = true;
+          else this.steps--; // evalBody counts it again
+          break;
+        }
+        if (failed) {
+          this.undo(mark);
+          continue;
+        }
+        if (i === n) {
+          const stop = onValue(frame, r);
+          this.undo(mark);
+          return stop;
+        }
+        const res = this.runRuleRest(r, body, i, frame, onValue);
+        this.undo(mark);
+        if (res !== RULE_NONE) return res === RULE_STOP;
+        continue;
+      }
+      const res = this.runRuleGeneric(r, args!, frame, onValue);
+      if (res !== RULE_NONE) return res === RULE_STOP;
     }
     return false;
   }
 
+  // The continuation-passing parts of runRule live in their own methods: a closure in
+  // runRule would make every call of it allocate a context, fast path included.
+
+  /** The rest of a rule body from expression i: RULE_STOP, RULE_FOUND or RULE_NONE. */
+  private runRuleRest(
+    r: CRule,
+    body: CBody,
+    i: number,
+    frame: Frame,
+    onValue: (frame: Frame, r: CRule) => boolean,
+  ): number {
+    let found = false;
+    const stop = this.evalBody(body, i, frame, () => {
+      found = true;
+      return onValue(frame, r);
+    });
+    return stop ? RULE_STOP : found ? RULE_FOUND : RULE_NONE;
+  }
+
+  /** A function rule whose parameters are patterns. */
+  private runRuleGeneric(
+    r: CRule,
+    args: Value[],
+    frame: Frame,
+    onValue: (frame: Frame, r: CRule) => boolean,
+  ): number {
+    let found = false;
+    const body = (): boolean =>
+      this.evalBody(r.body, 0, frame, () => {
+        found = true;
+        return onValue(frame, r);
+      });
+    const stop = this.unifyItems(r.params, args, 0, frame, body);
+    return stop ? RULE_STOP : found ? RULE_FOUND : RULE_NONE;
+  }
+
   private evalComplete(node: RuleNode): Value | undefined {
+    return this.evalSingleValued(node, null, 'complete rules must not produce multiple outputs');
+  }
+
+  /** Complete rules and functions: every solution of every rule must give the same value. */
+  private evalSingleValued(
+    node: RuleNode,
+    args: Value[] | null,
+    conflict: string,
+    loc?: RegoLocation,
+  ): Value | undefined {
+    // The state of this evaluation lives in fields (no closures per call); nested evaluations
+    // save and restore it.
+    const savedResult = this.svResult;
+    const savedRule = this.svRule;
+    const savedConflict = this.svConflict;
     let result: Value | undefined;
-    this.enterRule(node.rules[0]?.loc ?? node.defaultRule!.loc);
+    this.svResult = undefined;
+    this.svConflict = conflict;
+    this.enterRule(loc ?? node.rules[0]?.loc ?? node.defaultRule!.loc);
     try {
-      for (const rule of node.rules) {
-        this.runRule(rule, null, (frame, r) =>
-          this.evalTerm(r.value, frame, (v) => {
-            if (result !== undefined && !equals(result, v)) {
-              throw new RegoEvalError(
-                'eval_conflict_error',
-                'complete rules must not produce multiple outputs',
-                rule.loc,
-              );
-            }
-            result = v;
-            // Early exit: a constant head value cannot conflict with itself.
-            return r.constValue;
-          }),
-        );
+      const rules = node.rules;
+      for (let j = 0; j < rules.length; j++) {
+        this.svRule = rules[j];
+        this.runRule(rules[j], args, this.svOnValue);
       }
+      result = this.svResult;
     } finally {
       this.depth--;
+      this.svResult = savedResult;
+      this.svRule = savedRule;
+      this.svConflict = savedConflict;
     }
-    if (result === undefined && node.defaultRule) {
-      this.evalTerm(node.defaultRule.value, [], (v) => ((result = v), true));
-    }
+    if (result === undefined && node.defaultRule) return this.defaultValue(node.defaultRule);
     return result;
   }
 
+  private defaultValue(rule: CRule): Value | undefined {
+    const d = rule.value;
+    if (d.t === 'const') return d.v;
+    let result: Value | undefined;
+    this.evalTerm(d, EMPTY_FRAME, (v) => ((result = v), true));
+    return result;
+  }
+
+  private svAccept(v: Value, r: CRule): boolean {
+    const result = this.svResult;
+    if (result !== undefined && !equals(result, v)) {
+      throw new RegoEvalError('eval_conflict_error', this.svConflict, this.svRule!.loc);
+    }
+    this.svResult = v;
+    // Early exit: a constant head value cannot conflict with itself.
+    return r.constValue;
+  }
+
+  private readonly svOnValue = (frame: Frame, r: CRule): boolean => {
+    const v = ruleCode(r).value(this, frame);
+    if (v !== MISS) return v === UNDEF ? false : this.svAccept(v, r);
+    return this.svValues(frame, r);
+  };
+
+  private svValues(frame: Frame, r: CRule): boolean {
+    return this.evalTerm(r.value, frame, (x) => this.svAccept(x, r));
+  }
+
+  private readonly setOnValue = (frame: Frame, r: CRule): boolean => {
+    const out = this.setOut!;
+    const code = ruleCode(r);
+    if (code.valueKey !== undefined) {
+      out.addKeyed((r.value as { v: Value }).v, code.valueKey);
+      return false;
+    }
+    const v = code.value(this, frame);
+    if (v === MISS) return this.setValues(frame, r, out);
+    if (v !== UNDEF) out.add(v);
+    return false;
+  };
+
+  private setValues(frame: Frame, r: CRule, out: RegoSet): boolean {
+    return this.evalTerm(r.value, frame, (x) => (out.add(x), false));
+  }
+
   private evalSet(node: RuleNode): Value {
-    if (node.rules.some((r) => r.keys.length > 0)) return this.evalKeyedSet(node);
+    const rules = node.rules;
+    for (let j = 0; j < rules.length; j++)
+      if (rules[j].keys.length > 0) return this.evalKeyedSet(node);
     const out = new RegoSet();
-    this.enterRule(node.rules[0]?.loc ?? node.defaultRule!.loc);
+    const saved = this.setOut;
+    this.setOut = out;
+    this.enterRule(rules[0]?.loc ?? node.defaultRule!.loc);
     try {
-      for (const rule of node.rules) {
-        this.runRule(rule, null, (frame, r) => {
-          const v = this.direct(r.value, frame);
-          if (v === MISS) return this.evalTerm(r.value, frame, (x) => (out.add(x), false));
-          if (v !== UNDEF) out.add(v);
-          return false;
-        });
-      }
+      for (let j = 0; j < rules.length; j++) this.runRule(rules[j], null, this.setOnValue);
     } finally {
       this.depth--;
+      this.setOut = saved;
     }
     return out;
   }
@@ -1161,32 +1454,527 @@ export class Evaluator {
 
   /** Calls a user function; undefined when no definition applies. */
   evalFunction(node: RuleNode, args: Value[], loc: RegoLocation): Value | undefined {
-    let result: Value | undefined;
-    this.enterRule(loc);
-    try {
-      for (const rule of node.rules) {
-        this.runRule(rule, args, (frame, r) =>
-          this.evalTerm(r.value, frame, (v) => {
-            if (result !== undefined && !equals(result, v)) {
-              throw new RegoEvalError(
-                'eval_conflict_error',
-                'functions must not produce multiple outputs for same inputs',
-                rule.loc,
-              );
-            }
-            result = v;
-            return r.constValue;
-          }),
-        );
-      }
-    } finally {
-      this.depth--;
-    }
-    if (result === undefined && node.defaultRule) {
-      this.evalTerm(node.defaultRule.value, [], (v) => ((result = v), true));
-    }
-    return result;
+    return this.evalSingleValued(
+      node,
+      args,
+      'functions must not produce multiple outputs for same inputs',
+      loc,
+    );
   }
+}
+
+// ---- closure compilation of single-valued terms and expressions ----
+//
+// Values of terms with exactly one value and expressions with at most one solution, compiled
+// into closures once per term: no dispatch on the plan's node kinds per evaluation, constant
+// parts resolved when the closure is built. Same results as `Evaluator.direct` (which the
+// continuation-passing path still uses); MISS / FAST_NO hand over to that general path.
+
+/** A term's single value: a value, UNDEF, or MISS (needs the continuation-passing path). */
+type DFn = (ev: Evaluator, f: Frame) => Value | typeof UNDEF | typeof MISS;
+/** A path walked from a value. */
+type PFn = (ev: Evaluator, v: Value, f: Frame) => Value | typeof UNDEF | typeof MISS;
+/** An expression without continuation: FAST_OK, FAST_FAIL or FAST_NO. */
+type XFn = (ev: Evaluator, f: Frame) => number;
+
+/** Compiled code of a rule: its body's expressions and its head value. */
+/** `some [k,] v in coll` with variables: iterated in a loop (Evaluator.iterFast). */
+interface IterCode {
+  coll: DFn;
+  val: number;
+  /** -1: no key variable. */
+  key: number;
+}
+
+function compileIter(e: CExpr): IterCode | null {
+  if (e.k !== 'somein' || e.neg || e.with.length !== 0 || e.value.t !== 'var') return null;
+  const key = e.key;
+  if (key !== undefined && (key.t !== 'var' || key.slot === e.value.slot)) return null;
+  return { coll: compileDirect(e.coll), val: e.value.slot, key: key ? key.slot : -1 };
+}
+
+interface BodyCode {
+  /** Per expression: `some ... in` loops (null: not one). */
+  iters: (IterCode | null)[];
+  fns: XFn[];
+  /** Locations of the expressions (errors of the step limit). */
+  locs: RegoLocation[];
+}
+
+interface RuleCode extends BodyCode {
+  /** Slots of the parameters (-1: a constant); null when one is a pattern (array, object). */
+  params: number[] | null;
+  value: DFn;
+  /** keyOf the head value when it is a constant (set rules add it without hashing it). */
+  valueKey: string | undefined;
+}
+
+const missFn: DFn = () => MISS;
+const fastNo: XFn = () => FAST_NO;
+const fastOk: XFn = () => FAST_OK;
+
+function ruleCode(r: CRule): RuleCode {
+  let c = r.code as RuleCode | undefined;
+  if (c === undefined) {
+    c = {
+      params: r.params.every((p) => p.t === 'var' || p.t === 'const')
+        ? r.params.map((p) => (p.t === 'var' ? p.slot : -1))
+        : null,
+      iters: r.body.map(compileIter),
+      fns: r.body.map(compileExpr),
+      locs: r.body.map((e) => e.loc),
+      value: compileDirect(r.value),
+      valueKey: r.value.t === 'const' ? keyOf(r.value.v) : undefined,
+    };
+    r.code = c;
+    bodyCodes.set(r.body, c);
+  }
+  return c;
+}
+
+const bodyCodes = new WeakMap<CBody, BodyCode>();
+function bodyCode(body: CBody): BodyCode {
+  let c = bodyCodes.get(body);
+  if (c === undefined) {
+    c = { iters: body.map(compileIter), fns: body.map(compileExpr), locs: body.map((e) => e.loc) };
+    bodyCodes.set(body, c);
+  }
+  return c;
+}
+
+const headCodes = new WeakMap<CTerm, DFn>();
+/** Compiled head of an array or set comprehension. */
+function headCode(t: Extract<CTerm, { t: 'arraycomp' | 'setcomp' }>): DFn {
+  let c = headCodes.get(t);
+  if (c === undefined) {
+    c = compileDirect(t.head);
+    headCodes.set(t, c);
+  }
+  return c;
+}
+
+function isOutputCallTerm(t: Extract<CTerm, { t: 'call' }>): boolean {
+  const fn = t.fn;
+  switch (fn.kind) {
+    case 'builtin':
+      return !fn.decl.variadic && t.args.length === fn.decl.args.length + 1;
+    case 'user':
+      return t.args.length === fn.node.arity + 1;
+    case 'special':
+      return fn.name === 'walk' && t.args.length === 2;
+    default:
+      return false;
+  }
+}
+
+/** Whether `isPattern` can ever be true for the term (it has variables in pattern positions). */
+function mayBePattern(t: CTerm): boolean {
+  switch (t.t) {
+    case 'var':
+      return true;
+    case 'array':
+    case 'set':
+      return t.items.some(mayBePattern);
+    case 'object':
+      return t.items.some(([, v]) => mayBePattern(v));
+    default:
+      return false;
+  }
+}
+
+function compileExpr(e: CExpr): XFn {
+  if (e.with.length !== 0) return fastNo;
+  switch (e.k) {
+    case 'term': {
+      const t = e.term;
+      if (t.t === 'call' && ((t.fn.kind === 'special' && !isMemberCall(t)) || isOutputCallTerm(t)))
+        return fastNo;
+      const d = compileDirect(t);
+      const neg = e.neg;
+      return (ev, f) => {
+        const v = d(ev, f);
+        if (v === MISS) return FAST_NO;
+        const ok = v !== UNDEF && v !== false;
+        return ok !== neg ? FAST_OK : FAST_FAIL;
+      };
+    }
+    case 'unify': {
+      if (e.neg) return fastNo;
+      const { a, b } = e;
+      const da = compileDirect(a);
+      const db = compileDirect(b);
+      const aSlot = a.t === 'var' ? a.slot : -1;
+      const bSlot = b.t === 'var' ? b.slot : -1;
+      const aPat = mayBePattern(a);
+      const bPat = mayBePattern(b);
+      return (ev, f) => {
+        if (aSlot >= 0 && f[aSlot] === undefined) {
+          const v = db(ev, f);
+          if (v === MISS) return FAST_NO;
+          if (v === UNDEF) return FAST_FAIL;
+          ev.pushBinding(f, aSlot, v);
+          return FAST_OK;
+        }
+        if (bSlot >= 0 && f[bSlot] === undefined) {
+          const v = da(ev, f);
+          if (v === MISS) return FAST_NO;
+          if (v === UNDEF) return FAST_FAIL;
+          ev.pushBinding(f, bSlot, v);
+          return FAST_OK;
+        }
+        if ((aPat && ev.isPattern(a, f)) || (bPat && ev.isPattern(b, f))) return FAST_NO;
+        const va = da(ev, f);
+        if (va === MISS) return FAST_NO;
+        if (va === UNDEF) return FAST_FAIL;
+        const vb = db(ev, f);
+        if (vb === MISS) return FAST_NO;
+        if (vb === UNDEF) return FAST_FAIL;
+        return equals(va, vb) ? FAST_OK : FAST_FAIL;
+      };
+    }
+    case 'some':
+      return e.neg ? fastNo : fastOk;
+    default:
+      return fastNo;
+  }
+}
+
+function compileDirect(t: CTerm): DFn {
+  switch (t.t) {
+    case 'const': {
+      const v = t.v;
+      return () => v;
+    }
+    case 'var': {
+      const slot = t.slot;
+      return (_ev, f) => {
+        const v = f[slot];
+        return v === undefined ? MISS : v;
+      };
+    }
+    case 'input': {
+      const p = compilePath(t.path, 0);
+      if (!t.path.every((k) => k.t === 'const')) {
+        return (ev, f) => (ev.input === undefined ? UNDEF : p(ev, ev.input, f));
+      }
+      return groundInputRef(t.path as Extract<CTerm, { t: 'const' }>[]);
+    }
+    case 'data': {
+      const node = t.node;
+      if (!node.hasRules) return missFn;
+      const p = compilePath(t.path, t.depth);
+      return (ev, f) => {
+        if (ev.dataOverrides.length !== 0) return MISS;
+        const v = ev.evalNode(node);
+        return v === undefined ? UNDEF : p(ev, v, f);
+      };
+    }
+    case 'ref': {
+      const h = compileDirect(t.head);
+      const p = compilePath(t.path, 0);
+      return (ev, f) => {
+        const hv = h(ev, f);
+        if (hv === MISS || hv === UNDEF) return hv;
+        return p(ev, hv, f);
+      };
+    }
+    case 'call':
+      return compileCall(t);
+    case 'array': {
+      const items = t.items.map(compileDirect);
+      const n = items.length;
+      return (ev, f) => {
+        const out: Value[] = new Array(n);
+        for (let i = 0; i < n; i++) {
+          const v = items[i](ev, f);
+          if (v === MISS || v === UNDEF) return v;
+          out[i] = v;
+        }
+        return out;
+      };
+    }
+    case 'object': {
+      const ks = t.items.map(([k]) => compileDirect(k));
+      const vs = t.items.map(([, v]) => compileDirect(v));
+      // Constant keys: their keyOf computed once.
+      const kk = t.items.map(([k]) => (k.t === 'const' ? keyOf(k.v) : undefined));
+      const n = ks.length;
+      return (ev, f) => {
+        const out = new RegoObject();
+        for (let i = 0; i < n; i++) {
+          const kv = ks[i](ev, f);
+          if (kv === MISS || kv === UNDEF) return kv;
+          const vv = vs[i](ev, f);
+          if (vv === MISS || vv === UNDEF) return vv;
+          const k = kk[i];
+          if (k !== undefined) out.setKeyed(kv, k, vv);
+          else out.set(kv, vv);
+        }
+        return out;
+      };
+    }
+    case 'set': {
+      const items = t.items.map(compileDirect);
+      const n = items.length;
+      return (ev, f) => {
+        const out = new RegoSet();
+        for (let i = 0; i < n; i++) {
+          const v = items[i](ev, f);
+          if (v === MISS || v === UNDEF) return v;
+          out.add(v);
+        }
+        return out;
+      };
+    }
+    case 'arraycomp':
+    case 'setcomp':
+    case 'objectcomp':
+      return (ev, f) => ev.comprehension(t, f);
+    default:
+      return missFn;
+  }
+}
+
+/**
+ * Ground refs into the input (`input.request.gpus`), shared by every occurrence of the same
+ * path: the value is a function of the input value alone (immutable), so each prefix keeps its
+ * answer for the last input it saw (`input.request` is looked up once per evaluation).
+ */
+const inputRefs = new Map<string, DFn>();
+const inputRoot: DFn = (ev) => (ev.input === undefined ? UNDEF : ev.input);
+
+function groundInputRef(path: Extract<CTerm, { t: 'const' }>[]): DFn {
+  if (path.length === 0) return inputRoot;
+  const id = path.map((k) => k.k ?? keyOf(k.v)).join('\u0000');
+  let fn = inputRefs.get(id);
+  if (fn !== undefined) return fn;
+  const prefix = groundInputRef(path.slice(0, -1));
+  const last = path[path.length - 1];
+  const key = last.v;
+  const k = last.k;
+  let lastIn: Value | undefined;
+  let lastOut: Value | typeof UNDEF | typeof MISS = UNDEF;
+  fn = (ev, f) => {
+    const inp = ev.input;
+    if (inp === undefined) return UNDEF;
+    if (inp === lastIn) return lastOut;
+    const pv = prefix(ev, f);
+    let r: Value | typeof UNDEF | typeof MISS;
+    if (pv === UNDEF || pv === MISS) r = pv;
+    else {
+      const x =
+        k !== undefined && pv instanceof RegoObject ? pv.getConst(key, k) : ev.index(pv, key);
+      r = x === undefined ? UNDEF : x;
+    }
+    lastIn = inp;
+    lastOut = r;
+    return r;
+  };
+  // Bounded: a process compiling many policies keeps sharing the first 10,000 paths.
+  if (inputRefs.size < 10_000) inputRefs.set(id, fn);
+  return fn;
+}
+
+function compilePath(path: CTerm[], start: number): PFn {
+  const n = path.length - start;
+  if (n <= 0) return (_ev, v) => v;
+  const terms = path.slice(start);
+  if (terms.every((k) => k.t === 'const')) {
+    const vs = terms.map((k) => (k as { v: Value }).v);
+    const ks = terms.map((k) => (k as { k?: string }).k);
+    return (ev, v) => {
+      for (let i = 0; i < n; i++) {
+        const k = ks[i];
+        const x =
+          k !== undefined && v instanceof RegoObject ? v.getConst(vs[i], k) : ev.index(v, vs[i]);
+        if (x === undefined) return UNDEF;
+        v = x;
+      }
+      return v;
+    };
+  }
+  const fns = terms.map((k) => (k.t === 'const' ? null : compileDirect(k)));
+  return (ev, v, f) => {
+    for (let i = 0; i < n; i++) {
+      const kt = terms[i];
+      let x: Value | undefined;
+      if (kt.t === 'const') {
+        x =
+          kt.k !== undefined && v instanceof RegoObject
+            ? v.getConst(kt.v, kt.k)
+            : ev.index(v, kt.v);
+      } else {
+        if (ev.isPattern(kt, f)) return MISS;
+        const key = fns[i]!(ev, f);
+        if (key === MISS || key === UNDEF) return key;
+        x = ev.index(v, key);
+      }
+      if (x === undefined) return UNDEF;
+      v = x;
+    }
+    return v;
+  };
+}
+
+/** Number of elements a built-in will build, when known from its arguments (else 0). */
+function predictedSize(name: string, args: Value[]): number {
+  if (name.charCodeAt(0) !== 110 /* n */) return 0;
+  let step = 1;
+  if (name === 'numbers.range_step') {
+    if (!Number.isInteger(args[2]) || !((args[2] as number) > 0)) return 0;
+    step = args[2] as number;
+  } else if (name !== 'numbers.range') return 0;
+  const x = args[0];
+  const y = args[1];
+  // Only valid calls (integers): the others fail in the built-in.
+  if (!Number.isInteger(x) || !Number.isInteger(y)) return 0;
+  const n = Math.floor(Math.abs((y as number) - (x as number)) / step) + 1;
+  return Number.isFinite(n) ? n : 0;
+}
+
+/** `x in c` (internal.member_2). */
+function member2(x: Value, c: Value): boolean {
+  if (Array.isArray(c)) {
+    for (let i = 0; i < c.length; i++) if (equals(c[i], x)) return true;
+    return false;
+  }
+  if (c instanceof RegoSet) return c.has(x);
+  if (c instanceof RegoObject) return c.values().some((e) => equals(e, x));
+  return false;
+}
+
+/** `k, x in c` (internal.member_3). */
+function member3(key: Value, x: Value, c: Value): boolean {
+  if (Array.isArray(c)) return typeof key === 'number' && equals(c[key], x);
+  if (c instanceof RegoObject) {
+    const v = c.get(key);
+    return v !== undefined && equals(v, x);
+  }
+  return false;
+}
+
+function isMemberCall(t: Extract<CTerm, { t: 'call' }>): boolean {
+  return (
+    t.fn.kind === 'special' &&
+    ((t.fn.name === 'internal.member_2' && t.args.length === 2) ||
+      (t.fn.name === 'internal.member_3' && t.args.length === 3))
+  );
+}
+
+function compileCall(t: Extract<CTerm, { t: 'call' }>): DFn {
+  const fn = t.fn;
+  if (isMemberCall(t)) {
+    const name = fn.name;
+    const args = t.args.map(compileDirect);
+    const three = args.length === 3;
+    return (ev, f) => {
+      if (ev.fnOverrides !== null && ev.fnOverrides.has(name)) return MISS;
+      const a = args[0](ev, f);
+      if (a === MISS || a === UNDEF) return a;
+      const b = args[1](ev, f);
+      if (b === MISS || b === UNDEF) return b;
+      if (!three) return member2(a, b);
+      const c = args[2](ev, f);
+      if (c === MISS || c === UNDEF) return c;
+      return member3(a, b, c);
+    };
+  }
+  if (fn.kind === 'special' || fn.kind === 'unknown') return missFn;
+  const name = fn.name;
+  const args = t.args.map(compileDirect);
+  const n = args.length;
+  const op = opOf(t);
+  if (fn.kind === 'builtin') {
+    const decl = fn.decl;
+    if (!decl.variadic && n !== decl.args.length) return missFn;
+    if (op !== OP_NONE) {
+      const a0 = args[0];
+      const a1 = args[1];
+      return (ev, f) => {
+        if (ev.fnOverrides !== null && ev.fnOverrides.has(name)) return MISS;
+        const a = a0(ev, f);
+        if (a === MISS || a === UNDEF) return a;
+        const b = a1(ev, f);
+        if (b === MISS || b === UNDEF) return b;
+        const r = primitiveOp(op, a, b);
+        if (r !== MISS) return r;
+        const out = ev.callBuiltin(decl, [a, b], t);
+        return out === undefined ? UNDEF : out;
+      };
+    }
+    const typeTest = n === 1 ? TYPE_TESTS.get(name) : undefined;
+    if (typeTest !== undefined) {
+      // is_number(x)...: typeName(x) === type, as the built-ins.
+      const a0 = args[0];
+      return (ev, f) => {
+        if (ev.fnOverrides !== null && ev.fnOverrides.has(name)) return MISS;
+        const a = a0(ev, f);
+        if (a === MISS || a === UNDEF) return a;
+        return typeName(a) === typeTest;
+      };
+    }
+    if (n === 1 && name === 'sort') {
+      // Sets: their cached order; small arrays: an insertion sort (same order as the
+      // built-in's stable sort by `compare`); the rest (and errors) through the built-in.
+      const a0 = args[0];
+      return (ev, f) => {
+        if (ev.fnOverrides !== null && ev.fnOverrides.has(name)) return MISS;
+        const a = a0(ev, f);
+        if (a === MISS || a === UNDEF) return a;
+        if (a instanceof RegoSet && a.size <= 64) return a.sortedCached().slice();
+        if (Array.isArray(a) && a.length <= 12) {
+          const out = a.slice();
+          for (let i = 1; i < out.length; i++) {
+            const x = out[i];
+            let j = i - 1;
+            for (; j >= 0 && compare(out[j], x) > 0; j--) out[j + 1] = out[j];
+            out[j + 1] = x;
+          }
+          return out;
+        }
+        const r = ev.callBuiltin(decl, [a], t);
+        return r === undefined ? UNDEF : r;
+      };
+    }
+    if (n === 1 && name === 'count') {
+      // Collections inline; strings (code points) and errors through the built-in.
+      const a0 = args[0];
+      return (ev, f) => {
+        if (ev.fnOverrides !== null && ev.fnOverrides.has(name)) return MISS;
+        const a = a0(ev, f);
+        if (a === MISS || a === UNDEF) return a;
+        if (Array.isArray(a)) return a.length;
+        if (a instanceof RegoSet || a instanceof RegoObject) return a.size;
+        const r = ev.callBuiltin(decl, [a], t);
+        return r === undefined ? UNDEF : r;
+      };
+    }
+    return (ev, f) => {
+      if (ev.fnOverrides !== null && ev.fnOverrides.has(name)) return MISS;
+      const vals: Value[] = new Array(n);
+      for (let i = 0; i < n; i++) {
+        const v = args[i](ev, f);
+        if (v === MISS || v === UNDEF) return v;
+        vals[i] = v;
+      }
+      const r = ev.callBuiltin(decl, vals, t);
+      return r === undefined ? UNDEF : r;
+    };
+  }
+  const node = fn.node;
+  if (node.kind !== 'function' || n !== node.arity) return missFn;
+  const loc = t.loc;
+  return (ev, f) => {
+    if (ev.fnOverrides !== null && ev.fnOverrides.has(name)) return MISS;
+    const vals: Value[] = new Array(n);
+    for (let i = 0; i < n; i++) {
+      const v = args[i](ev, f);
+      if (v === MISS || v === UNDEF) return v;
+      vals[i] = v;
+    }
+    const r = ev.evalFunction(node, vals, loc);
+    return r === undefined ? UNDEF : r;
+  };
 }
 
 function insertPath(out: RegoObject, keys: Value[], v: Value, loc: RegoLocation): void {
