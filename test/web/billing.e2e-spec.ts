@@ -15,7 +15,9 @@ describeWithBrowser('the billing page', () => {
   let platform: TestPlatform;
 
   beforeAll(async () => {
-    platform = await startTestPlatform();
+    platform = await startTestPlatform({
+      env: { NANOPOD_WELCOME_CREDITS: '0', NANOPOD_API_METER_FLUSH_MS: '3600000' },
+    });
   }, 60_000);
 
   afterAll(async () => {

@@ -13,6 +13,11 @@ import {
   NanopodConfig,
 } from '@nanopod/common';
 import { IdentityModule } from '@nanopod/identity';
+import { PolicyModule } from '@nanopod/policy';
+import { ReputationModule } from '@nanopod/reputation';
+import { ApiRequestMeteringMiddleware, BillingModule } from '@nanopod/billing';
+import { FederationModule } from '@nanopod/federation';
+import { SandboxModule } from '@nanopod/sandbox';
 import { platformMigrations } from './migrations';
 
 export interface AppModuleOptions {
@@ -35,11 +40,17 @@ export class AppModule implements NestModule {
         MetricsModule,
         HealthModule,
         IdentityModule,
+        PolicyModule,
+        ReputationModule,
+        BillingModule,
+        FederationModule,
+        SandboxModule,
       ],
     };
   }
 
   configure(consumer: MiddlewareConsumer): void {
     consumer.apply(HttpMetricsMiddleware).forRoutes('*path');
+    consumer.apply(ApiRequestMeteringMiddleware).forRoutes('*path');
   }
 }

@@ -12,6 +12,9 @@ import {
 import { Logger } from 'nestjs-pino';
 import { createServer } from 'node:net';
 import { AppModule } from './app.module';
+import { mountBuiltinIssuer } from './builtin-issuer';
+import { serveWebDashboard } from './web-static';
+import { startLocalNodeAgent } from './local-node-agent';
 
 export interface PlatformOptions {
   /** Environment to read the configuration from (defaults to process.env). */
@@ -65,17 +68,21 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Runn
       },
     );
     app.useLogger(app.get(Logger));
+    mountBuiltinIssuer(app, config);
     configureHttpApp(app, { title: 'Nanopod API', version: '1' });
+    serveWebDashboard(app);
     await app.listen(config.port, config.host);
   } catch (err) {
     await embedded?.stop();
     throw err;
   }
+  const localAgent = await startLocalNodeAgent(app, config);
   return {
     app,
     config,
     url: `http://${config.host}:${config.port}`,
     async close() {
+      await localAgent?.stop();
       await app.close();
       await embedded?.stop();
     },

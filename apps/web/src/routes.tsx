@@ -9,6 +9,9 @@ import { PolicyPage } from './pages/policies/policy.page';
 import { NodesPage } from './pages/nodes/nodes.page';
 import { SandboxesPage } from './pages/sandboxes/sandboxes.page';
 import { SandboxPage } from './pages/sandboxes/sandbox.page';
+import { ReputationPage } from './pages/reputation/reputation.page';
+import { GrantsPage } from './pages/grants/grants.page';
+import { GrantApplicationsPage } from './pages/grants/grant-applications.page';
 
 /**
  * The page registry: the router and the left nav both read this list. To add a page, write it
@@ -48,6 +51,15 @@ export const routes: PageRoute[] = [
   { path: '/sandboxes/:id', title: 'Sandbox', element: <SandboxPage />, nav: false },
   { path: '/nodes', title: 'Nodes', element: <NodesPage />, section: 'Network' },
   { path: '/billing', title: 'Billing', element: <BillingPage />, section: 'Billing' },
+  { path: '/grants', title: 'Grants', element: <GrantsPage />, section: 'Billing' },
+  { path: '/reputation', title: 'Reputation', element: <ReputationPage />, section: 'Account' },
+  {
+    path: '/admin/grants',
+    title: 'Grant applications',
+    element: <GrantApplicationsPage />,
+    section: 'Admin',
+    admin: true,
+  },
   { path: '/me', title: 'Profile', element: <MePage />, section: 'Account' },
   { path: '/api-keys', title: 'API keys', element: <ApiKeysPage />, section: 'Account' },
   { path: '/dev/ui', title: 'UI kit', element: <UiKitPage />, nav: false },

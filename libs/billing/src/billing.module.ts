@@ -5,6 +5,7 @@ import { BillingAdminController } from './controllers/billing-admin.controller';
 import { BillingController } from './controllers/billing.controller';
 import { LagoWebhookController } from './controllers/lago-webhook.controller';
 import { RawBodyRegistrar } from './controllers/raw-body.registrar';
+import { BillingSubjects } from './controllers/subject';
 import { LagoClientAdapter, NoLagoGateway } from './lago/lago-client.adapter';
 import { LagoCustomersService } from './lago/lago-customers.service';
 import { LagoGateway } from './lago/lago-gateway';
@@ -20,7 +21,10 @@ import { PricesService } from './services/prices.service';
 import { TopUpService } from './services/top-up.service';
 import { UsageQueryService } from './services/usage-query.service';
 import { StatementsRepository } from './statements/statements.repository';
+import { WelcomeCreditService } from './services/welcome-credit.service';
+import { ApiRequestCounter, ApiRequestMeteringMiddleware } from './usage/api-request-counter';
 import { ApiRequestMeter } from './usage/api-request-meter';
+import { CostEstimator } from './usage/cost-estimator';
 import { MeteringService } from './usage/metering.service';
 import { PriceList } from './usage/price-list';
 import { UsageEventsRepository } from './usage/usage-events.repository';
@@ -36,6 +40,7 @@ import { UsageRecorder } from './usage/usage-recorder';
   controllers: [BillingController, BillingAdminController, LagoWebhookController],
   providers: [
     RawBodyRegistrar,
+    BillingSubjects,
     LedgerRepository,
     LedgerService,
     PriceList,
@@ -66,6 +71,10 @@ import { UsageRecorder } from './usage/usage-recorder';
     OutboxAdminService,
     PricesService,
     ApiRequestMeter,
+    ApiRequestCounter,
+    ApiRequestMeteringMiddleware,
+    WelcomeCreditService,
+    CostEstimator,
     BillingPolicyInputs,
   ],
   exports: [
@@ -75,6 +84,10 @@ import { UsageRecorder } from './usage/usage-recorder';
     UsageQueryService,
     TopUpService,
     ApiRequestMeter,
+    ApiRequestCounter,
+    ApiRequestMeteringMiddleware,
+    WelcomeCreditService,
+    CostEstimator,
   ],
 })
 export class BillingModule {}

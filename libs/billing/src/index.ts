@@ -13,10 +13,19 @@ export {
 export { BalanceService, UserBalance } from './services/balance.service';
 export { UsageQueryService } from './services/usage-query.service';
 export { TopUpService, TopUp } from './services/top-up.service';
-export { ApiRequestMeter, ApiRequestCount } from './usage/api-request-meter';
+export {
+  ApiRequestMeter,
+  ApiRequestCount,
+  ApiRequestMinute,
+  apiRequestsTransactionId,
+} from './usage/api-request-meter';
+export { ApiRequestCounter, ApiRequestMeteringMiddleware } from './usage/api-request-counter';
+export { CostEstimator, CostEstimateRequest } from './usage/cost-estimator';
+export { WelcomeCreditService, welcomeKey } from './services/welcome-credit.service';
 export { OutboxShipper } from './outbox/outbox-shipper.service';
 export { USAGE_METRICS, planCodeFor, subscriptionIdFor } from './usage/pricing';
 
 import { BillingInit1764200000000 } from './migrations/1764200000000-billing-init';
+import { LedgerBalancedCheck1764200000100 } from './migrations/1764200000100-ledger-balanced-check';
 /** This context's migrations, in order. */
-export const billingMigrations = [BillingInit1764200000000];
+export const billingMigrations = [BillingInit1764200000000, LedgerBalancedCheck1764200000100];

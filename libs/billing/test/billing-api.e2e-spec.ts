@@ -12,7 +12,11 @@ describe.each(databaseKinds())('billing API (%s)', (kind) => {
   let admin: TestUser;
 
   beforeAll(async () => {
-    platform = await startTestPlatform({ kind });
+    // Exact balances below: the welcome credit has its own spec (welcome-credit.e2e-spec.ts).
+    platform = await startTestPlatform({
+      kind,
+      env: { NANOPOD_WELCOME_CREDITS: '0', NANOPOD_API_METER_FLUSH_MS: '3600000' },
+    });
     admin = await platform.createUser({ roles: ['admin', 'developer'] });
   }, 60_000);
 

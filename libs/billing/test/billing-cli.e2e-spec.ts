@@ -7,7 +7,9 @@ describe('nanopod billing (CLI)', () => {
   let user: TestUser;
 
   beforeAll(async () => {
-    platform = await startTestPlatform();
+    platform = await startTestPlatform({
+      env: { NANOPOD_WELCOME_CREDITS: '0', NANOPOD_API_METER_FLUSH_MS: '3600000' },
+    });
     user = await platform.createUser();
     const admin = await platform.createUser({ roles: ['admin', 'developer'] });
     await platform

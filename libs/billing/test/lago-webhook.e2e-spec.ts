@@ -19,6 +19,8 @@ describe.each(databaseKinds())('Lago wallet top-up webhooks (%s)', (kind) => {
         NANOPOD_LAGO_API_KEY: lago.apiKey,
         NANOPOD_LAGO_WEBHOOK_SECRET: lago.hmacKey,
         NANOPOD_LAGO_WEBHOOK_PUBLIC_KEY: lago.webhookKeys.publicKeyBase64,
+        NANOPOD_WELCOME_CREDITS: '0',
+        NANOPOD_API_METER_FLUSH_MS: '3600000',
       },
     });
     user = await platform.createUser();

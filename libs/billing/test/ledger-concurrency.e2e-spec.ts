@@ -12,7 +12,10 @@ describe.each(databaseKinds())('credit ledger under concurrent postings (%s)', (
   let platform: TestPlatform;
 
   beforeAll(async () => {
-    platform = await startTestPlatform({ kind });
+    platform = await startTestPlatform({
+      kind,
+      env: { NANOPOD_WELCOME_CREDITS: '0', NANOPOD_API_METER_FLUSH_MS: '3600000' },
+    });
   }, 60_000);
 
   afterAll(async () => {

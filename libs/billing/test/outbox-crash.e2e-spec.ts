@@ -78,6 +78,7 @@ describe.each(databaseKinds())('outbox shipping survives a killed platform (%s)'
       NANOPOD_ENV: 'test',
       NANOPOD_LOCAL_NODE_AGENT: 'false',
       PORT: '0',
+      NANOPOD_API_METER_FLUSH_MS: '3600000',
     };
   });
 

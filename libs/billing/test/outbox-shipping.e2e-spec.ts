@@ -19,6 +19,8 @@ describe.each(databaseKinds())('usage outbox shipping to Lago (%s)', (kind) => {
         NANOPOD_LAGO_API_KEY: lago.apiKey,
         NANOPOD_BILLING_SHIP_INTERVAL_MS: '20',
         NANOPOD_LAGO_TIMEOUT_MS: '300',
+        // Only the usage the tests record: no api_requests minutes flushed mid-test.
+        NANOPOD_API_METER_FLUSH_MS: '3600000',
       },
     });
     admin = await platform.createUser({ roles: ['admin', 'developer'] });

@@ -22,6 +22,7 @@ import { BalanceService } from '../services/balance.service';
 import { OutboxAdminService } from '../services/outbox-admin.service';
 import { PricesService } from '../services/prices.service';
 import { TopUpService } from '../services/top-up.service';
+import { BillingSubjects } from './subject';
 
 @ApiTags('billing-admin')
 @Controller('v1/billing/admin')
@@ -32,6 +33,7 @@ export class BillingAdminController {
     private readonly outbox: OutboxAdminService,
     private readonly prices: PricesService,
     private readonly ledger: LedgerService,
+    private readonly subjects: BillingSubjects,
   ) {}
 
   @Post('top-ups')
@@ -42,11 +44,12 @@ export class BillingAdminController {
       'Idempotent: the same idempotency_key returns the original entry (replayed: true).',
   })
   @ApiCreatedResponse({ type: JournalEntryDto })
-  @ApiErrors(400)
+  @ApiErrors(400, 404)
   async topUp(
     @CurrentPrincipal() principal: Principal,
     @Body() body: CreateTopUpDto,
   ): Promise<JournalEntryDto> {
+    await this.subjects.mustExist(body.user_id);
     const entry = await this.topUps.topUp({
       userId: body.user_id,
       amount: body.amount,
@@ -62,11 +65,12 @@ export class BillingAdminController {
   @AdminOnly()
   @ApiOperation({ summary: "Set how far below zero a user's wallet may go" })
   @ApiOkResponse({ type: BalanceDto })
-  @ApiErrors(400)
+  @ApiErrors(400, 404)
   async creditLimit(
     @Param('userId', new ParseUUIDPipe()) userId: string,
     @Body() body: SetCreditLimitDto,
   ): Promise<BalanceDto> {
+    await this.subjects.mustExist(userId);
     return BalanceDto.from(await this.balances.setCreditLimit(userId, body.credit_limit));
   }
 

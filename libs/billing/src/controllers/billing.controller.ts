@@ -17,7 +17,8 @@ import { BalanceService } from '../services/balance.service';
 import { InvoicesService } from '../services/invoices.service';
 import { PricesService } from '../services/prices.service';
 import { UsageQueryService } from '../services/usage-query.service';
-import { subjectUser } from './subject';
+import { WelcomeCreditService } from '../services/welcome-credit.service';
+import { BillingSubjects } from './subject';
 
 @ApiTags('billing')
 @Controller('v1/billing')
@@ -28,6 +29,8 @@ export class BillingController {
     private readonly invoices: InvoicesService,
     private readonly ledger: LedgerService,
     private readonly prices: PricesService,
+    private readonly welcome: WelcomeCreditService,
+    private readonly subjects: BillingSubjects,
   ) {}
 
   @Get('balance')
@@ -39,7 +42,9 @@ export class BillingController {
     @CurrentPrincipal() principal: Principal,
     @Query() q: UserScopedQueryDto,
   ): Promise<BalanceDto> {
-    return BalanceDto.from(await this.balances.forUser(subjectUser(principal, q.user_id)));
+    return BalanceDto.from(
+      await this.balances.forUser(await this.subjects.resolve(principal, q.user_id)),
+    );
   }
 
   @Get('usage')
@@ -55,7 +60,7 @@ export class BillingController {
     @Query() q: UsageQueryDto,
   ): Promise<UsageReportDto> {
     return UsageReportDto.from(
-      await this.usage.report(subjectUser(principal, q.user_id), {
+      await this.usage.report(await this.subjects.resolve(principal, q.user_id), {
         from: q.from,
         to: q.to,
         groupBy: q.group_by,
@@ -75,7 +80,7 @@ export class BillingController {
     @CurrentPrincipal() principal: Principal,
     @Query() q: UserScopedQueryDto,
   ): Promise<InvoiceListDto> {
-    const list = await this.invoices.forUser(subjectUser(principal, q.user_id));
+    const list = await this.invoices.forUser(await this.subjects.resolve(principal, q.user_id));
     return { data: list.map((i) => InvoiceDto.from(i)) };
   }
 
@@ -88,8 +93,9 @@ export class BillingController {
     @CurrentPrincipal() principal: Principal,
     @Query() q: LedgerQueryDto,
   ): Promise<JournalEntryListDto> {
-    const userId = subjectUser(principal, q.user_id);
+    const userId = await this.subjects.resolve(principal, q.user_id);
     const limit = q.limit ?? 50;
+    await this.welcome.ensure(userId);
     const list = await this.ledger.entriesForUser(userId, limit, q.before);
     return {
       data: list.map((e) => JournalEntryDto.from(e, userId)),

@@ -46,5 +46,6 @@ export class LedgerQueryDto extends UserScopedQueryDto {
   @Type(() => Number)
   @IsInt()
   @Min(1)
+  @Max(Number.MAX_SAFE_INTEGER)
   before?: number;
 }

@@ -65,6 +65,14 @@ export class LedgerService {
     return this.apply(manager, request, entryId, this.normalize(built), locked);
   }
 
+  /**
+   * Creates missing accounts and row-locks the wallets among them, in id order, in `manager`'s
+   * transaction: a caller about to post several entries takes every lock up front, in one order.
+   */
+  async lock(manager: EntityManager, refs: AccountRef[]): Promise<void> {
+    await this.repo.lockAccounts(manager, refs);
+  }
+
   async account(ref: AccountRef): Promise<Account | null> {
     return this.repo.findAccount(this.dataSource.manager, ref);
   }

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { LedgerService } from '../ledger/ledger.service';
 import { Account, toCredits } from '../ledger/ledger.types';
+import { WelcomeCreditService } from './welcome-credit.service';
 
 export interface UserBalance {
   userId: string;
@@ -15,9 +16,14 @@ export interface UserBalance {
 
 @Injectable()
 export class BalanceService {
-  constructor(private readonly ledger: LedgerService) {}
+  constructor(
+    private readonly ledger: LedgerService,
+    private readonly welcome: WelcomeCreditService,
+  ) {}
 
+  /** The user's balance; the first look grants the welcome credit. */
   async forUser(userId: string): Promise<UserBalance> {
+    await this.welcome.ensure(userId);
     const [wallet, receivable] = await Promise.all([
       this.ledger.account({ kind: 'user_wallet', ownerId: userId }),
       this.ledger.account({ kind: 'user_receivable', ownerId: userId }),

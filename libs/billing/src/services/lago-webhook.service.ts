@@ -1,10 +1,13 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { NANOPOD_CONFIG, NanopodConfig, UpstreamError, ValidationError } from '@nanopod/common';
+import { UsersService } from '@nanopod/identity';
 import { DataSource } from 'typeorm';
 import { WebhookSignatureError } from '../billing.errors';
 import { LagoGateway } from '../lago/lago-gateway';
 import { LagoWebhookVerifier } from '../lago/webhook-verifier';
 import { TopUpService } from './top-up.service';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export interface WebhookOutcome {
   status: 'processed' | 'duplicate' | 'ignored';
@@ -37,6 +40,7 @@ export class LagoWebhookService {
     private readonly dataSource: DataSource,
     private readonly lago: LagoGateway,
     private readonly topUps: TopUpService,
+    private readonly users: UsersService,
   ) {
     const lagoConfig = config.billing.lago;
     this.verifier = new LagoWebhookVerifier({
@@ -99,6 +103,12 @@ export class LagoWebhookService {
       throw new UpstreamError('billing.lago_unavailable', 'Could not look up the Lago wallet', {
         reason: (err as Error).message,
       });
+    }
+    // A Lago customer that is not one of our users (external_customer_id from elsewhere) gets
+    // no ledger wallet: acknowledged, so Lago does not retry forever, and logged.
+    if (!UUID.test(userId) || !(await this.users.findById(userId))) {
+      this.logger.warn({ lagoWalletId: tx.lago_wallet_id }, 'Lago wallet of an unknown user');
+      return { status: 'ignored' };
     }
     const entry = await this.topUps.topUp({
       userId,

@@ -27,6 +27,9 @@ export interface UsageReport {
 }
 
 const MAX_RANGE_MS = 366 * 24 * 3600 * 1000;
+/** Dates the database and a usage report can hold: years 1970 to 9999. */
+const MIN_DATE_MS = 0;
+const MAX_DATE_MS = Date.UTC(9999, 11, 31, 23, 59, 59);
 
 @Injectable()
 export class UsageQueryService {
@@ -43,6 +46,11 @@ export class UsageQueryService {
   ): Promise<UsageReport> {
     const to = q.to ?? this.clock.now();
     const from = q.from ?? new Date(to.getTime() - 30 * 24 * 3600 * 1000);
+    for (const d of [from, to]) {
+      if (d.getTime() < MIN_DATE_MS || d.getTime() > MAX_DATE_MS) {
+        throw new InvalidRangeError('from and to must lie between 1970 and 9999');
+      }
+    }
     if (from >= to) throw new InvalidRangeError('from must be before to');
     if (to.getTime() - from.getTime() > MAX_RANGE_MS) {
       throw new InvalidRangeError('The range may span at most 366 days');

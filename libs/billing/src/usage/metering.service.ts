@@ -7,6 +7,7 @@ import { LagoEvent } from '../lago/lago-gateway';
 import { LedgerService } from '../ledger/ledger.service';
 import { AccountRef, MICRO_PER_CREDIT, PostingLine } from '../ledger/ledger.types';
 import { OutboxRepository } from '../outbox/outbox.repository';
+import { WelcomeCreditService } from '../services/welcome-credit.service';
 import { PriceList } from './price-list';
 import {
   LAGO_FIELD,
@@ -33,6 +34,7 @@ export class MeteringService extends UsageRecorder {
     private readonly outbox: OutboxRepository,
     private readonly ledger: LedgerService,
     private readonly clock: Clock,
+    private readonly welcome: WelcomeCreditService,
   ) {
     super();
   }
@@ -65,6 +67,23 @@ export class MeteringService extends UsageRecorder {
     if (fresh.size === 0) return;
     const now = this.clock.now();
     const accepted = priced.filter((p) => fresh.has(p.record.transactionId));
+    // A user's first usage may come before any other billing touch: the welcome credit first,
+    // in this transaction, so the usage is paid from it.
+    const newcomers = [...new Set(accepted.map((p) => p.record.userId))]
+      .filter((u) => this.welcome.needs(u))
+      .sort();
+    if (newcomers.length > 0) {
+      // Every wallet of the batch locked at once, in id order (as the posting below would),
+      // before any grant: concurrent batches with overlapping users queue, never deadlock.
+      await this.ledger.lock(
+        manager,
+        [...new Set(accepted.map((p) => p.record.userId))].flatMap((u) => [
+          { kind: 'user_wallet' as const, ownerId: u },
+          { kind: 'user_receivable' as const, ownerId: u },
+        ]),
+      );
+      for (const u of newcomers) await this.welcome.ensure(u, manager);
+    }
     await this.outbox.enqueue(
       manager,
       accepted.map((p) => ({

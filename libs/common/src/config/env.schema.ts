@@ -120,4 +120,149 @@ export class EnvSchema {
   @IsOptional()
   @IsString()
   NANOPOD_POLICIES_DIR?: string;
+
+  @IsOptional()
+  @Transform(({ value }) => (value === undefined || value === '' ? undefined : Number(value)))
+  @IsInt({ message: 'NANOPOD_POLICY_DECISION_LOG_MAX_ROWS must be a whole number' })
+  @Min(100, { message: 'NANOPOD_POLICY_DECISION_LOG_MAX_ROWS must be at least 100' })
+  NANOPOD_POLICY_DECISION_LOG_MAX_ROWS?: number;
+
+  @IsOptional()
+  @Transform(({ value }) => (value === undefined || value === '' ? undefined : Number(value)))
+  @IsInt({ message: 'NANOPOD_POLICY_DECISION_LOG_MAX_AGE_DAYS must be a whole number of days' })
+  @Min(1, { message: 'NANOPOD_POLICY_DECISION_LOG_MAX_AGE_DAYS must be at least 1' })
+  NANOPOD_POLICY_DECISION_LOG_MAX_AGE_DAYS?: number;
+
+  @IsOptional()
+  @Transform(({ value }) => (value === undefined || value === '' ? undefined : Number(value)))
+  @IsInt({ message: 'NANOPOD_NODE_HEARTBEAT_MS must be a whole number of milliseconds' })
+  @Min(50, { message: 'NANOPOD_NODE_HEARTBEAT_MS must be at least 50' })
+  NANOPOD_NODE_HEARTBEAT_MS?: number;
+
+  @IsOptional()
+  @Transform(({ value }) => (value === undefined || value === '' ? undefined : Number(value)))
+  @IsInt({ message: 'NANOPOD_SANDBOX_USAGE_INTERVAL_MS must be a whole number of milliseconds' })
+  @Min(100, { message: 'NANOPOD_SANDBOX_USAGE_INTERVAL_MS must be at least 100' })
+  NANOPOD_SANDBOX_USAGE_INTERVAL_MS?: number;
+
+  /** Lago API root (e.g. http://lago-api:3000). Unset: no Lago, usage waits in the outbox. */
+  @IsOptional()
+  @IsUrl(
+    { require_tld: false, require_protocol: true, protocols: ['http', 'https'] },
+    { message: 'NANOPOD_LAGO_API_URL must be an http(s) URL such as http://lago-api:3000' },
+  )
+  NANOPOD_LAGO_API_URL?: string;
+
+  @ValidateIf((env: EnvSchema) => !!env.NANOPOD_LAGO_API_URL)
+  @IsString({ message: 'NANOPOD_LAGO_API_KEY is required when NANOPOD_LAGO_API_URL is set' })
+  @MinLength(1, { message: 'NANOPOD_LAGO_API_KEY is required when NANOPOD_LAGO_API_URL is set' })
+  NANOPOD_LAGO_API_KEY?: string;
+
+  /** HMAC key of Lago webhooks (signature_algo hmac). */
+  @IsOptional()
+  @IsString()
+  NANOPOD_LAGO_WEBHOOK_SECRET?: string;
+
+  /** Lago's webhook public key (PEM, or base64 of the PEM as Lago serves it) for JWT signatures. */
+  @IsOptional()
+  @IsString()
+  NANOPOD_LAGO_WEBHOOK_PUBLIC_KEY?: string;
+
+  @IsOptional()
+  @Transform(({ value }) => (value === undefined || value === '' ? undefined : Number(value)))
+  @IsInt({ message: 'NANOPOD_LAGO_TIMEOUT_MS must be a whole number of milliseconds' })
+  @Min(100, { message: 'NANOPOD_LAGO_TIMEOUT_MS must be at least 100' })
+  NANOPOD_LAGO_TIMEOUT_MS?: number;
+
+  @IsOptional()
+  @Transform(({ value }) => (value === undefined || value === '' ? undefined : Number(value)))
+  @IsInt({ message: 'NANOPOD_BILLING_SHIP_INTERVAL_MS must be a whole number of milliseconds' })
+  @Min(10, { message: 'NANOPOD_BILLING_SHIP_INTERVAL_MS must be at least 10' })
+  NANOPOD_BILLING_SHIP_INTERVAL_MS?: number;
+
+  /** Credits (cents) every new user gets once, from the subsidy pool. Default 500 ($5); 0 disables. */
+  @IsOptional()
+  @Transform(({ value }) => (value === undefined || value === '' ? undefined : Number(value)))
+  @IsInt({ message: 'NANOPOD_WELCOME_CREDITS must be a whole number of credits' })
+  @Min(0, { message: 'NANOPOD_WELCOME_CREDITS must be 0 (disabled) or more' })
+  NANOPOD_WELCOME_CREDITS?: number;
+
+  /** How often per-user api_requests counts are written as usage (closed minutes). */
+  @IsOptional()
+  @Transform(({ value }) => (value === undefined || value === '' ? undefined : Number(value)))
+  @IsInt({ message: 'NANOPOD_API_METER_FLUSH_MS must be a whole number of milliseconds' })
+  @Min(100, { message: 'NANOPOD_API_METER_FLUSH_MS must be at least 100' })
+  NANOPOD_API_METER_FLUSH_MS?: number;
+
+  /** GitHub REST root for reputation analytics (e.g. the public API). Unset: GitHub part unknown. */
+  @IsOptional()
+  @IsUrl(
+    { require_tld: false, require_protocol: true, protocols: ['http', 'https'] },
+    { message: 'NANOPOD_GITHUB_API_URL must be an http(s) URL' },
+  )
+  NANOPOD_GITHUB_API_URL?: string;
+
+  @IsOptional()
+  @IsString()
+  NANOPOD_GITHUB_TOKEN?: string;
+
+  /** Gitcoin Passport Stamps API root. Unset: Passport part unknown. */
+  @IsOptional()
+  @IsUrl(
+    { require_tld: false, require_protocol: true, protocols: ['http', 'https'] },
+    { message: 'NANOPOD_PASSPORT_API_URL must be an http(s) URL' },
+  )
+  NANOPOD_PASSPORT_API_URL?: string;
+
+  @ValidateIf((env: EnvSchema) => !!env.NANOPOD_PASSPORT_API_URL)
+  @IsString({
+    message: 'NANOPOD_PASSPORT_API_KEY is required when NANOPOD_PASSPORT_API_URL is set',
+  })
+  @MinLength(1, {
+    message: 'NANOPOD_PASSPORT_API_KEY is required when NANOPOD_PASSPORT_API_URL is set',
+  })
+  NANOPOD_PASSPORT_API_KEY?: string;
+
+  @ValidateIf((env: EnvSchema) => !!env.NANOPOD_PASSPORT_API_URL)
+  @Matches(/^[0-9]+$/, {
+    message:
+      'NANOPOD_PASSPORT_SCORER_ID is required when NANOPOD_PASSPORT_API_URL is set (an integer)',
+  })
+  NANOPOD_PASSPORT_SCORER_ID?: string;
+
+  @IsOptional()
+  @Transform(({ value }) => (value === undefined || value === '' ? undefined : Number(value)))
+  @IsInt({
+    message: 'NANOPOD_REPUTATION_REFRESH_INTERVAL_MS must be a whole number of milliseconds',
+  })
+  @Min(100, { message: 'NANOPOD_REPUTATION_REFRESH_INTERVAL_MS must be at least 100' })
+  NANOPOD_REPUTATION_REFRESH_INTERVAL_MS?: number;
+
+  @IsOptional()
+  @Transform(({ value }) => (value === undefined || value === '' ? undefined : Number(value)))
+  @IsInt({ message: 'NANOPOD_REPUTATION_STALE_AFTER_MS must be a whole number of milliseconds' })
+  @Min(1000, { message: 'NANOPOD_REPUTATION_STALE_AFTER_MS must be at least 1000' })
+  NANOPOD_REPUTATION_STALE_AFTER_MS?: number;
+
+  @IsOptional()
+  @Transform(({ value }) => (value === undefined || value === '' ? undefined : Number(value)))
+  @IsInt({
+    message: 'NANOPOD_REPUTATION_REFRESH_COOLDOWN_MS must be a whole number of milliseconds',
+  })
+  @Min(0, { message: 'NANOPOD_REPUTATION_REFRESH_COOLDOWN_MS must be at least 0' })
+  NANOPOD_REPUTATION_REFRESH_COOLDOWN_MS?: number;
+
+  @IsOptional()
+  @Transform(({ value }) => (value === undefined || value === '' ? undefined : Number(value)))
+  @IsInt({ message: 'NANOPOD_REPUTATION_HTTP_TIMEOUT_MS must be a whole number of milliseconds' })
+  @Min(100, { message: 'NANOPOD_REPUTATION_HTTP_TIMEOUT_MS must be at least 100' })
+  NANOPOD_REPUTATION_HTTP_TIMEOUT_MS?: number;
+
+  @IsOptional()
+  @Transform(({ value }) => (value === undefined || value === '' ? undefined : Number(value)))
+  @IsInt({
+    message: 'NANOPOD_REPUTATION_MAX_RATE_LIMIT_WAIT_MS must be a whole number of milliseconds',
+  })
+  @Min(0, { message: 'NANOPOD_REPUTATION_MAX_RATE_LIMIT_WAIT_MS must be at least 0' })
+  NANOPOD_REPUTATION_MAX_RATE_LIMIT_WAIT_MS?: number;
 }

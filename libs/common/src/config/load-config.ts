@@ -85,5 +85,41 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): NanopodConf
         ? nodeEnv === 'development'
         : env.NANOPOD_LOCAL_NODE_AGENT === 'true',
     policiesDir: env.NANOPOD_POLICIES_DIR ?? path.join(projectRoot(), 'policies'),
+    policyDecisionLog: {
+      maxRows: env.NANOPOD_POLICY_DECISION_LOG_MAX_ROWS ?? 10_000,
+      maxAgeDays: env.NANOPOD_POLICY_DECISION_LOG_MAX_AGE_DAYS ?? 30,
+    },
+    nodeHeartbeatMs: env.NANOPOD_NODE_HEARTBEAT_MS ?? 5000,
+    sandboxUsageIntervalMs: env.NANOPOD_SANDBOX_USAGE_INTERVAL_MS ?? 60000,
+    billing: {
+      lago: env.NANOPOD_LAGO_API_URL
+        ? {
+            apiUrl: env.NANOPOD_LAGO_API_URL.replace(/\/+$/, ''),
+            apiKey: env.NANOPOD_LAGO_API_KEY ?? '',
+            webhookHmacKey: env.NANOPOD_LAGO_WEBHOOK_SECRET,
+            webhookPublicKey: env.NANOPOD_LAGO_WEBHOOK_PUBLIC_KEY,
+            timeoutMs: env.NANOPOD_LAGO_TIMEOUT_MS ?? 10_000,
+          }
+        : undefined,
+      shipIntervalMs: env.NANOPOD_BILLING_SHIP_INTERVAL_MS ?? 2000,
+      welcomeCredits: env.NANOPOD_WELCOME_CREDITS ?? 500,
+      apiMeterFlushMs: env.NANOPOD_API_METER_FLUSH_MS ?? 5000,
+    },
+    reputation: {
+      github: {
+        apiUrl: env.NANOPOD_GITHUB_API_URL?.replace(/\/+$/, ''),
+        token: env.NANOPOD_GITHUB_TOKEN,
+      },
+      passport: {
+        apiUrl: env.NANOPOD_PASSPORT_API_URL?.replace(/\/+$/, ''),
+        apiKey: env.NANOPOD_PASSPORT_API_KEY,
+        scorerId: env.NANOPOD_PASSPORT_SCORER_ID,
+      },
+      httpTimeoutMs: env.NANOPOD_REPUTATION_HTTP_TIMEOUT_MS ?? 10_000,
+      maxRateLimitWaitMs: env.NANOPOD_REPUTATION_MAX_RATE_LIMIT_WAIT_MS ?? 30_000,
+      refreshIntervalMs: env.NANOPOD_REPUTATION_REFRESH_INTERVAL_MS ?? 15 * 60_000,
+      staleAfterMs: env.NANOPOD_REPUTATION_STALE_AFTER_MS ?? 24 * 3600_000,
+      refreshCooldownMs: env.NANOPOD_REPUTATION_REFRESH_COOLDOWN_MS ?? 60_000,
+    },
   };
 }

@@ -23,6 +23,40 @@ export interface NanopodConfig {
   sessionTtlHours: number;
   localNodeAgent: boolean;
   policiesDir: string;
+  /** Retention of the policy decision log (rows beyond either limit are pruned). */
+  policyDecisionLog?: { maxRows: number; maxAgeDays: number };
+  /** How often node agents heartbeat; unhealthy after 2 missed, lost after 3. */
+  nodeHeartbeatMs: number;
+  /** How often running sandboxes are metered (usage records), besides every state change. */
+  sandboxUsageIntervalMs: number;
+  /** Billing: without `lago` the ledger works alone and usage waits in the outbox. */
+  billing: {
+    lago?: {
+      apiUrl: string;
+      apiKey: string;
+      webhookHmacKey?: string;
+      webhookPublicKey?: string;
+      timeoutMs: number;
+    };
+    shipIntervalMs: number;
+    /** Credits granted once per user (welcome:<userId>); 0 disables. */
+    welcomeCredits?: number;
+    /** Flush period of the api_requests meter. */
+    apiMeterFlushMs?: number;
+  };
+  /** Reputation sources: a source without its URL (the embedded default) is `unknown`, not_configured. */
+  reputation?: {
+    github: { apiUrl?: string; token?: string };
+    passport: { apiUrl?: string; apiKey?: string; scorerId?: string };
+    /** Per-request timeout and the longest rate-limit wait before a source counts as unknown. */
+    httpTimeoutMs: number;
+    maxRateLimitWaitMs: number;
+    /** The scheduled refresh loop's period, and the age after which a score is refreshed. */
+    refreshIntervalMs: number;
+    staleAfterMs: number;
+    /** On-demand refresh: at most once per this period per user. */
+    refreshCooldownMs: number;
+  };
 }
 
 export const NANOPOD_CONFIG = Symbol('NANOPOD_CONFIG');
