@@ -138,6 +138,37 @@ describe.each(databaseKinds())('federation on %s', (kind) => {
     expect(node.body.workload_classes).toEqual(['latency_tolerant']);
   });
 
+  it('lets exactly one of two concurrent enrollments with the same token through', async () => {
+    for (let round = 0; round < 3; round++) {
+      const tok = await token();
+      const both = await Promise.all(
+        ['race-a', 'race-b'].map((name) =>
+          platform
+            .http()
+            .post('/v1/agent/enroll')
+            .send({ token: tok, name: `${name}-${round}`, inventory: inventory() }),
+        ),
+      );
+      expect(both.map((r) => r.status).sort()).toEqual([201, 409]);
+      const refused = both.find((r) => r.status === 409)!;
+      expect(refused.body.error.code).toBe('federation.enrollment_token_used');
+    }
+  });
+
+  it('answers 400 for node ids that are not UUIDs, on HTTP and on the channel upgrade', async () => {
+    const a = await enroll('node-bad-ids');
+    const http = await platform.http().get('/v1/nodes/not-a-uuid').set(owner.auth);
+    expect(http.status).toBe(400);
+    expect(http.body.error.code).toBe('request.invalid');
+    for (const id of ['not-a-uuid', '%E0%A4%A', '..%2F..']) {
+      expect((await openChannel(platform.url, id, a.credential)).status).toBe(400);
+    }
+    // The server is still there and the node's own channel still opens.
+    const good = await openChannel(platform.url, a.node_id, a.credential);
+    expect(good.status).toBe(101);
+    good.ws?.close();
+  });
+
   it('refuses a made-up token with 401', async () => {
     const res = await platform
       .http()

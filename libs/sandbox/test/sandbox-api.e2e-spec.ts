@@ -52,18 +52,51 @@ describe.each(databaseKinds())('the sandbox API without nodes on %s', (kind) => 
       .set(dev.auth)
       .send({ network: 'everything' });
     expect(badNetwork.status).toBe(400);
+    for (const env of [{ 'BAD NAME': 'x' }, { N: 42 }, { N: { nested: true } }, ['A=1']]) {
+      const badEnv = await platform.http().post('/v1/sandboxes').set(dev.auth).send({ env });
+      expect(badEnv.status).toBe(400);
+      expect(badEnv.body.error.code).toBe('request.invalid');
+    }
+    const badExecEnv = await platform
+      .http()
+      .post('/v1/sandboxes/00000000-0000-4000-8000-000000000000/exec')
+      .set(dev.auth)
+      .send({ argv: ['env'], env: { N: 1 } });
+    expect(badExecEnv.status).toBe(400);
   });
 
-  it('answers 404 for sandboxes that do not exist, whatever the id looks like', async () => {
-    for (const id of ['00000000-0000-4000-8000-000000000000', 'not-a-uuid']) {
-      expect((await platform.http().get(`/v1/sandboxes/${id}`).set(dev.auth)).status).toBe(404);
-      const exec = await platform
+  it('answers 404 for sandboxes that do not exist and 400 for ids that are not UUIDs', async () => {
+    const missing = '00000000-0000-4000-8000-000000000000';
+    expect((await platform.http().get(`/v1/sandboxes/${missing}`).set(dev.auth)).status).toBe(404);
+    const exec = await platform
+      .http()
+      .post(`/v1/sandboxes/${missing}/exec`)
+      .set(dev.auth)
+      .send({ argv: ['true'] });
+    expect(exec.status).toBe(404);
+    expect(exec.body.error.code).toBe('sandbox.not_found');
+    for (const path of ['/v1/sandboxes/not-a-uuid', '/v1/nodes/not-a-uuid']) {
+      const bad = await platform.http().get(path).set(dev.auth);
+      expect(bad.status).toBe(400);
+      expect(bad.body.error.code).toBe('request.invalid');
+    }
+    const badExec = await platform
+      .http()
+      .post('/v1/sandboxes/not-a-uuid/exec')
+      .set(dev.auth)
+      .send({ argv: ['true'] });
+    expect(badExec.status).toBe(400);
+  });
+
+  it('refuses file paths that leave the work dir before anything reaches a node', async () => {
+    const missing = '00000000-0000-4000-8000-000000000000';
+    for (const path of ['../x', 'a/../../x', '/etc/passwd', 'a%00b']) {
+      const res = await platform
         .http()
-        .post(`/v1/sandboxes/${id}/exec`)
-        .set(dev.auth)
-        .send({ argv: ['true'] });
-      expect(exec.status).toBe(404);
-      expect(exec.body.error.code).toBe('sandbox.not_found');
+        .get(`/v1/sandboxes/${missing}/files?path=${encodeURIComponent(decodeURIComponent(path))}`)
+        .set(dev.auth);
+      expect(res.status).toBe(400);
+      expect(res.body.error.code).toBe('sandbox.path_invalid');
     }
   });
 

@@ -97,7 +97,8 @@ export class AgentChannel {
     const ws = new WebSocket(this.options.url, {
       headers: { authorization: `Bearer ${this.options.credential}` },
       handshakeTimeout: 10_000,
-      maxPayload: 512 * 1048576,
+      // Uploads are at most 50 MB, ~67 MB as base64 in a frame.
+      maxPayload: 128 * 1048576,
       perMessageDeflate: false,
     });
     this.ws = ws;

@@ -13,6 +13,7 @@ import { posix, join } from 'node:path';
 import { WorkDirFiles } from '../sandboxes/work-dir-files';
 import { killProcessGroup, runProcess } from './process-runner';
 import { killUidProcesses, processesOfUid } from './process-tree';
+import { spawner } from './spawner';
 import type {
   ExecHandle,
   ExecRequest,
@@ -107,6 +108,8 @@ export class BwrapDriver implements RuntimeDriver {
     this.baseArgs = args;
     this.resolvConf = existsSync('/etc/resolv.conf');
     this.gpuDevices = listGpuDevices();
+    // Ahead of the first exec: the spawn helper's Node boot is not on anyone's clock.
+    spawner.warm();
   }
 
   static available(bwrapBin: string): boolean {
@@ -224,6 +227,9 @@ export class BwrapDriver implements RuntimeDriver {
     for (const pid of this.pids(sandbox.sandbox_id)) killProcessGroup(pid);
     killUidProcesses(sandbox.uid);
     await Promise.all(handles.map((h) => h.done));
+    // A spawn still queued in the helper started after the sweep above; its handle has ended
+    // now, but what it left behind (bwrap's --new-session child) is found by uid.
+    killUidProcesses(sandbox.uid);
   }
 
   async remove(sandbox: SandboxRecord): Promise<void> {

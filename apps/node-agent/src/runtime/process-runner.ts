@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
 import type { ExecHandle, ExecResult, ExecSink } from './runtime-driver';
+import { spawner } from './spawner';
 
 export interface ProcessRunOptions {
   command: string;
@@ -31,9 +32,67 @@ export function killProcessGroup(pid: number, signal: NodeJS.Signals = 'SIGKILL'
 
 /**
  * Spawns a command in its own process group and streams its output chunk by chunk as the
- * pipe delivers it. Wall time, output size and cancellation kill the whole group.
+ * pipe delivers it. Wall time, output size and cancellation kill the whole group. The spawn
+ * goes through the agent's small helper process (see spawner.ts), or, when that cannot
+ * start, from this process.
  */
 export function runProcess(options: ProcessRunOptions): ExecHandle {
+  const started = process.hrtime.bigint();
+  let reason: string | undefined;
+  let pid: number | null = null;
+  let wallTimer: NodeJS.Timeout | null = null;
+  let settle!: (result: ExecResult) => void;
+  const done = new Promise<ExecResult>((resolve) => (settle = resolve));
+  const id = spawner.spawn(
+    {
+      command: options.command,
+      args: options.args,
+      env: options.env,
+      cwd: options.cwd,
+      uid: options.uid,
+      gid: options.gid,
+      limit: options.output_limit_bytes,
+    },
+    {
+      spawned: (p) => (pid = p),
+      output: (stream, chunk) => options.sink.output(stream, chunk),
+      exit: (code, signal, helperReason, error) => {
+        if (wallTimer) clearTimeout(wallTimer);
+        if (error) {
+          options.sink.output('stderr', Buffer.from(`${error}\n`));
+          code = 127;
+        }
+        if (reason === undefined) reason = helperReason;
+        const duration_ms = Number(process.hrtime.bigint() - started) / 1e6;
+        settle({
+          exit_code: code,
+          signal,
+          ...(options.mapExit?.(code, signal) ?? {}),
+          ...(reason !== undefined ? { reason } : {}),
+          duration_ms: Math.round(duration_ms * 10) / 10,
+        });
+      },
+    },
+  );
+  if (id === null) return runProcessHere(options);
+  const kill = (why: string): void => {
+    if (reason === undefined) reason = why;
+    spawner.kill(id);
+  };
+  if (options.wall_seconds > 0) {
+    wallTimer = setTimeout(() => kill('wall_time_limit'), options.wall_seconds * 1000);
+  }
+  return {
+    get pid() {
+      return pid;
+    },
+    cancel: (why = 'cancelled') => kill(why),
+    done,
+  };
+}
+
+/** The same, spawned from this process (when the helper is unavailable). */
+function runProcessHere(options: ProcessRunOptions): ExecHandle {
   const started = process.hrtime.bigint();
   let reason: string | undefined;
   let outputBytes = 0;

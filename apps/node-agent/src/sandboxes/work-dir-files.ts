@@ -30,17 +30,21 @@ export class WorkDirFiles implements SandboxFiles {
     const parts = path.split('/');
     const dir = await this.ensureDir(sandbox, parts.slice(0, -1));
     const target = join(dir, parts[parts.length - 1]);
+    const existed = (await fs.lstat(target).catch(() => null)) !== null;
     let handle;
     try {
-      handle = await fs.open(
-        target,
-        constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | NOFOLLOW,
-        0o644,
-      );
+      // No O_TRUNC: nothing is cut short before the opened file is known to be inside.
+      handle = await fs.open(target, constants.O_WRONLY | constants.O_CREAT | NOFOLLOW, 0o644);
     } catch (err) {
       throw this.mapError(err, path);
     }
     try {
+      const outside = await openedOutside(sandbox, handle.fd);
+      if (outside !== null) {
+        if (!existed) await fs.unlink(outside).catch(() => undefined);
+        throw new AgentOperationError('agent.path_invalid', `"${path}" leaves the work dir`);
+      }
+      await handle.truncate(0);
       await handle.writeFile(data);
       await handle.chown(sandbox.uid, sandbox.gid).catch(() => undefined);
     } finally {
@@ -133,6 +137,8 @@ export class WorkDirFiles implements SandboxFiles {
       throw this.mapError(err, path);
     }
     try {
+      if ((await openedOutside(sandbox, handle.fd)) !== null)
+        throw new AgentOperationError('agent.path_invalid', `"${path}" leaves the work dir`);
       const stat = await handle.stat();
       if (!stat.isFile())
         throw new AgentOperationError('agent.path_invalid', `"${path}" is not a file`);
@@ -257,4 +263,18 @@ export class WorkDirFiles implements SandboxFiles {
       return new AgentOperationError('agent.path_invalid', `"${path}" is a directory`);
     return err as Error;
   }
+}
+
+/**
+ * The host path an open descriptor points at when that is outside the work dir, else null.
+ * walkDir checks each directory with lstat and O_NOFOLLOW guards the last component, but a
+ * sandbox process can swap a checked directory for a symlink before the open (the agent may
+ * be root): the kernel's view of the descriptor is the check that cannot race.
+ */
+async function openedOutside(sandbox: SandboxRecord, fd: number): Promise<string | null> {
+  const opened = await fs.readlink(`/proc/self/fd/${fd}`).catch(() => null);
+  // Without /proc (not Linux) the component walk is the only check.
+  if (opened === null) return null;
+  const root = await fs.realpath(sandbox.work_dir);
+  return opened === root || opened.startsWith(`${root}/`) ? null : opened;
 }

@@ -18,6 +18,7 @@ import { NodeChannel } from './node-channel';
 import { NodeChannelRegistry } from './node-channel.registry';
 
 const CHANNEL_PATH = /^\/v1\/agent\/nodes\/([^/?]+)\/channel(?:\?.*)?$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Files travel base64 in frames: 50 MB of file is ~67 MB of frame. */
 const MAX_FRAME_BYTES = 128 * 1024 * 1024;
 const PING_MS = 15000;
@@ -71,7 +72,19 @@ export class AgentChannelGateway implements OnApplicationBootstrap, OnApplicatio
     const m = CHANNEL_PATH.exec(req.url ?? '');
     // Other upgrade paths belong to other listeners.
     if (!m) return;
-    void this.accept(decodeURIComponent(m[1]), req, socket, head);
+    // Checked before anything else: a malformed id (a bad %-escape throws in decoding) is the
+    // caller's mistake, never an exception on the server's upgrade event.
+    if (!UUID.test(m[1])) {
+      const body = JSON.stringify({
+        error: { code: 'request.invalid', message: 'nodeId must be a UUID', details: null },
+      });
+      socket.end(
+        `HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\n` +
+          `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+      );
+      return;
+    }
+    void this.accept(m[1].toLowerCase(), req, socket, head);
   };
 
   private async accept(nodeId: string, req: IncomingMessage, socket: Duplex, head: Buffer) {

@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsArray, IsObject, IsString, MaxLength, MinLength } from 'class-validator';
+import { IsArray, IsObject, IsString, MaxLength, MinLength, IsUUID } from 'class-validator';
 import type { EnrollRequest, Heartbeat, NodeInventory } from '../protocol/agent-protocol';
 
 export class EnrollDto implements EnrollRequest {
@@ -44,6 +44,6 @@ export class HeartbeatAckDto {
 
 export class AgentNodeParams {
   @ApiProperty({ format: 'uuid' })
-  @IsString()
+  @IsUUID('all', { message: 'nodeId must be a UUID' })
   nodeId!: string;
 }

@@ -11,6 +11,7 @@ import {
   Max,
   Min,
   ValidateNested,
+  IsUUID,
 } from 'class-validator';
 import { nodeState } from '../entities/node.entity';
 import type { GpuInventory } from '../protocol/agent-protocol';
@@ -19,7 +20,7 @@ import type { NodeView } from '../services/nodes.service';
 
 export class NodeIdParams {
   @ApiProperty({ format: 'uuid' })
-  @IsString()
+  @IsUUID('all', { message: 'id must be a UUID' })
   id!: string;
 }
 

@@ -7,7 +7,8 @@ import { NodeEntity } from '../entities/node.entity';
 /** One enrollment: the token row locked, then marked used and the node inserted, atomically. */
 export interface EnrollmentTx {
   lockToken(id: string): Promise<EnrollmentTokenEntity | null>;
-  markUsed(id: string, at: Date, nodeId: string): Promise<void>;
+  /** False when the token was used meanwhile. */
+  markUsed(id: string, at: Date, nodeId: string): Promise<boolean>;
   insertNode(node: NodeEntity): Promise<void>;
 }
 
@@ -30,7 +31,14 @@ export class EnrollmentTokensRepository {
             .where('t.id = :id', { id })
             .getOne(),
         markUsed: async (id, at, nodeId) => {
-          await m.update(EnrollmentTokenEntity, { id }, { usedAt: at, usedByNodeId: nodeId });
+          // Conditional as well as locked: a token is consumed by exactly one UPDATE.
+          const result = await m
+            .createQueryBuilder()
+            .update(EnrollmentTokenEntity)
+            .set({ usedAt: at, usedByNodeId: nodeId })
+            .where('id = :id AND used_at IS NULL', { id })
+            .execute();
+          return (result.affected ?? 0) > 0;
         },
         insertNode: async (node) => {
           await m.insert(NodeEntity, node);

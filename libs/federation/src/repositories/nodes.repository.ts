@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { In, Repository } from 'typeorm';
+import { EntityManager, In, Repository } from 'typeorm';
 import { NodeEntity } from '../entities/node.entity';
 
 /** All reads and writes of the `nodes` table. */
@@ -42,6 +42,22 @@ export class NodesRepository {
       where: { id: In(ids), health: 'healthy', drain: 'none', cordoned: false },
       order: { createdAt: 'ASC' },
     });
+  }
+
+  /**
+   * Locks the node row (`FOR UPDATE`) in the caller's transaction if the node is still
+   * schedulable: concurrent placements on one node queue here until the first commits.
+   */
+  lockSchedulable(manager: EntityManager, id: string): Promise<NodeEntity | null> {
+    return manager
+      .createQueryBuilder(NodeEntity, 'n')
+      .setLock('pessimistic_write')
+      .where('n.id = :id AND n.health = :h AND n.drain = :d AND n.cordoned = false', {
+        id,
+        h: 'healthy',
+        d: 'none',
+      })
+      .getOne();
   }
 
   healthOf(ids: string[]): Promise<Array<Pick<NodeEntity, 'id' | 'health' | 'drain'>>> {

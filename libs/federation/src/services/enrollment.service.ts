@@ -113,7 +113,12 @@ export class EnrollmentService {
           },
         );
       }
-      await tx.markUsed(row.id, now, nodeId);
+      if (!(await tx.markUsed(row.id, now, nodeId))) {
+        throw new ConflictError(
+          FederationErrorCodes.tokenUsed,
+          'This enrollment token was already used',
+        );
+      }
       await tx.insertNode(
         Object.assign(new NodeEntity(), {
           id: nodeId,

@@ -14,6 +14,7 @@ import { NodeEntity, nodeState } from '../entities/node.entity';
 import { FederationErrorCodes } from '../federation.errors';
 import { NodesRepository } from '../repositories/nodes.repository';
 import type { Heartbeat, HeartbeatAck } from '../protocol/agent-protocol';
+import type { EntityManager } from 'typeorm';
 import { normalizeInventory } from './inventory';
 import { NodeAuthService } from './node-auth.service';
 import { PartnersService } from './partners.service';
@@ -153,6 +154,16 @@ export class NodesService {
     const connected = this.channels.connectedIds();
     if (!connected.length) return [];
     return this.nodes.schedulable(connected);
+  }
+
+  /**
+   * The node, locked in the caller's transaction, while it is still schedulable (healthy,
+   * not cordoned, not draining, agent connected); null otherwise. Placement re-checks free
+   * resources under this lock so concurrent creates cannot overcommit a node.
+   */
+  async lockForPlacement(manager: EntityManager, id: string): Promise<NodeEntity | null> {
+    if (!this.channels.get(id)) return null;
+    return this.nodes.lockSchedulable(manager, id);
   }
 
   /** Ids among `ids` of nodes that are lost (or gone). */

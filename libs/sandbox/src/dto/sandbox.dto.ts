@@ -7,15 +7,45 @@ import {
   IsIn,
   IsInt,
   IsNumber,
-  IsObject,
   IsOptional,
   IsString,
   Max,
   MaxLength,
   Min,
+  ValidateBy,
   ValidateNested,
+  IsUUID,
 } from 'class-validator';
 import { SANDBOX_STATES, SandboxEntity } from '../entities/sandbox.entity';
+
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const ENV_MAX_ENTRIES = 256;
+const ENV_MAX_BYTES = 64 * 1024;
+
+/**
+ * Environment maps: names a shell accepts, string values without NUL, bounded in count and
+ * size. Checked here so a bad map is a 400, not an error from the node.
+ */
+function IsEnvMap(): PropertyDecorator {
+  return ValidateBy({
+    name: 'isEnvMap',
+    validator: {
+      validate: (value: unknown) => {
+        if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+        const entries = Object.entries(value as Record<string, unknown>);
+        if (entries.length > ENV_MAX_ENTRIES) return false;
+        let bytes = 0;
+        for (const [k, v] of entries) {
+          if (!ENV_NAME.test(k) || typeof v !== 'string' || v.includes('\0')) return false;
+          bytes += k.length + v.length;
+        }
+        return bytes <= ENV_MAX_BYTES;
+      },
+      defaultMessage: () =>
+        `$property must map names ([A-Za-z_][A-Za-z0-9_]*) to strings, at most ${ENV_MAX_ENTRIES} entries and ${ENV_MAX_BYTES} bytes`,
+    },
+  });
+}
 
 export class SandboxResourcesDto {
   @ApiPropertyOptional({ example: 1, default: 1, minimum: 0.1, maximum: 256 })
@@ -83,7 +113,7 @@ export class CreateSandboxDto {
 
   @ApiPropertyOptional({ type: Object, example: { PYTHONUNBUFFERED: '1' } })
   @IsOptional()
-  @IsObject()
+  @IsEnvMap()
   env?: Record<string, string>;
 
   @ApiPropertyOptional({
@@ -97,7 +127,7 @@ export class CreateSandboxDto {
 
 export class SandboxIdParams {
   @ApiProperty({ format: 'uuid' })
-  @IsString()
+  @IsUUID('all', { message: 'id must be a UUID' })
   id!: string;
 }
 
@@ -186,12 +216,13 @@ export class ExecDto {
 
   @ApiPropertyOptional({ type: Object })
   @IsOptional()
-  @IsObject()
+  @IsEnvMap()
   env?: Record<string, string>;
 
   @ApiPropertyOptional({ example: '.', description: 'Relative to the work dir' })
   @IsOptional()
   @IsString()
+  @MaxLength(4096)
   cwd?: string;
 
   @ApiPropertyOptional({ example: 60, minimum: 1, maximum: 86400 })

@@ -9,6 +9,9 @@ export interface SandboxTx {
   /** The row, locked until the transaction ends. */
   lock(id: string): Promise<SandboxEntity | null>;
   update(id: string, patch: Partial<SandboxEntity>): Promise<void>;
+  insert(sb: SandboxEntity): Promise<void>;
+  /** What active sandboxes take on one node, read in this transaction. */
+  useOnNode(nodeId: string): Promise<NodeUse>;
 }
 
 export interface NodeUse {
@@ -99,9 +102,12 @@ export class SandboxesRepository {
   }
 
   /** What active sandboxes take on each node: one aggregate query. */
-  async useByNode(nodeIds: string[]): Promise<Map<string, NodeUse>> {
+  async useByNode(
+    nodeIds: string[],
+    manager: EntityManager = this.repo.manager,
+  ): Promise<Map<string, NodeUse>> {
     if (!nodeIds.length) return new Map();
-    const rows = (await this.repo.query(
+    const rows = (await manager.query(
       `SELECT node_id, COALESCE(SUM(cpu), 0) AS cpu, COALESCE(SUM(memory_mb), 0) AS memory_mb,
               COALESCE(SUM(gpus), 0) AS gpus
          FROM sandboxes
@@ -150,6 +156,11 @@ export class SandboxesRepository {
         update: async (id, patch) => {
           await manager.update(SandboxEntity, { id }, patch);
         },
+        insert: async (sb) => {
+          await manager.insert(SandboxEntity, sb);
+        },
+        useOnNode: async (nodeId) =>
+          (await this.useByNode([nodeId], manager)).get(nodeId) ?? { cpu: 0, memoryMb: 0, gpus: 0 },
       }),
     );
   }

@@ -33,6 +33,7 @@ export interface CollectedExec extends ExecResult {
 
 const DEFAULT_TIMEOUT_SECONDS = 600;
 const MAX_COLLECTED_BYTES = 16 * 1024 * 1024;
+const FIRST_TOUCH_MS = 250;
 
 /**
  * Runs a command in a sandbox through its node's agent. Output is pushed over the channel and
@@ -58,14 +59,20 @@ export class SandboxExecService {
     const timeoutSeconds = input.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS;
     return async (sink, signal) => {
       const decoders = { stdout: new StringDecoder('utf8'), stderr: new StringDecoder('utf8') };
-      this.sandboxes.touch(sb.id);
       // A long command is activity all along: keep the idle clock from stopping the sandbox
-      // under it (whichever platform instance runs the idle check).
-      const keepAlive = setInterval(
-        () => this.sandboxes.touch(sb.id),
-        Math.max(1000, Math.min(10000, (sb.idleTimeoutSeconds * 1000) / 2)),
-      );
-      keepAlive.unref();
+      // under it (whichever platform instance runs the idle check). The first write waits a
+      // moment so a short command's spawn does not share its time with a database write (the
+      // embedded database runs on this event loop); the write after the exit records it.
+      let keepAlive: NodeJS.Timeout | undefined;
+      const firstTouch = setTimeout(() => {
+        this.sandboxes.touch(sb.id);
+        keepAlive = setInterval(
+          () => this.sandboxes.touch(sb.id),
+          Math.max(1000, Math.min(10000, (sb.idleTimeoutSeconds * 1000) / 2)),
+        );
+        keepAlive.unref();
+      }, FIRST_TOUCH_MS);
+      firstTouch.unref();
       let exit: ExecExit;
       try {
         exit = await channel.stream(
@@ -85,6 +92,7 @@ export class SandboxExecService {
           signal,
         );
       } finally {
+        clearTimeout(firstTouch);
         clearInterval(keepAlive);
         this.sandboxes.touch(sb.id);
       }

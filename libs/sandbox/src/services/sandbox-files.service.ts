@@ -78,9 +78,13 @@ function tooLarge() {
   );
 }
 
-/** Paths are relative to the work dir; `..` never leaves it (the agent checks again). */
+/**
+ * Paths are relative to the work dir (or absolute under /work); `..` never leaves it. The
+ * agent checks again, and checks what it opened: this is the first line, not the only one.
+ */
 function checkPath(path: string): void {
-  if (path.includes('\0') || path.split('/').includes('..')) {
+  const absoluteOutside = path.startsWith('/') && path !== '/work' && !path.startsWith('/work/');
+  if (path.includes('\0') || absoluteOutside || path.split('/').includes('..')) {
     throw new ValidationError(
       SandboxErrorCodes.pathInvalid,
       'The path must stay inside the sandbox work dir',

@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { ConflictError } from '@nanopod/common';
 import { NodeEntity, NodesService, RuntimeName, WorkloadClassName } from '@nanopod/federation';
-import { SandboxesRepository } from '../repositories/sandboxes.repository';
+import { SandboxEntity } from '../entities/sandbox.entity';
+import { NodeUse, SandboxesRepository } from '../repositories/sandboxes.repository';
 import { SandboxErrorCodes } from '../sandbox.errors';
 
 /**
@@ -57,14 +58,46 @@ export class SandboxPlacement {
     return node;
   }
 
-  /** The best fit, or null, with what every schedulable node has free. */
-  async find(req: PlacementRequest): Promise<{ node: NodeEntity | null; free: NodeFree[] }> {
+  /**
+   * The best fit, or null, with what every schedulable node has free, and every fit best
+   * first. This read reserves nothing: `reserve` re-checks one node under its row lock.
+   */
+  async find(
+    req: PlacementRequest,
+  ): Promise<{ node: NodeEntity | null; fits: NodeEntity[]; free: NodeFree[] }> {
     const candidates = await this.nodes.schedulable();
-    const free = await this.freeOf(candidates);
+    const byNode = await this.sandboxes.useByNode(candidates.map((n) => n.id));
+    const free = candidates.map((n) => freeOf(n, byNode.get(n.id)));
     const fits = free
       .filter((f) => this.fits(f, req))
-      .sort((a, b) => b.free_memory_mb - a.free_memory_mb || a.name.localeCompare(b.name));
-    return { node: fits.length ? candidates.find((c) => c.id === fits[0].node_id)! : null, free };
+      .sort((a, b) => b.free_memory_mb - a.free_memory_mb || a.name.localeCompare(b.name))
+      .map((f) => candidates.find((c) => c.id === f.node_id)!);
+    return { node: fits[0] ?? null, fits, free };
+  }
+
+  /**
+   * Places `sb` on the first of `candidates` that still has room, atomically: per candidate,
+   * one transaction locks the node row, sums what its pending, starting and running sandboxes
+   * take, and inserts the sandbox only if it still fits. Concurrent creates on one node queue
+   * on the row lock, so a node is never overcommitted. One transaction (one lock) per
+   * candidate, so two creates trying nodes in different orders cannot deadlock.
+   */
+  async reserve(
+    req: PlacementRequest,
+    candidates: NodeEntity[],
+    build: (node: NodeEntity) => SandboxEntity,
+  ): Promise<SandboxEntity | null> {
+    for (const candidate of candidates) {
+      const placed = await this.sandboxes.transaction(async (tx) => {
+        const node = await this.nodes.lockForPlacement(tx.manager, candidate.id);
+        if (!node || !this.fits(freeOf(node, await tx.useOnNode(node.id)), req)) return null;
+        const sb = build(node);
+        await tx.insert(sb);
+        return sb;
+      });
+      if (placed) return placed;
+    }
+    return null;
   }
 
   private fits(f: NodeFree, req: PlacementRequest): boolean {
@@ -81,25 +114,20 @@ export class SandboxPlacement {
     }
     return true;
   }
+}
 
-  private async freeOf(nodes: NodeEntity[]): Promise<NodeFree[]> {
-    if (!nodes.length) return [];
-    const byNode = await this.sandboxes.useByNode(nodes.map((n) => n.id));
-    return nodes.map((n) => {
-      const u = byNode.get(n.id);
-      const inv = n.inventory;
-      return {
-        node_id: n.id,
-        name: n.name,
-        zone: n.zone,
-        kind: n.kind,
-        free_cpu: inv.cpu_cores * CPU_OVERCOMMIT - (u?.cpu ?? 0),
-        free_memory_mb: inv.memory_mb - (u?.memoryMb ?? 0),
-        free_gpus: inv.gpus.length - (u?.gpus ?? 0),
-        gpu_models: inv.gpus.map((g) => g.model),
-        runtimes: inv.runtimes ?? ['bwrap'],
-        workload_classes: inv.workload_classes ?? ['latency_tolerant'],
-      };
-    });
-  }
+function freeOf(n: NodeEntity, u: NodeUse | undefined): NodeFree {
+  const inv = n.inventory;
+  return {
+    node_id: n.id,
+    name: n.name,
+    zone: n.zone,
+    kind: n.kind,
+    free_cpu: inv.cpu_cores * CPU_OVERCOMMIT - (u?.cpu ?? 0),
+    free_memory_mb: inv.memory_mb - (u?.memoryMb ?? 0),
+    free_gpus: inv.gpus.length - (u?.gpus ?? 0),
+    gpu_models: inv.gpus.map((g) => g.model),
+    runtimes: inv.runtimes ?? ['bwrap'],
+    workload_classes: inv.workload_classes ?? ['latency_tolerant'],
+  };
 }

@@ -53,52 +53,60 @@ export class SandboxesService {
       gpu_type: input.gpuType,
       workload_class: input.workloadClass,
     };
-    const { node, free } = await this.placement.find(request);
-    if (!node) {
-      await this.explainNoFit(principal, input, request);
-      throw new ConflictError(SandboxErrorCodes.noCapacity, 'No node can take this sandbox now', {
+    const { node: best, fits, free } = await this.placement.find(request);
+    const noCapacity = () =>
+      new ConflictError(SandboxErrorCodes.noCapacity, 'No node can take this sandbox now', {
         requested: request,
         available: free,
         schedulable_nodes: free.length,
       });
+    if (!best) {
+      await this.explainNoFit(principal, input, request);
+      throw noCapacity();
     }
-    const decision = await this.decide(principal, input, node.kind);
+    const decision = await this.decide(principal, input, best.kind);
     const now = this.clock.now();
-    const sb = Object.assign(new SandboxEntity(), {
-      id: randomUUID(),
-      ownerId: principal.userId,
-      nodeId: node.id,
-      partnerId: node.partnerId,
-      runtime: input.runtime,
-      cpu: input.cpu,
-      memoryMb: input.memoryMb,
-      gpus: input.gpus,
-      gpuType: input.gpuType,
-      network: input.network,
-      env: input.env,
-      workloadClass: input.workloadClass,
-      // Placed and decided: pending until the start goes out to the node.
-      state: 'pending',
-      stateReason: null,
-      ttlSeconds: input.ttlSeconds,
-      idleTimeoutSeconds: input.idleTimeoutSeconds,
-      expiresAt: new Date(now.getTime() + input.ttlSeconds * 1000),
-      lastActivityAt: now,
-      startedAt: null,
-      stoppedAt: null,
-      meteredUntil: null,
-      subsidy: {
-        tier: decision.tier,
-        rate_multiplier: decision.rate_multiplier,
-        max_gpu_hours: decision.max_gpu_hours,
-        decision_id: decision.decision_id,
-        policy_version: decision.policy_version,
-      },
-      createdAt: now,
-      updatedAt: now,
-      deletedAt: null,
-    });
-    await this.sandboxes.insert(sb);
+    // The decision was taken for this node kind: only nodes of that kind are tried.
+    const candidates = fits.filter((n) => n.kind === best.kind);
+    const sb = await this.placement.reserve(request, candidates, (node) =>
+      Object.assign(new SandboxEntity(), {
+        id: randomUUID(),
+        ownerId: principal.userId,
+        nodeId: node.id,
+        partnerId: node.partnerId,
+        runtime: input.runtime,
+        cpu: input.cpu,
+        memoryMb: input.memoryMb,
+        gpus: input.gpus,
+        gpuType: input.gpuType,
+        network: input.network,
+        env: input.env,
+        workloadClass: input.workloadClass,
+        // Placed and decided: pending until the start goes out to the node.
+        state: 'pending',
+        stateReason: null,
+        ttlSeconds: input.ttlSeconds,
+        idleTimeoutSeconds: input.idleTimeoutSeconds,
+        expiresAt: new Date(now.getTime() + input.ttlSeconds * 1000),
+        lastActivityAt: now,
+        startedAt: null,
+        stoppedAt: null,
+        meteredUntil: null,
+        subsidy: {
+          tier: decision.tier,
+          rate_multiplier: decision.rate_multiplier,
+          max_gpu_hours: decision.max_gpu_hours,
+          decision_id: decision.decision_id,
+          policy_version: decision.policy_version,
+        },
+        createdAt: now,
+        updatedAt: now,
+        deletedAt: null,
+      }),
+    );
+    // Others took the room between the read and the lock.
+    if (!sb) throw noCapacity();
+    const node = candidates.find((n) => n.id === sb.nodeId)!;
     this.logger.log(
       { sandboxId: sb.id, nodeId: node.id, ownerId: principal.userId },
       'sandbox placed',

@@ -1,0 +1,185 @@
+import { ChildProcess, spawn } from 'node:child_process';
+
+/**
+ * Why a separate process spawns sandbox commands: Node's spawn() forks the calling process,
+ * and fork() copies its page tables while the caller blocks. In the embedded default the
+ * agent lives in the platform process (Nest, TypeORM, PGlite's WASM heap: hundreds of MB),
+ * where one spawn() measured ~30 ms of a ~70 ms exec. A small helper process, started ahead of
+ * time, forks in a few ms; commands, output and exits travel over its IPC channel.
+ *
+ * The helper is plain JavaScript run with `node -e` (no file to resolve, no ts-node, no
+ * NODE_OPTIONS): the smaller it stays, the cheaper its forks. It kills every process group it
+ * started and exits when the agent goes away (IPC disconnect), and bwrap's --die-with-parent
+ * follows it, so nothing outlives the agent.
+ */
+const HELPER_SOURCE = `
+'use strict';
+const { spawn } = require('node:child_process');
+const kids = new Map();
+const killGroup = (pid) => {
+  try { process.kill(-pid, 'SIGKILL'); } catch { try { process.kill(pid, 'SIGKILL'); } catch {} }
+};
+process.on('message', (m) => {
+  if (m.t === 'kill') {
+    const c = kids.get(m.id);
+    if (c && c.pid) killGroup(c.pid);
+    return;
+  }
+  if (m.t !== 'spawn') return;
+  let child;
+  try {
+    child = spawn(m.command, m.args, {
+      cwd: m.cwd, env: m.env, uid: m.uid, gid: m.gid, detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+  } catch (err) {
+    process.send({ t: 'exit', id: m.id, code: 127, signal: null, error: err.message });
+    return;
+  }
+  const pid = child.pid;
+  kids.set(m.id, child);
+  process.send({ t: 'spawned', id: m.id, pid: pid === undefined ? null : pid });
+  let bytes = 0;
+  let reason;
+  const onData = (stream) => (chunk) => {
+    bytes += chunk.length;
+    if (bytes > m.limit) {
+      if (reason === undefined) reason = 'output_limit';
+      if (pid) killGroup(pid);
+      return;
+    }
+    process.send({ t: 'out', id: m.id, stream, data: chunk });
+  };
+  child.stdout.on('data', onData('stdout'));
+  child.stderr.on('data', onData('stderr'));
+  let settled = false;
+  const finish = (code, signal, error) => {
+    if (settled) return;
+    settled = true;
+    kids.delete(m.id);
+    process.send({ t: 'exit', id: m.id, code, signal, reason, error });
+  };
+  child.on('error', (err) => finish(127, null, err.message));
+  child.on('exit', (code, signal) => {
+    // Leftovers in the group would hold the pipes open: end them, wait for 'close' briefly.
+    if (pid) killGroup(pid);
+    const grace = setTimeout(() => finish(code, signal), 200);
+    child.once('close', () => { clearTimeout(grace); finish(code, signal); });
+  });
+});
+process.on('disconnect', () => {
+  for (const c of kids.values()) if (c.pid) killGroup(c.pid);
+  process.exit(0);
+});
+`;
+
+export interface SpawnRequest {
+  command: string;
+  args: string[];
+  env: NodeJS.ProcessEnv;
+  cwd?: string;
+  uid?: number;
+  gid?: number;
+  /** Output bytes (both streams) after which the helper kills the group. */
+  limit: number;
+}
+
+export interface SpawnEvents {
+  spawned(pid: number | null): void;
+  output(stream: 'stdout' | 'stderr', chunk: Buffer): void;
+  exit(code: number | null, signal: NodeJS.Signals | null, reason?: string, error?: string): void;
+}
+
+type HelperMessage =
+  | { t: 'spawned'; id: number; pid: number | null }
+  | { t: 'out'; id: number; stream: 'stdout' | 'stderr'; data: Uint8Array }
+  | {
+      t: 'exit';
+      id: number;
+      code: number | null;
+      signal: NodeJS.Signals | null;
+      reason?: string;
+      error?: string;
+    };
+
+/** The agent's spawn helper: one per process, started ahead of the first exec. */
+export class Spawner {
+  private child: ChildProcess | null = null;
+  private nextId = 1;
+  private readonly pending = new Map<number, SpawnEvents>();
+
+  /** Starts the helper now (so the first exec does not wait for Node to boot). */
+  warm(): boolean {
+    return this.helper() !== null;
+  }
+
+  /** Sends one spawn; events arrive in order (spawned, output..., exit). Null: no helper. */
+  spawn(req: SpawnRequest, events: SpawnEvents): number | null {
+    const child = this.helper();
+    if (!child) return null;
+    const id = this.nextId++;
+    this.pending.set(id, events);
+    if (this.pending.size === 1) child.channel?.ref();
+    // A plain copy: process.env is an exotic object the structured clone may not take.
+    child.send({ t: 'spawn', id, ...req, env: { ...req.env } });
+    return id;
+  }
+
+  /** Kills a spawn's process group through the helper (also before its pid is known here). */
+  kill(id: number): void {
+    if (this.pending.has(id)) this.child?.send({ t: 'kill', id });
+  }
+
+  private helper(): ChildProcess | null {
+    if (this.child) return this.child;
+    let child: ChildProcess;
+    try {
+      child = spawn(process.execPath, ['-e', HELPER_SOURCE], {
+        // Nothing inherited: NODE_OPTIONS could preload hooks (ts-node) and grow the helper.
+        env: {},
+        stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+        serialization: 'advanced',
+      });
+    } catch {
+      return null;
+    }
+    child.on('message', (m: HelperMessage) => this.onMessage(m));
+    child.once('exit', () => this.lost(child));
+    child.once('error', () => this.lost(child));
+    // The helper must not keep the agent alive; in-flight spawns ref its channel.
+    child.unref();
+    child.channel?.unref();
+    this.child = child;
+    return child;
+  }
+
+  private onMessage(m: HelperMessage): void {
+    const events = this.pending.get(m.id);
+    if (!events) return;
+    if (m.t === 'spawned') events.spawned(m.pid);
+    else if (m.t === 'out') {
+      events.output(m.stream, Buffer.from(m.data.buffer, m.data.byteOffset, m.data.byteLength));
+    } else {
+      this.settle(m.id);
+      events.exit(m.code, m.signal, m.reason, m.error);
+    }
+  }
+
+  private settle(id: number): void {
+    this.pending.delete(id);
+    if (this.pending.size === 0) this.child?.channel?.unref();
+  }
+
+  /** The helper died: its commands died with it (die-with-parent); report them killed. */
+  private lost(child: ChildProcess): void {
+    if (this.child !== child) return;
+    this.child = null;
+    for (const [id, events] of [...this.pending]) {
+      this.settle(id);
+      events.exit(null, 'SIGKILL', 'agent_spawner_lost');
+    }
+  }
+}
+
+/** The process's one helper. */
+export const spawner = new Spawner();
