@@ -166,4 +166,30 @@ describe.each(databaseKinds())('sandbox placement under concurrency on %s', (kin
     for (const r of refused) expect(r.body.error.code).toBe('sandbox.no_capacity');
     await removeAll(created.map((r) => r.body.id as string));
   });
+
+  it('denies a GPU sandbox whose full-TTL list price the balance cannot cover, and allows a short one', async () => {
+    // A new user holds only the welcome credit; one GPU at the default price for a week is far more.
+    const newcomer = await platform.createUser();
+    const balance = await platform.http().get('/v1/billing/balance').set(newcomer.auth);
+    expect(balance.status).toBe(200);
+    const week = await platform
+      .http()
+      .post('/v1/sandboxes')
+      .set(newcomer.auth)
+      .send({ ttl_seconds: 7 * 86400, resources: { cpu: 1, memory_mb: 256, gpus: 1 } });
+    expect(week.status).toBe(403);
+    expect(week.body.error.code).toBe('policy.denied');
+    expect(week.body.error.details.reasons).toContain('insufficient_balance');
+
+    const short = await platform
+      .http()
+      .post('/v1/sandboxes')
+      .set(newcomer.auth)
+      .send({ ttl_seconds: 60, resources: { cpu: 1, memory_mb: 256, gpus: 1 } });
+    expect(short.status).toBe(201);
+    await platform
+      .http()
+      .delete(`/v1/sandboxes/${short.body.id as string}`)
+      .set(newcomer.auth);
+  });
 });

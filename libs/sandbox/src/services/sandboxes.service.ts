@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { Clock, ConflictError, NotFoundError, PolicyDeniedError } from '@nanopod/common';
+import { CostEstimator } from '@nanopod/billing';
 import { NodeChannelRegistry, NodeEntity, SandboxSpec } from '@nanopod/federation';
 import { isAdmin, Principal } from '@nanopod/identity';
 import { SubsidyDecider } from '@nanopod/policy';
@@ -42,6 +43,7 @@ export class SandboxesService {
     private readonly transitions: SandboxTransitions,
     private readonly channels: NodeChannelRegistry,
     private readonly clock: Clock,
+    private readonly costs: CostEstimator,
   ) {}
 
   async create(principal: Principal, input: CreateSandboxInput): Promise<SandboxEntity> {
@@ -157,6 +159,13 @@ export class SandboxesService {
     input: CreateSandboxInput,
     nodeKind: NodeEntity['kind'],
   ) {
+    // The policy checks the balance against the full-TTL list price (before subsidy).
+    const estimatedCost = await this.costs.estimate({
+      kind: 'sandbox',
+      seconds: input.ttlSeconds,
+      gpus: input.gpus,
+      gpu_type: input.gpuType,
+    });
     const decision = await this.decider.decide(
       { userId: principal.userId, githubLogin: principal.githubLogin, roles: principal.roles },
       {
@@ -167,6 +176,7 @@ export class SandboxesService {
         cpu: input.cpu,
         memory_mb: input.memoryMb,
         estimated_gpu_hours: (input.gpus * input.ttlSeconds) / 3600,
+        estimated_cost: estimatedCost,
         node_kind: nodeKind,
       },
     );
