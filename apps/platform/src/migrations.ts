@@ -6,4 +6,11 @@ import { federationMigrations } from '@nanopod/federation';
 import { sandboxMigrations } from '@nanopod/sandbox';
 
 /** Every context's migrations; TypeORM orders them by their timestamps. */
-export const platformMigrations = [...identityMigrations, ...policyMigrations, ...reputationMigrations, ...billingMigrations, ...federationMigrations, ...sandboxMigrations];
+export const platformMigrations = [
+  ...identityMigrations,
+  ...policyMigrations,
+  ...reputationMigrations,
+  ...billingMigrations,
+  ...federationMigrations,
+  ...sandboxMigrations,
+];

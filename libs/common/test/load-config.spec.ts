@@ -38,9 +38,9 @@ describe('loadConfig', () => {
   });
 
   it('refuses production without an issuer unless the built-in one is explicitly enabled', () => {
-    expect(() => loadConfig({ NANOPOD_ENV: 'production', NANOPOD_PUBLIC_URL: 'https://np.example.com' })).toThrow(
-      /NANOPOD_OIDC_ISSUER is required in production/,
-    );
+    expect(() =>
+      loadConfig({ NANOPOD_ENV: 'production', NANOPOD_PUBLIC_URL: 'https://np.example.com' }),
+    ).toThrow(/NANOPOD_OIDC_ISSUER is required in production/);
     const config = loadConfig({
       NANOPOD_ENV: 'production',
       NANOPOD_PUBLIC_URL: 'https://np.example.com',
@@ -51,12 +51,14 @@ describe('loadConfig', () => {
   });
 
   it('requires the client secret with an external issuer', () => {
-    expect(() => loadConfig({ NANOPOD_OIDC_ISSUER: 'https://kc.example.com/realms/nanopod' })).toThrow(
-      /NANOPOD_OIDC_CLIENT_SECRET/,
-    );
+    expect(() =>
+      loadConfig({ NANOPOD_OIDC_ISSUER: 'https://kc.example.com/realms/nanopod' }),
+    ).toThrow(/NANOPOD_OIDC_CLIENT_SECRET/);
   });
 
   it('normalizes admin logins to lower case', () => {
-    expect(loadConfig({ NANOPOD_ADMIN_GITHUB_LOGINS: 'Octocat, hubot' }).adminGithubLogins).toEqual(['octocat', 'hubot']);
+    expect(loadConfig({ NANOPOD_ADMIN_GITHUB_LOGINS: 'Octocat, hubot' }).adminGithubLogins).toEqual(
+      ['octocat', 'hubot'],
+    );
   });
 });
