@@ -23,7 +23,16 @@ export async function runCli(argv: string[]): Promise<number> {
     if (err instanceof CommanderError) return err.exitCode;
     const json = argv.includes('--json');
     if (err instanceof CliError) {
-      if (json) process.stderr.write(JSON.stringify({ error: { code: err.code ?? 'cli.error', message: err.message, details: err.details ?? null } }) + '\n');
+      if (json)
+        process.stderr.write(
+          JSON.stringify({
+            error: {
+              code: err.code ?? 'cli.error',
+              message: err.message,
+              details: err.details ?? null,
+            },
+          }) + '\n',
+        );
       else process.stderr.write(`error: ${err.message}\n`);
       return err.exitCode;
     }

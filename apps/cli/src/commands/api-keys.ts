@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
-import { apiRequest, resolveApiOptions } from '../lib/api';
+import type { components } from '../generated/api-types';
+import { resolveApiOptions } from '../lib/api';
+import { apiClient, unwrap } from '../lib/client';
 import { CliError } from '../lib/errors';
 import { printJson, printRecord, printTable } from '../lib/output';
 
@@ -9,17 +11,8 @@ interface GlobalFlags {
   json?: boolean;
 }
 
-interface ApiKey {
-  id: string;
-  name: string;
-  prefix: string;
-  scopes: string[];
-  created_at: string;
-  last_used_at: string | null;
-  expires_at: string | null;
-  revoked_at: string | null;
-  status: string;
-}
+type ApiKey = components['schemas']['ApiKeyDto'];
+type Scope = ApiKey['scopes'][number];
 
 interface CreateParams extends GlobalFlags {
   name: string;
@@ -27,7 +20,8 @@ interface CreateParams extends GlobalFlags {
   expiresAt?: string;
 }
 
-const SCOPES = ['read', 'write', 'admin'];
+const SCOPES: readonly Scope[] = ['read', 'write', 'admin'];
+const isScope = (s: string): s is Scope => (SCOPES as readonly string[]).includes(s);
 
 function collectScopes(value: string, previous: string[] = []): string[] {
   return [
@@ -40,8 +34,8 @@ function collectScopes(value: string, previous: string[] = []): string[] {
 }
 
 async function create(params: CreateParams): Promise<void> {
-  const scopes = params.scope.length ? [...new Set(params.scope)] : ['read', 'write'];
-  const unknown = scopes.filter((s) => !SCOPES.includes(s));
+  const asked = params.scope.length ? [...new Set(params.scope)] : ['read', 'write'];
+  const unknown = asked.filter((s) => !isScope(s));
   if (unknown.length) {
     throw new CliError(
       `Unknown scope ${unknown.join(', ')}: use ${SCOPES.join(', ')}`,
@@ -56,11 +50,11 @@ async function create(params: CreateParams): Promise<void> {
       throw new CliError('--expires-at must be an ISO 8601 date-time', 2, 'cli.bad_flag');
     expires = new Date(t).toISOString();
   }
-  const key = await apiRequest<ApiKey & { secret: string }>(
-    resolveApiOptions(params),
-    'POST',
-    '/v1/api-keys',
-    { name: params.name, scopes, ...(expires ? { expires_at: expires } : {}) },
+  const scopes = asked.filter(isScope);
+  const key = await unwrap(
+    apiClient(resolveApiOptions(params)).POST('/v1/api-keys', {
+      body: { name: params.name, scopes, ...(expires ? { expires_at: expires } : {}) },
+    }),
   );
   if (params.json) {
     printJson(key);
@@ -80,7 +74,7 @@ async function create(params: CreateParams): Promise<void> {
 }
 
 async function list(flags: GlobalFlags & { all?: boolean }): Promise<void> {
-  const res = await apiRequest<{ data: ApiKey[] }>(resolveApiOptions(flags), 'GET', '/v1/api-keys');
+  const res = await unwrap(apiClient(resolveApiOptions(flags)).GET('/v1/api-keys'));
   const rows = flags.all ? res.data : res.data.filter((k) => k.status === 'active');
   printTable(
     rows,
@@ -102,7 +96,9 @@ async function revoke(id: string, flags: GlobalFlags): Promise<void> {
   if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) {
     throw new CliError('The key id is a UUID (see `nanopod api-keys ls`)', 2, 'cli.bad_argument');
   }
-  const key = await apiRequest<ApiKey>(resolveApiOptions(flags), 'DELETE', `/v1/api-keys/${id}`);
+  const key = await unwrap(
+    apiClient(resolveApiOptions(flags)).DELETE('/v1/api-keys/{id}', { params: { path: { id } } }),
+  );
   printRecord(
     { id: key.id, name: key.name, status: key.status, revoked_at: key.revoked_at },
     flags,

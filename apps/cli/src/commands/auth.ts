@@ -3,7 +3,9 @@ import { createServer, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Command } from 'commander';
 import * as oidc from 'openid-client';
-import { apiRequest, resolveApiOptions } from '../lib/api';
+import type { components } from '../generated/api-types';
+import { resolveApiOptions } from '../lib/api';
+import { apiClient, unwrap } from '../lib/client';
 import {
   clearCredentials,
   credentialsPath,
@@ -28,16 +30,7 @@ interface LoginParams extends GlobalFlags {
   timeout: string;
 }
 
-interface Me {
-  id: string;
-  github_login: string | null;
-  github_id: string | null;
-  email: string | null;
-  name: string | null;
-  roles: string[];
-  authenticated_via: string;
-  scopes: string[];
-}
+type Me = components['schemas']['MeDto'];
 
 function meRecord(me: Me, url: string): Record<string, unknown> {
   return {
@@ -85,6 +78,11 @@ async function loopbackLogin(
         const url = new URL(req.url ?? '/', 'http://127.0.0.1');
         if (url.pathname !== '/callback') {
           res.writeHead(404).end();
+          return;
+        }
+        // Any local page can reach this port: only the answer to our own request ends the wait.
+        if (url.searchParams.get('state') !== state) {
+          res.writeHead(400).end();
           return;
         }
         res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(DONE_PAGE);
@@ -175,7 +173,7 @@ async function login(params: LoginParams): Promise<void> {
   }
   const creds = toCredentials(url, auth.issuer, auth.cli_client_id, tokens);
   writeCredentials(creds);
-  const me = await apiRequest<Me>({ url, token: creds.access_token }, 'GET', '/v1/me');
+  const me = await unwrap(apiClient({ url, token: creds.access_token }).GET('/v1/me'));
   printRecord({ ...meRecord(me, url), credentials: credentialsPath() }, { json: params.json });
 }
 
@@ -199,7 +197,7 @@ async function logout(flags: GlobalFlags): Promise<void> {
 
 async function whoami(flags: GlobalFlags): Promise<void> {
   const opts = resolveApiOptions(flags);
-  const me = await apiRequest<Me>(opts, 'GET', '/v1/me');
+  const me = await unwrap(apiClient(opts).GET('/v1/me'));
   printRecord(meRecord(me, opts.url), { json: flags.json });
 }
 

@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
-import { apiRequest, ApiOptions, resolveApiOptions } from '../lib/api';
+import type { components } from '../generated/api-types';
+import { resolveApiOptions } from '../lib/api';
+import { ApiClient, apiClient, unwrap } from '../lib/client';
 import { CliError } from '../lib/errors';
 import { printJson, printRecord, printTable } from '../lib/output';
 
@@ -9,36 +11,8 @@ interface GlobalFlags {
   json?: boolean;
 }
 
-interface Program {
-  id: string;
-  name: string;
-  monthly_gpu_hours: number;
-  rate_multiplier: number;
-  eligibility: string;
-  starts_at: string;
-  ends_at: string;
-  state: string;
-}
-
-interface Grant {
-  id: string;
-  program_id: string;
-  program: string;
-  monthly_gpu_hours: number;
-  rate_multiplier: number;
-  ends_at: string;
-  status: string;
-}
-
-interface Application {
-  id: string;
-  program: string;
-  github_login?: string | null;
-  statement: string;
-  status: string;
-  decision_note: string | null;
-  created_at: string;
-}
+type Program = components['schemas']['GrantProgramDto'];
+type Application = components['schemas']['GrantApplicationDto'];
 
 interface CreateParams extends GlobalFlags {
   name: string;
@@ -67,8 +41,8 @@ function dateFlag(name: string, value: string): string {
 }
 
 /** A program named by id or (case-insensitively) by name. */
-async function resolveProgram(api: ApiOptions, ref: string): Promise<Program> {
-  const { data } = await apiRequest<{ data: Program[] }>(api, 'GET', '/v1/grants/programs');
+async function resolveProgram(api: ApiClient, ref: string): Promise<Program> {
+  const { data } = await unwrap(api.GET('/v1/grants/programs'));
   const found =
     data.find((p) => p.id === ref) ?? data.find((p) => p.name.toLowerCase() === ref.toLowerCase());
   if (!found) throw new CliError(`No grant program "${ref}"`, 1, 'grants.program_not_found');
@@ -110,11 +84,7 @@ function printApplications(rows: Application[], json?: boolean): void {
 }
 
 async function listPrograms(flags: GlobalFlags): Promise<void> {
-  const r = await apiRequest<{ data: Program[] }>(
-    resolveApiOptions(flags),
-    'GET',
-    '/v1/grants/programs',
-  );
+  const r = await unwrap(apiClient(resolveApiOptions(flags)).GET('/v1/grants/programs'));
   printPrograms(r.data, flags.json);
 }
 
@@ -127,37 +97,28 @@ async function createProgram(p: CreateParams): Promise<void> {
     starts_at: p.start ? dateFlag('start', p.start) : new Date().toISOString(),
     ends_at: dateFlag('end', p.end),
   };
-  const created = await apiRequest<Program>(
-    resolveApiOptions(p),
-    'POST',
-    '/v1/grants/programs',
-    body,
+  const created = await unwrap(
+    apiClient(resolveApiOptions(p)).POST('/v1/grants/programs', { body }),
   );
   if (p.json) return printJson(created);
   printRecord({ ...created }, {});
 }
 
 async function apply(ref: string, p: GlobalFlags & { statement: string }): Promise<void> {
-  const api = resolveApiOptions(p);
+  const api = apiClient(resolveApiOptions(p));
   const program = await resolveProgram(api, ref);
-  const a = await apiRequest<Application>(
-    api,
-    'POST',
-    `/v1/grants/programs/${program.id}/applications`,
-    {
-      statement: p.statement,
-    },
+  const a = await unwrap(
+    api.POST('/v1/grants/programs/{id}/applications', {
+      params: { path: { id: program.id } },
+      body: { statement: p.statement },
+    }),
   );
   if (p.json) return printJson(a);
   process.stdout.write(`Applied to ${a.program} (application ${a.id}); an admin will review it.\n`);
 }
 
 async function mine(flags: GlobalFlags): Promise<void> {
-  const r = await apiRequest<{ grants: Grant[]; applications: Application[] }>(
-    resolveApiOptions(flags),
-    'GET',
-    '/v1/me/grants',
-  );
+  const r = await unwrap(apiClient(resolveApiOptions(flags)).GET('/v1/me/grants'));
   if (flags.json) return printJson(r);
   process.stdout.write('Grants\n');
   printTable(
@@ -178,12 +139,13 @@ async function mine(flags: GlobalFlags): Promise<void> {
 async function listApplications(
   flags: GlobalFlags & { status?: string; all?: boolean },
 ): Promise<void> {
-  const status = flags.all ? undefined : (flags.status ?? 'open');
-  const q = status ? `?status=${encodeURIComponent(status)}` : '';
-  const r = await apiRequest<{ data: Application[] }>(
-    resolveApiOptions(flags),
-    'GET',
-    `/v1/grants/applications${q}`,
+  // Passed through as given: the platform validates it (400 with the allowed values).
+  const status = (flags.all ? undefined : (flags.status ?? 'open')) as
+    Application['status'] | undefined;
+  const r = await unwrap(
+    apiClient(resolveApiOptions(flags)).GET('/v1/grants/applications', {
+      params: { query: status ? { status } : {} },
+    }),
   );
   printApplications(r.data, flags.json);
 }
@@ -195,18 +157,27 @@ async function decide(
 ): Promise<void> {
   if (verb === 'reject' && !p.note)
     throw new CliError('--note is required to reject', 2, 'cli.bad_flag');
-  const r = await apiRequest<{ application?: Application; grant?: Grant } & Partial<Application>>(
-    resolveApiOptions(p),
-    'POST',
-    `/v1/grants/applications/${encodeURIComponent(id)}/${verb}`,
-    p.note ? { note: p.note } : {},
+  const api = apiClient(resolveApiOptions(p));
+  const path = { id };
+  if (verb === 'reject') {
+    const r = await unwrap(
+      api.POST('/v1/grants/applications/{id}/reject', {
+        params: { path },
+        body: { note: p.note ?? '' },
+      }),
+    );
+    if (p.json) return printJson(r);
+    process.stdout.write(`Rejected application ${id}.\n`);
+    return;
+  }
+  const r = await unwrap(
+    api.POST('/v1/grants/applications/{id}/approve', {
+      params: { path },
+      body: p.note ? { note: p.note } : {},
+    }),
   );
   if (p.json) return printJson(r);
-  process.stdout.write(
-    verb === 'approve'
-      ? `Approved: ${r.grant?.program} is active until ${day(r.grant?.ends_at ?? '')}.\n`
-      : `Rejected application ${id}.\n`,
-  );
+  process.stdout.write(`Approved: ${r.grant.program} is active until ${day(r.grant.ends_at)}.\n`);
 }
 
 async function grant(
@@ -215,11 +186,14 @@ async function grant(
 ): Promise<void> {
   if (!p.user === !p.githubLogin)
     throw new CliError('Give one of --user and --github-login', 2, 'cli.bad_flag');
-  const api = resolveApiOptions(p);
+  const api = apiClient(resolveApiOptions(p));
   const program = await resolveProgram(api, ref);
-  const g = await apiRequest<Grant>(api, 'POST', `/v1/grants/programs/${program.id}/grants`, {
-    ...(p.user ? { user_id: p.user } : { github_login: p.githubLogin }),
-  });
+  const g = await unwrap(
+    api.POST('/v1/grants/programs/{id}/grants', {
+      params: { path: { id: program.id } },
+      body: p.user ? { user_id: p.user } : { github_login: p.githubLogin },
+    }),
+  );
   if (p.json) return printJson(g);
   process.stdout.write(`Granted ${g.program} (${g.status}).\n`);
 }

@@ -1,6 +1,27 @@
 import type { Command } from 'commander';
+import { registerPolicyCommands } from './policies';
+import { registerAuthCommands } from './auth';
+import { registerApiKeyCommands } from './api-keys';
+import { registerBillingCommands } from './billing';
+import { registerNodeCommands } from './nodes';
+import { registerPartnerCommands } from './partners';
+import { registerRunCommand } from './run';
+import { registerSandboxCommands } from './sandboxes';
+import { registerGrantCommands } from './grants';
+import { registerReputationCommands } from './reputation';
 
 /** Each command group registers its verbs on the program. Add yours to this list. */
 export type RegisterCommands = (program: Command) => void;
 
-export const commandGroups: RegisterCommands[] = [];
+export const commandGroups: RegisterCommands[] = [
+  registerAuthCommands,
+  registerApiKeyCommands,
+  registerPolicyCommands,
+  registerBillingCommands,
+  registerNodeCommands,
+  registerPartnerCommands,
+  registerSandboxCommands,
+  registerRunCommand,
+  registerGrantCommands,
+  registerReputationCommands,
+];

@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
-import { apiRequest, resolveApiOptions } from '../lib/api';
+import type { components } from '../generated/api-types';
+import { resolveApiOptions } from '../lib/api';
+import { apiClient, unwrap } from '../lib/client';
 import { CliError } from '../lib/errors';
 import { printJson, printRecord, printTable } from '../lib/output';
 import { parseKeyValues } from './partners';
@@ -10,36 +12,7 @@ interface GlobalFlags {
   json?: boolean;
 }
 
-interface Node {
-  id: string;
-  name: string;
-  partner_id: string;
-  zone: string;
-  kind: string;
-  state: string;
-  cordoned: boolean;
-  connected: boolean;
-  cpu_cores: number;
-  memory_mb: number;
-  gpus: Array<{ model: string; memory_mb: number }>;
-  labels: Record<string, string>;
-  workload_classes: string[];
-  runtimes: string[];
-  agent_version: string | null;
-  last_heartbeat_at: string | null;
-}
-
-interface ExecResult {
-  node_id: string;
-  node_name: string;
-  connected: boolean;
-  exit_code: number | null;
-  signal: string | null;
-  stdout: string;
-  stderr: string;
-  duration_ms: number | null;
-  error: { code: string; message: string } | null;
-}
+type Node = components['schemas']['NodeDto'];
 
 function gpuSummary(n: Node): string {
   if (!n.gpus.length) return '-';
@@ -47,7 +20,7 @@ function gpuSummary(n: Node): string {
 }
 
 async function list(p: GlobalFlags): Promise<void> {
-  const { data } = await apiRequest<{ data: Node[] }>(resolveApiOptions(p), 'GET', '/v1/nodes');
+  const { data } = await unwrap(apiClient(resolveApiOptions(p)).GET('/v1/nodes'));
   printTable(
     data,
     [
@@ -70,10 +43,8 @@ async function list(p: GlobalFlags): Promise<void> {
 }
 
 async function get(id: string, p: GlobalFlags): Promise<void> {
-  const node = await apiRequest<Node>(
-    resolveApiOptions(p),
-    'GET',
-    `/v1/nodes/${encodeURIComponent(id)}`,
+  const node = await unwrap(
+    apiClient(resolveApiOptions(p)).GET('/v1/nodes/{id}', { params: { path: { id } } }),
   );
   if (p.json) return printJson(node);
   printRecord({ ...node, gpus: gpuSummary(node) }, p);
@@ -84,10 +55,8 @@ async function action(
   verb: 'cordon' | 'uncordon' | 'drain',
   p: GlobalFlags,
 ): Promise<void> {
-  const node = await apiRequest<Node>(
-    resolveApiOptions(p),
-    'POST',
-    `/v1/nodes/${encodeURIComponent(id)}/${verb}`,
+  const node = await unwrap(
+    apiClient(resolveApiOptions(p)).POST(`/v1/nodes/{id}/${verb}`, { params: { path: { id } } }),
   );
   if (p.json) return printJson(node);
   process.stdout.write(`${node.name}: ${node.state}${node.cordoned ? ', cordoned' : ''}\n`);
@@ -121,15 +90,14 @@ async function exec(
       2,
       'cli.bad_flag',
     );
-  const { results } = await apiRequest<{ results: ExecResult[] }>(
-    resolveApiOptions(p),
-    'POST',
-    '/v1/nodes/exec',
-    {
-      selector: parseSelector(p.selector),
-      argv,
-      timeout_seconds: Number(p.timeout),
-    },
+  const { results } = await unwrap(
+    apiClient(resolveApiOptions(p)).POST('/v1/nodes/exec', {
+      body: {
+        selector: parseSelector(p.selector),
+        argv,
+        timeout_seconds: Number(p.timeout),
+      },
+    }),
   );
   if (p.json) {
     printJson(results);
@@ -184,10 +152,8 @@ export function registerNodeCommands(program: Command): void {
     .description('Terminate a node for good: its credential stops working, its work fails')
     .action(async (id: string, _o: unknown, cmd: Command) => {
       const p = cmd.optsWithGlobals<GlobalFlags>();
-      const node = await apiRequest<Node>(
-        resolveApiOptions(p),
-        'DELETE',
-        `/v1/nodes/${encodeURIComponent(id)}`,
+      const node = await unwrap(
+        apiClient(resolveApiOptions(p)).DELETE('/v1/nodes/{id}', { params: { path: { id } } }),
       );
       if (p.json) printJson(node);
       else process.stdout.write(`${node.name}: ${node.state}\n`);

@@ -1,28 +1,12 @@
 import type { Command } from 'commander';
-import { apiRequest, resolveApiOptions } from '../lib/api';
+import { resolveApiOptions } from '../lib/api';
+import { apiClient, unwrap } from '../lib/client';
 import { printJson, printRecord, printTable } from '../lib/output';
 
 interface GlobalFlags {
   url?: string;
   apiKey?: string;
   json?: boolean;
-}
-
-interface Partner {
-  id: string;
-  name: string;
-  display_name: string | null;
-  owner_ids: string[];
-  created_at: string;
-}
-
-interface EnrollmentToken {
-  id: string;
-  partner_id: string;
-  token: string;
-  expires_at: string;
-  zone: string | null;
-  labels: Record<string, string>;
 }
 
 /** `a=b,c=d` -> {a: 'b', c: 'd'} */
@@ -43,20 +27,20 @@ async function create(
   name: string,
   p: GlobalFlags & { displayName?: string; owner?: string[] },
 ): Promise<void> {
-  const partner = await apiRequest<Partner>(resolveApiOptions(p), 'POST', '/v1/partners', {
-    name,
-    ...(p.displayName ? { display_name: p.displayName } : {}),
-    ...(p.owner?.length ? { owner_ids: p.owner } : {}),
-  });
+  const partner = await unwrap(
+    apiClient(resolveApiOptions(p)).POST('/v1/partners', {
+      body: {
+        name,
+        ...(p.displayName ? { display_name: p.displayName } : {}),
+        ...(p.owner?.length ? { owner_ids: p.owner } : {}),
+      },
+    }),
+  );
   printRecord({ ...partner }, p);
 }
 
 async function list(p: GlobalFlags): Promise<void> {
-  const { data } = await apiRequest<{ data: Partner[] }>(
-    resolveApiOptions(p),
-    'GET',
-    '/v1/partners',
-  );
+  const { data } = await unwrap(apiClient(resolveApiOptions(p)).GET('/v1/partners'));
   printTable(
     data,
     [
@@ -74,15 +58,15 @@ async function token(
   partnerId: string,
   p: GlobalFlags & { expiresIn?: string; zone?: string; labels?: string },
 ): Promise<void> {
-  const t = await apiRequest<EnrollmentToken>(
-    resolveApiOptions(p),
-    'POST',
-    `/v1/partners/${encodeURIComponent(partnerId)}/enrollment-tokens`,
-    {
-      ...(p.expiresIn ? { expires_in_seconds: Number(p.expiresIn) } : {}),
-      ...(p.zone ? { zone: p.zone } : {}),
-      ...(p.labels ? { labels: parseKeyValues(p.labels) } : {}),
-    },
+  const t = await unwrap(
+    apiClient(resolveApiOptions(p)).POST('/v1/partners/{id}/enrollment-tokens', {
+      params: { path: { id: partnerId } },
+      body: {
+        ...(p.expiresIn ? { expires_in_seconds: Number(p.expiresIn) } : {}),
+        ...(p.zone ? { zone: p.zone } : {}),
+        ...(p.labels ? { labels: parseKeyValues(p.labels) } : {}),
+      },
+    }),
   );
   if (p.json) return printJson(t);
   printRecord({ token: t.token, expires_at: t.expires_at, zone: t.zone, labels: t.labels }, p);

@@ -3,7 +3,8 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { apiRequest, ApiOptions, resolveApiOptions } from '../lib/api';
+import { resolveApiOptions } from '../lib/api';
+import { ApiClient, apiClient, unwrap } from '../lib/client';
 import { CliError } from '../lib/errors';
 import { printJson, printRecord, printTable } from '../lib/output';
 
@@ -53,8 +54,8 @@ function flagsOf(cmd: Command): GlobalFlags {
   return cmd.optsWithGlobals<GlobalFlags>();
 }
 
-function api(cmd: Command): ApiOptions {
-  return resolveApiOptions(flagsOf(cmd));
+function api(cmd: Command): ApiClient {
+  return apiClient(resolveApiOptions(flagsOf(cmd)));
 }
 
 function positiveInt(value: string): number {
@@ -163,11 +164,7 @@ export function registerPolicyCommands(program: Command): void {
     .command('ls')
     .description('List policies and their active versions')
     .action(async (_o, cmd: Command) => {
-      const r = await apiRequest<{ data: Array<Record<string, unknown>> }>(
-        api(cmd),
-        'GET',
-        '/v1/policies',
-      );
+      const r = await unwrap(api(cmd).GET('/v1/policies'));
       printTable(
         r.data,
         [
@@ -193,12 +190,10 @@ export function registerPolicyCommands(program: Command): void {
         cmd: Command,
       ) => {
         const flags = flagsOf(cmd);
-        const enc = encodeURIComponent(name);
+        const path = { name };
         if (o.versions) {
-          const r = await apiRequest<{ data: VersionDto[] }>(
-            api(cmd),
-            'GET',
-            `/v1/policies/${enc}/versions`,
+          const r = await unwrap(
+            api(cmd).GET('/v1/policies/{name}/versions', { params: { path } }),
           );
           printTable(
             r.data,
@@ -214,17 +209,13 @@ export function registerPolicyCommands(program: Command): void {
         }
         let v: VersionDto | null;
         if (o.version !== undefined) {
-          v = await apiRequest<VersionDto>(
-            api(cmd),
-            'GET',
-            `/v1/policies/${enc}/versions/${o.version}`,
+          v = await unwrap(
+            api(cmd).GET('/v1/policies/{name}/versions/{version}', {
+              params: { path: { name, version: o.version } },
+            }),
           );
         } else {
-          const r = await apiRequest<{ active: VersionDto | null }>(
-            api(cmd),
-            'GET',
-            `/v1/policies/${enc}`,
-          );
+          const r = await unwrap(api(cmd).GET('/v1/policies/{name}', { params: { path } }));
           v = r.active;
           if (!v) throw new CliError(`policy ${name} has no active version`, 1);
         }
@@ -239,12 +230,8 @@ export function registerPolicyCommands(program: Command): void {
     .option('-m, --message <text>', 'what changed')
     .action(async (name: string, o: { message?: string }, cmd: Command) => {
       const flags = flagsOf(cmd);
-      const enc = encodeURIComponent(name);
-      const r = await apiRequest<{ active: VersionDto | null }>(
-        api(cmd),
-        'GET',
-        `/v1/policies/${enc}`,
-      );
+      const path = { name };
+      const r = await unwrap(api(cmd).GET('/v1/policies/{name}', { params: { path } }));
       const before = r.active?.source ?? '';
       const after = editInEditor(before, name);
       if (after === before) {
@@ -253,10 +240,12 @@ export function registerPolicyCommands(program: Command): void {
         return;
       }
       try {
-        const v = await apiRequest<VersionDto>(api(cmd), 'POST', `/v1/policies/${enc}/versions`, {
-          source: after,
-          message: o.message ?? 'edited with nanopod policies edit',
-        });
+        const v = await unwrap(
+          api(cmd).POST('/v1/policies/{name}/versions', {
+            params: { path },
+            body: { source: after, message: o.message ?? 'edited with nanopod policies edit' },
+          }),
+        );
         if (flags.json) printJson(v);
         else process.stdout.write(`saved draft version ${v.version} of ${name}\n`);
       } catch (err) {
@@ -276,11 +265,11 @@ export function registerPolicyCommands(program: Command): void {
       const source = readFileSync(file, 'utf8');
       let problems: Problem[];
       if (o.policy) {
-        const r = await apiRequest<{ errors: Problem[] }>(
-          api(cmd),
-          'POST',
-          `/v1/policies/${encodeURIComponent(o.policy)}/validate`,
-          { source },
+        const r = await unwrap(
+          api(cmd).POST('/v1/policies/{name}/validate', {
+            params: { path: { name: o.policy } },
+            body: { source },
+          }),
         );
         problems = r.errors.map((p) => ({ ...p, file: file }));
       } else {
@@ -309,10 +298,10 @@ export function registerPolicyCommands(program: Command): void {
       async (dir: string | undefined, o: { version?: number; policy: string }, cmd: Command) => {
         const flags = flagsOf(cmd);
         if (o.version !== undefined) {
-          const r = await apiRequest<{ results: TestRow[] }>(
-            api(cmd),
-            'POST',
-            `/v1/policies/${encodeURIComponent(o.policy)}/versions/${o.version}/test`,
+          const r = await unwrap(
+            api(cmd).POST('/v1/policies/{name}/versions/{version}/test', {
+              params: { path: { name: o.policy, version: o.version } },
+            }),
           );
           printTests(r.results, flags.json);
           return;
@@ -333,23 +322,11 @@ export function registerPolicyCommands(program: Command): void {
     .option('--limit <n>', 'how many logged decisions', positiveInt, 100)
     .action(async (name: string, version: string, o: { limit: number }, cmd: Command) => {
       const flags = flagsOf(cmd);
-      const r = await apiRequest<{
-        evaluated: number;
-        flips: number;
-        changed: number;
-        decisions: Array<{
-          decision_id: string;
-          before: DecisionDto;
-          after: DecisionDto;
-          flipped: boolean;
-        }>;
-      }>(
-        api(cmd),
-        'POST',
-        `/v1/policies/${encodeURIComponent(name)}/versions/${positiveInt(version)}/dry-run`,
-        {
-          limit: o.limit,
-        },
+      const r = await unwrap(
+        api(cmd).POST('/v1/policies/{name}/versions/{version}/dry-run', {
+          params: { path: { name, version: positiveInt(version) } },
+          body: { limit: o.limit },
+        }),
       );
       if (flags.json) {
         printJson(r);
@@ -377,11 +354,11 @@ export function registerPolicyCommands(program: Command): void {
     .description('Activate a version (audited)')
     .option('-m, --message <text>', 'why')
     .action(async (name: string, version: string, o: { message?: string }, cmd: Command) => {
-      const a = await apiRequest<Record<string, unknown>>(
-        api(cmd),
-        'POST',
-        `/v1/policies/${encodeURIComponent(name)}/versions/${positiveInt(version)}/activate`,
-        { message: o.message ?? '' },
+      const a = await unwrap(
+        api(cmd).POST('/v1/policies/{name}/versions/{version}/activate', {
+          params: { path: { name, version: positiveInt(version) } },
+          body: { message: o.message ?? '' },
+        }),
       );
       printActivation(a, flagsOf(cmd));
     });
@@ -391,11 +368,11 @@ export function registerPolicyCommands(program: Command): void {
     .description('Activate an earlier version again (audited)')
     .option('-m, --message <text>', 'why')
     .action(async (name: string, version: string, o: { message?: string }, cmd: Command) => {
-      const a = await apiRequest<Record<string, unknown>>(
-        api(cmd),
-        'POST',
-        `/v1/policies/${encodeURIComponent(name)}/rollback`,
-        { version: positiveInt(version), message: o.message ?? '' },
+      const a = await unwrap(
+        api(cmd).POST('/v1/policies/{name}/rollback', {
+          params: { path: { name } },
+          body: { version: positiveInt(version), message: o.message ?? '' },
+        }),
       );
       printActivation(a, flagsOf(cmd));
     });
@@ -405,10 +382,10 @@ export function registerPolicyCommands(program: Command): void {
     .description('Activation audit of a policy')
     .option('--limit <n>', 'how many entries', positiveInt, 50)
     .action(async (name: string, o: { limit: number }, cmd: Command) => {
-      const r = await apiRequest<{ data: Array<Record<string, unknown>> }>(
-        api(cmd),
-        'GET',
-        `/v1/policies/${encodeURIComponent(name)}/log?limit=${o.limit}`,
+      const r = await unwrap(
+        api(cmd).GET('/v1/policies/{name}/log', {
+          params: { path: { name }, query: { limit: o.limit } },
+        }),
       );
       printTable(
         r.data,

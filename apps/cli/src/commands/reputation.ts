@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
-import { apiRequest, resolveApiOptions } from '../lib/api';
+import type { components } from '../generated/api-types';
+import { resolveApiOptions } from '../lib/api';
+import { apiClient, unwrap } from '../lib/client';
 import { printJson, printTable } from '../lib/output';
 
 interface GlobalFlags {
@@ -8,23 +10,7 @@ interface GlobalFlags {
   json?: boolean;
 }
 
-interface Part {
-  source: string;
-  status: string;
-  value: number | null;
-  max: number;
-  reason?: string;
-  fetched_at: string | null;
-  explanation: string;
-}
-
-interface Reputation {
-  status: string;
-  score: number | null;
-  parts: Part[];
-  computed_at: string;
-  explanation: string;
-}
+type Reputation = components['schemas']['ReputationDto'];
 
 function print(r: Reputation, json?: boolean): void {
   if (json) return printJson(r);
@@ -50,10 +36,7 @@ export function registerReputationCommands(program: Command): void {
     .description('Your score with each part explained')
     .action(async (_o: unknown, cmd: Command) => {
       const flags = cmd.optsWithGlobals<GlobalFlags>();
-      print(
-        await apiRequest<Reputation>(resolveApiOptions(flags), 'GET', '/v1/me/reputation'),
-        flags.json,
-      );
+      print(await unwrap(apiClient(resolveApiOptions(flags)).GET('/v1/me/reputation')), flags.json);
     });
   group
     .command('refresh')
@@ -61,7 +44,7 @@ export function registerReputationCommands(program: Command): void {
     .action(async (_o: unknown, cmd: Command) => {
       const flags = cmd.optsWithGlobals<GlobalFlags>();
       print(
-        await apiRequest<Reputation>(resolveApiOptions(flags), 'POST', '/v1/me/reputation/refresh'),
+        await unwrap(apiClient(resolveApiOptions(flags)).POST('/v1/me/reputation/refresh')),
         flags.json,
       );
     });

@@ -3,10 +3,12 @@ import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as tar from 'tar';
 import { apiRequest, resolveApiOptions } from '../lib/api';
+import { apiClient, unwrap } from '../lib/client';
 import { CliError } from '../lib/errors';
 import { startSpinner } from '../lib/spinner';
 import {
   addCreateOptions,
+  asSandbox,
   createBody,
   CreateParams,
   exitCodeOf,
@@ -87,10 +89,11 @@ async function run(argv: string[], p: RunParams): Promise<void> {
       'cli.bad_flag',
     );
   const opts = resolveApiOptions(p);
+  const api = apiClient(opts);
   const spinner = await startSpinner('Starting a sandbox', { json: p.json });
   let sb: Sandbox;
   try {
-    sb = await apiRequest<Sandbox>(opts, 'POST', '/v1/sandboxes', createBody(p));
+    sb = asSandbox(await unwrap(api.POST('/v1/sandboxes', { body: createBody(p) })));
     if (sb.state !== 'running')
       throw new CliError(
         `The sandbox did not start: ${sb.state}${sb.reason ? ` (${sb.reason})` : ''}`,
@@ -100,6 +103,7 @@ async function run(argv: string[], p: RunParams): Promise<void> {
     if (p.upload) {
       spinner.text = 'Uploading the current directory';
       const archive = await packDirectory(process.cwd());
+      // A binary body: the shared untyped request (same auth and errors), not openapi-fetch's JSON.
       await apiRequest(opts, 'POST', `/v1/sandboxes/${sb.id}/archive?path=.`, undefined, {
         rawBody: new Blob([new Uint8Array(archive)]),
         headers: { 'content-type': 'application/gzip' },
@@ -119,7 +123,10 @@ async function run(argv: string[], p: RunParams): Promise<void> {
     code = exitCodeOf(exit);
     if (exit.reason) process.stderr.write(`nanopod: the command ended: ${exit.reason}\n`);
   } finally {
-    if (!p.keep) await apiRequest(opts, 'DELETE', `/v1/sandboxes/${sb.id}`).catch(() => undefined);
+    if (!p.keep)
+      await unwrap(api.DELETE('/v1/sandboxes/{id}', { params: { path: { id: sb.id } } })).catch(
+        () => undefined,
+      );
     else process.stderr.write(`nanopod: kept sandbox ${sb.id}\n`);
   }
   if (code !== 0) throw new CliError('', code, 'cli.command_failed');

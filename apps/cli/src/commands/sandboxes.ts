@@ -1,7 +1,16 @@
 import type { Command } from 'commander';
 import { readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { ApiErrorBody, ApiOptions, apiRequest, resolveApiOptions } from '../lib/api';
+import type { components } from '../generated/api-types';
+import {
+  apiFetch,
+  ApiOptions,
+  apiRequest,
+  resolveApiOptions,
+  throwIfError,
+  toCliError,
+} from '../lib/api';
+import { apiClient, unwrap } from '../lib/client';
 import { CliError } from '../lib/errors';
 import { printJson, printRecord, printTable } from '../lib/output';
 import { parseKeyValues } from './partners';
@@ -12,16 +21,18 @@ interface GlobalFlags {
   json?: boolean;
 }
 
-export interface Sandbox {
-  id: string;
-  state: string;
-  reason: string | null;
-  runtime: string;
-  resources: { cpu: number; memory_mb: number; gpus: number; gpu_type: string | null };
-  network: string;
-  node_id: string | null;
-  expires_at: string;
-  created_at: string;
+type SandboxResources = components['schemas']['SandboxResourcesDto'];
+
+/**
+ * SandboxDto with its resources spelled out: the OpenAPI document gives `resources` as a bare
+ * object, so the generated type cannot say what the table shows.
+ */
+export type Sandbox = Omit<components['schemas']['SandboxDto'], 'resources'> & {
+  resources: SandboxResources & { gpu_type: string | null };
+};
+
+export function asSandbox(sb: components['schemas']['SandboxDto']): Sandbox {
+  return { ...sb, resources: sb.resources as Sandbox['resources'] };
 }
 
 export interface ExecExit {
@@ -44,7 +55,13 @@ export interface CreateParams extends GlobalFlags {
   workloadClass?: string;
 }
 
-export function createBody(p: CreateParams): Record<string, unknown> {
+/**
+ * The document marks defaulted fields of CreateSandboxDto (runtime, ttl, network, resources.*) as
+ * required; the platform fills them in, so the body is cast to the generated type.
+ */
+export type CreateSandboxBody = components['schemas']['CreateSandboxDto'];
+
+export function createBody(p: CreateParams): CreateSandboxBody {
   const env = Object.assign({}, ...(p.env ?? []).map((e) => parseKeyValues(e)));
   return {
     ...(p.runtime ? { runtime: p.runtime } : {}),
@@ -59,7 +76,7 @@ export function createBody(p: CreateParams): Record<string, unknown> {
     ...(p.network ? { network: p.network } : {}),
     ...(Object.keys(env).length ? { env } : {}),
     ...(p.workloadClass ? { workload_class: p.workloadClass } : {}),
-  };
+  } as CreateSandboxBody;
 }
 
 export function addCreateOptions(cmd: Command): Command {
@@ -90,29 +107,14 @@ export async function streamExec(
   id: string,
   body: Record<string, unknown>,
 ): Promise<ExecExit> {
-  let res: Response;
-  try {
-    res = await fetch(`${opts.url}/v1/sandboxes/${encodeURIComponent(id)}/exec`, {
-      method: 'POST',
-      headers: {
-        accept: 'application/x-ndjson',
-        'content-type': 'application/json',
-        ...(opts.token ? { authorization: `Bearer ${opts.token}` } : {}),
-      },
-      body: JSON.stringify(body),
-    });
-  } catch (err) {
-    throw new CliError(`Cannot reach ${opts.url}: ${(err as Error).message}`, 3, 'cli.unreachable');
-  }
-  if (!res.ok || !res.body) {
-    const e = ((await res.json().catch(() => ({}))) as ApiErrorBody).error;
-    throw new CliError(
-      `${e?.message ?? `HTTP ${res.status}`}${e?.code ? ` (${e.code})` : ''}`,
-      1,
-      e?.code,
-      e?.details,
-    );
-  }
+  // A stream, so not through openapi-fetch (which reads whole bodies).
+  const res = await apiFetch(opts, `/v1/sandboxes/${encodeURIComponent(id)}/exec`, {
+    method: 'POST',
+    headers: { accept: 'application/x-ndjson', 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  await throwIfError(res);
+  if (!res.body) throw toCliError(res.status, undefined);
   const decoder = new TextDecoder();
   let buffered = '';
   let exit: ExecExit | undefined;
@@ -167,11 +169,8 @@ const columns = [
 ];
 
 async function create(p: CreateParams): Promise<void> {
-  const sb = await apiRequest<Sandbox>(
-    resolveApiOptions(p),
-    'POST',
-    '/v1/sandboxes',
-    createBody(p),
+  const sb = asSandbox(
+    await unwrap(apiClient(resolveApiOptions(p)).POST('/v1/sandboxes', { body: createBody(p) })),
   );
   if (p.json) return printJson(sb);
   printRecord(
@@ -181,19 +180,17 @@ async function create(p: CreateParams): Promise<void> {
 }
 
 async function list(p: GlobalFlags & { all?: boolean }): Promise<void> {
-  const { data } = await apiRequest<{ data: Sandbox[] }>(
-    resolveApiOptions(p),
-    'GET',
-    `/v1/sandboxes${p.all ? '?all=true' : ''}`,
+  const { data } = await unwrap(
+    apiClient(resolveApiOptions(p)).GET('/v1/sandboxes', {
+      params: { query: p.all ? { all: 'true' } : {} },
+    }),
   );
-  printTable(data, columns, p);
+  printTable(data.map(asSandbox), columns, p);
 }
 
 async function get(id: string, p: GlobalFlags): Promise<void> {
-  const sb = await apiRequest<Sandbox>(
-    resolveApiOptions(p),
-    'GET',
-    `/v1/sandboxes/${encodeURIComponent(id)}`,
+  const sb = await unwrap(
+    apiClient(resolveApiOptions(p)).GET('/v1/sandboxes/{id}', { params: { path: { id } } }),
   );
   if (p.json) return printJson(sb);
   printRecord({ ...sb }, p);
@@ -206,7 +203,8 @@ async function upload(
 ): Promise<void> {
   const data = readFileSync(local);
   const remote = p.path ?? path.basename(local);
-  const r = await apiRequest<{ path: string; bytes: number }>(
+  // A binary body: the shared untyped request (same auth and errors), not openapi-fetch's JSON.
+  const r = await apiRequest<components['schemas']['FilePutResultDto']>(
     resolveApiOptions(p),
     'PUT',
     `/v1/sandboxes/${encodeURIComponent(id)}/files?path=${encodeURIComponent(remote)}`,
@@ -222,23 +220,11 @@ async function download(
   remote: string,
   p: GlobalFlags & { output?: string },
 ): Promise<void> {
-  const opts = resolveApiOptions(p);
-  const res = await fetch(
-    `${opts.url}/v1/sandboxes/${encodeURIComponent(id)}/files?path=${encodeURIComponent(remote)}`,
-    {
-      headers: opts.token ? { authorization: `Bearer ${opts.token}` } : {},
-    },
-  ).catch((err: Error) => {
-    throw new CliError(`Cannot reach ${opts.url}: ${err.message}`, 3, 'cli.unreachable');
-  });
-  if (!res.ok) {
-    const e = ((await res.json().catch(() => ({}))) as ApiErrorBody).error;
-    throw new CliError(
-      `${e?.message ?? `HTTP ${res.status}`}${e?.code ? ` (${e.code})` : ''}`,
-      1,
-      e?.code,
-    );
-  }
+  const res = await apiFetch(
+    resolveApiOptions(p),
+    `/v1/sandboxes/${encodeURIComponent(id)}/files?path=${encodeURIComponent(remote)}`,
+  );
+  await throwIfError(res);
   const data = Buffer.from(await res.arrayBuffer());
   if (p.output === '-') {
     process.stdout.write(data);
@@ -258,11 +244,11 @@ async function exec(
   const opts = resolveApiOptions(p);
   const body = { argv, ...(p.timeout ? { timeout_seconds: Number(p.timeout) } : {}) };
   if (p.json) {
-    const r = await apiRequest<ExecExit & { stdout: string; stderr: string }>(
-      opts,
-      'POST',
-      `/v1/sandboxes/${encodeURIComponent(id)}/exec?wait=true`,
-      body,
+    const r = await unwrap(
+      apiClient(opts).POST('/v1/sandboxes/{id}/exec', {
+        params: { path: { id }, query: { wait: 'true' } },
+        body,
+      }),
     );
     printJson(r);
     if (exitCodeOf(r) !== 0)
@@ -280,10 +266,12 @@ async function exec(
 }
 
 async function simple(id: string, verb: 'stop' | 'rm', p: GlobalFlags): Promise<void> {
-  const sb = await apiRequest<Sandbox>(
-    resolveApiOptions(p),
-    verb === 'stop' ? 'POST' : 'DELETE',
-    `/v1/sandboxes/${encodeURIComponent(id)}${verb === 'stop' ? '/stop' : ''}`,
+  const api = apiClient(resolveApiOptions(p));
+  const params = { path: { id } };
+  const sb = await unwrap(
+    verb === 'stop'
+      ? api.POST('/v1/sandboxes/{id}/stop', { params })
+      : api.DELETE('/v1/sandboxes/{id}', { params }),
   );
   if (p.json) return printJson(sb);
   process.stdout.write(`${sb.id}: ${verb === 'rm' ? 'deleted' : sb.state}\n`);

@@ -25,9 +25,63 @@ export function resolveApiOptions(flags: { url?: string; apiKey?: string }): Api
   return { url, token };
 }
 
+/** Refuses before any request goes out when there is nothing to authenticate with. */
+export function assertSignedIn(opts: ApiOptions): void {
+  if (!opts.token) {
+    throw new CliError(
+      'Not signed in: run `nanopod login`, or set NANOPOD_API_KEY',
+      2,
+      'cli.not_signed_in',
+    );
+  }
+}
+
+/** The platform's error shape (`{error:{code,message,details}}`, or anything else) as a CliError. */
+export function toCliError(status: number, body: unknown): CliError {
+  const e = (body as ApiErrorBody | undefined)?.error;
+  return new CliError(
+    `${e?.message ?? `HTTP ${status}`}${e?.code ? ` (${e.code})` : ''}`,
+    1,
+    e?.code,
+    e?.details,
+  );
+}
+
 /**
- * A small fetch wrapper: JSON in and out, the platform's error shape turned into CliError.
- * Typed route helpers live beside the generated OpenAPI types.
+ * The one place a request leaves the CLI: the stored token refreshed if it is about to expire,
+ * the bearer header set, and an unreachable platform turned into exit 3. HTTP error answers are
+ * returned as they are (streams and downloads read them themselves; see `throwIfError`).
+ * `input` is a path below `opts.url`, or a ready Request (what openapi-fetch hands over).
+ */
+export async function apiFetch(
+  opts: ApiOptions,
+  input: string | Request,
+  init: RequestInit = {},
+): Promise<Response> {
+  const fresh = await withFreshToken(opts);
+  try {
+    const request = typeof input === 'string' ? new Request(`${opts.url}${input}`, init) : input;
+    if (fresh.token) request.headers.set('authorization', `Bearer ${fresh.token}`);
+    return await fetch(request);
+  } catch (err) {
+    throw unreachable(opts, err);
+  }
+}
+
+export function unreachable(opts: ApiOptions, err: unknown): CliError {
+  return new CliError(`Cannot reach ${opts.url}: ${(err as Error).message}`, 3, 'cli.unreachable');
+}
+
+/** A non-2xx answer becomes the CliError its body describes. */
+export async function throwIfError(res: Response): Promise<void> {
+  if (res.ok) return;
+  const text = await res.text().catch(() => '');
+  throw toCliError(res.status, text ? safeJson(text) : undefined);
+}
+
+/**
+ * Untyped JSON request, for callers outside the generated client (see lib/client.ts, which the
+ * commands use): JSON in and out, the platform's error shape turned into CliError.
  */
 export async function apiRequest<T>(
   opts: ApiOptions,
@@ -36,39 +90,17 @@ export async function apiRequest<T>(
   body?: unknown,
   init: { headers?: Record<string, string>; rawBody?: BodyInit; requireAuth?: boolean } = {},
 ): Promise<T> {
-  if (init.requireAuth !== false && !opts.token) {
-    throw new CliError(
-      'Not signed in: run `nanopod login`, or set NANOPOD_API_KEY',
-      2,
-      'cli.not_signed_in',
-    );
-  }
-  opts = await withFreshToken(opts);
+  if (init.requireAuth !== false) assertSignedIn(opts);
   const headers: Record<string, string> = { accept: 'application/json', ...init.headers };
-  if (opts.token) headers.authorization = `Bearer ${opts.token}`;
   if (body !== undefined) headers['content-type'] = 'application/json';
-  let res: Response;
-  try {
-    res = await fetch(`${opts.url}${path}`, {
-      method,
-      headers,
-      body: init.rawBody ?? (body !== undefined ? JSON.stringify(body) : undefined),
-    });
-  } catch (err) {
-    throw new CliError(`Cannot reach ${opts.url}: ${(err as Error).message}`, 3, 'cli.unreachable');
-  }
+  const res = await apiFetch(opts, path, {
+    method,
+    headers,
+    body: init.rawBody ?? (body !== undefined ? JSON.stringify(body) : undefined),
+  });
+  await throwIfError(res);
   const text = await res.text();
-  const parsed: unknown = text ? safeJson(text) : undefined;
-  if (!res.ok) {
-    const e = (parsed as ApiErrorBody | undefined)?.error;
-    throw new CliError(
-      `${e?.message ?? `HTTP ${res.status}`}${e?.code ? ` (${e.code})` : ''}`,
-      1,
-      e?.code,
-      e?.details,
-    );
-  }
-  return parsed as T;
+  return (text ? safeJson(text) : undefined) as T;
 }
 
 function safeJson(text: string): unknown {

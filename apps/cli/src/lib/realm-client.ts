@@ -1,16 +1,11 @@
 import * as oidc from 'openid-client';
-import { apiRequest } from './api';
+import type { components } from '../generated/api-types';
+import { apiClient, unwrap } from './client';
 import { StoredCredentials } from './credentials';
 import { CliError } from './errors';
 
 /** What the platform says about its realm (GET /v1/auth/config). */
-export interface AuthConfig {
-  issuer: string;
-  cli_client_id: string;
-  audience: string;
-  scope: string;
-  builtin_issuer: boolean;
-}
+export type AuthConfig = components['schemas']['AuthConfigDto'];
 
 export interface RealmSession {
   config: oidc.Configuration;
@@ -18,9 +13,7 @@ export interface RealmSession {
 }
 
 export async function fetchAuthConfig(url: string): Promise<AuthConfig> {
-  return apiRequest<AuthConfig>({ url }, 'GET', '/v1/auth/config', undefined, {
-    requireAuth: false,
-  });
+  return unwrap(apiClient({ url }, { requireAuth: false }).GET('/v1/auth/config'));
 }
 
 /** Discovery of the realm as the public CLI client (no secret; PKCE and the device flow). */

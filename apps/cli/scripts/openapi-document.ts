@@ -1,0 +1,48 @@
+import type { OpenAPI3 } from 'openapi-typescript';
+import * as path from 'node:path';
+import { RunningPlatform, startPlatform } from '../../platform/src/bootstrap';
+
+export const GENERATED_DIR = path.join(__dirname, '..', 'src', 'generated');
+export const DOCUMENT_FILE = path.join(GENERATED_DIR, 'openapi.json');
+export const TYPES_FILE = path.join(GENERATED_DIR, 'api-types.ts');
+
+/**
+ * A throwaway in-process platform to read the OpenAPI document from. The environment is fixed
+ * (test, PGlite in memory, no local node agent, no DATABASE_URL) so the document depends on the
+ * code only, never on the caller's shell.
+ */
+export function startDocumentPlatform(): Promise<RunningPlatform> {
+  return startPlatform({
+    env: {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      NANOPOD_ENV: 'test',
+      PORT: '0',
+      NANOPOD_DATA_DIR: ':memory:',
+      NANOPOD_LOCAL_NODE_AGENT: 'false',
+      NANOPOD_LOG_LEVEL: 'warn',
+    },
+  });
+}
+
+/** GET /docs-json of a running platform. */
+export async function fetchOpenApiDocument(baseUrl: string): Promise<OpenAPI3> {
+  const res = await fetch(`${baseUrl}/docs-json`);
+  if (!res.ok) throw new Error(`GET /docs-json answered ${res.status}`);
+  return (await res.json()) as OpenAPI3;
+}
+
+/** Object keys sorted at every depth (arrays keep their order): a stable, diffable document. */
+export function sortDocument<T>(value: T): T {
+  if (Array.isArray(value)) return value.map((v: unknown) => sortDocument(v)) as T;
+  if (value === null || typeof value !== 'object') return value;
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(value).sort()) {
+    out[key] = sortDocument((value as Record<string, unknown>)[key]);
+  }
+  return out as T;
+}
+
+export async function renderDocument(doc: OpenAPI3): Promise<string> {
+  return `${JSON.stringify(sortDocument(doc), null, 2)}\n`;
+}
