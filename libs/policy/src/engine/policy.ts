@@ -11,7 +11,7 @@ import {
 } from './compiler/compile';
 import type { RuleNode } from './compiler/plan';
 import { RegoCompileError, RegoEvalError, type RegoErrorInfo, type RegoLocation } from './errors';
-import { Evaluator, type Frame } from './eval/evaluator';
+import { Evaluator, type EvalConfig, type Frame } from './eval/evaluator';
 import { fromJSONLazy, RegoObject, toJSON, type Value } from './value';
 
 export interface RegoModuleSource {
@@ -130,17 +130,50 @@ class Policy implements CompiledPolicy {
   }
 
   private evaluator(options: RawEvalOptions | undefined): Evaluator {
-    const limits = options?.limits;
-    const ctx = new EvalContext(options?.nowNs, options?.print ?? noPrint);
-    return new Evaluator(this.plan.root, {
-      input: options?.input,
-      data: options?.data ?? EMPTY_DATA,
-      strict: options?.strictBuiltinErrors ?? false,
-      maxSteps: limits?.maxSteps ?? DEFAULT_LIMITS.maxSteps,
-      deadline: Date.now() + (limits?.timeoutMs ?? DEFAULT_LIMITS.timeoutMs),
-      maxDepth: limits?.maxDepth ?? DEFAULT_LIMITS.maxDepth,
-      ctx,
-    });
+    return new Evaluator(this.plan.root, evalConfig(options));
+  }
+
+  /** An evaluator whose last evaluation completed: reused by evaluateRaw (memo, trail). */
+  private idle: Evaluator | null = null;
+
+  /** Value of a data document at a rule-tree path. */
+  evaluateRaw(refPath: string[], options: RawEvalOptions | undefined): Value | undefined {
+    let ev = this.idle;
+    if (ev === null) ev = this.evaluator(options);
+    else {
+      // Taken while in use: an evaluation started from inside this one gets its own.
+      this.idle = null;
+      ev.reset(evalConfig(options));
+    }
+    let node: RuleNode | undefined = this.plan.root;
+    let i = 0;
+    for (; i < refPath.length && node; i++) {
+      if (node.hasRules) break;
+      const c: RuleNode | undefined = node.children.get(refPath[i]);
+      if (!c) break;
+      node = c;
+    }
+    let v: Value | undefined;
+    try {
+      v = ev.evalNode(node!);
+    } catch (e) {
+      throw guardError(e);
+    }
+    // Only an evaluation that completed leaves its evaluator for the next one.
+    this.idle = ev;
+    return this.documentAt(v, refPath, i, node!);
+  }
+
+  private documentAt(
+    v: Value | undefined,
+    refPath: string[],
+    i: number,
+    node: RuleNode,
+  ): Value | undefined {
+    if (v === undefined && i < refPath.length && !node.hasRules) return undefined;
+    for (; i < refPath.length && v !== undefined; i++)
+      v = v instanceof RegoObject ? v.get(refPath[i]) : undefined;
+    return v;
   }
 
   /** Runs a query with Value input/data; calls `onRow` per solution. Throws RegoEvalError. */
@@ -159,26 +192,6 @@ class Policy implements CompiledPolicy {
         return false;
       }),
     );
-  }
-
-  /** Value of a data document at a rule-tree path. */
-  evaluateRaw(refPath: string[], options: RawEvalOptions | undefined): Value | undefined {
-    const ev = this.evaluator(options);
-    let node: RuleNode | undefined = this.plan.root;
-    let i = 0;
-    for (; i < refPath.length && node; i++) {
-      if (node.hasRules) break;
-      const c: RuleNode | undefined = node.children.get(refPath[i]);
-      if (!c) break;
-      node = c;
-    }
-    return guard(() => {
-      let v: Value | undefined = ev.evalNode(node!);
-      if (v === undefined && i < refPath.length && !node!.hasRules) return undefined;
-      for (; i < refPath.length && v !== undefined; i++)
-        v = v instanceof RegoObject ? v.get(refPath[i]) : undefined;
-      return v;
-    });
   }
 
   evaluate(ref: string, options?: EvalOptions): unknown {
@@ -253,11 +266,30 @@ function guard<T>(f: () => T): T {
   try {
     return f();
   } catch (e) {
-    if (e instanceof RangeError && /call stack/i.test(e.message)) {
-      throw new RegoEvalError('eval_limit_error', 'evaluation too deeply nested (stack exhausted)');
-    }
-    throw e;
+    throw guardError(e);
   }
+}
+
+/** What guard() throws for an error thrown during evaluation. */
+function guardError(e: unknown): unknown {
+  if (e instanceof RangeError && /call stack/i.test(e.message)) {
+    return new RegoEvalError('eval_limit_error', 'evaluation too deeply nested (stack exhausted)');
+  }
+  return e;
+}
+
+function evalConfig(options: RawEvalOptions | undefined): EvalConfig {
+  const limits = options?.limits;
+  const ctx = new EvalContext(options?.nowNs, options?.print ?? noPrint);
+  return {
+    input: options?.input,
+    data: options?.data ?? EMPTY_DATA,
+    strict: options?.strictBuiltinErrors ?? false,
+    maxSteps: limits?.maxSteps ?? DEFAULT_LIMITS.maxSteps,
+    deadline: Date.now() + (limits?.timeoutMs ?? DEFAULT_LIMITS.timeoutMs),
+    maxDepth: limits?.maxDepth ?? DEFAULT_LIMITS.maxDepth,
+    ctx,
+  };
 }
 
 function toRaw(options?: EvalOptions): RawEvalOptions | undefined {

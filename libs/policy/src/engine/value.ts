@@ -62,10 +62,14 @@ function typeRank(v: Value): number {
 
 /** Total order of OPA (ast.Compare): by type, then by value; arrays/objects/sets element-wise. */
 export function compare(a: Value, b: Value): number {
-  // Fast paths: two strings, two numbers.
+  // Fast paths: two strings, two numbers (small enough for V8 to inline into sort loops).
   const ta = typeof a;
   if (ta === typeof b && (ta === 'string' || ta === 'number'))
     return a! < b! ? -1 : a! > b! ? 1 : 0;
+  return compareOther(a, b);
+}
+
+function compareOther(a: Value, b: Value): number {
   const ra = typeRank(a);
   const rb = typeRank(b);
   if (ra !== rb) return ra < rb ? -1 : 1;
@@ -108,6 +112,12 @@ export function compare(a: Value, b: Value): number {
       return x.length < y.length ? -1 : x.length > y.length ? 1 : 0;
     }
   }
+}
+
+/** compare(a, b) > 0, with two strings compared inline (the elements of most sorted sets). */
+export function greater(a: Value, b: Value): boolean {
+  if (typeof a === 'string' && typeof b === 'string') return a > b;
+  return compare(a, b) > 0;
 }
 
 export function equals(a: Value, b: Value): boolean {
@@ -189,7 +199,7 @@ export class RegoObject {
       for (let i = 1; i < e.length; i++) {
         const x = e[i];
         let j = i - 1;
-        for (; j >= 0 && compare(e[j][0], x[0]) > 0; j--) e[j + 1] = e[j];
+        for (; j >= 0 && greater(e[j][0], x[0]); j--) e[j + 1] = e[j];
         e[j + 1] = x;
       }
       return e;
@@ -251,7 +261,7 @@ export class RegoSet {
       for (let i = 1; i < v.length; i++) {
         const x = v[i];
         let j = i - 1;
-        for (; j >= 0 && compare(v[j], x) > 0; j--) v[j + 1] = v[j];
+        for (; j >= 0 && greater(v[j], x); j--) v[j + 1] = v[j];
         v[j + 1] = x;
       }
       return v;

@@ -2,7 +2,7 @@ import { BuiltinError, type BuiltinContext, type BuiltinDecl } from '../builtins
 import type { CBody, CExpr, CRule, CTerm, CallTarget, CWith } from '../compiler/plan';
 import { RuleNode } from '../compiler/plan';
 import { RegoEvalError, type RegoLocation } from '../errors';
-import { RegoObject, RegoSet, compare, equals, keyOf, typeName, type Value } from '../value';
+import { RegoObject, RegoSet, equals, greater, keyOf, typeName, type Value } from '../value';
 import { formatTemplateValue, sortedEntriesOf, sortedValuesOf, walkPairs } from './eval-helpers';
 
 /**
@@ -148,7 +148,7 @@ export class Evaluator {
   /** @internal */
   fnOverrides: Map<string, FnOverride> | null = null;
   /** No base documents (data is {}): rules need not be merged with them. */
-  private readonly noBase: boolean;
+  private noBase: boolean;
   /** State of the complete rule / function being evaluated (evalSingleValued). */
   private svResult: Value | undefined = undefined;
   private svRule: CRule | null = null;
@@ -159,12 +159,34 @@ export class Evaluator {
 
   constructor(
     private readonly root: RuleNode,
-    private readonly cfg: EvalConfig,
+    private cfg: EvalConfig,
   ) {
     this.input = cfg.input;
     this.data = cfg.data;
     this.noBase = cfg.data instanceof RegoObject && cfg.data.size === 0;
     this.memo = new Array(root.size).fill(undefined);
+  }
+
+  /**
+   * Makes an evaluator whose last evaluation completed (no error) ready for a new one, as if
+   * constructed with `cfg`: the memo table and trail arrays are reused instead of allocated.
+   */
+  reset(cfg: EvalConfig): void {
+    this.cfg = cfg;
+    this.input = cfg.input;
+    this.data = cfg.data;
+    this.noBase = cfg.data instanceof RegoObject && cfg.data.size === 0;
+    this.steps = 0;
+    this.depth = 0;
+    this.trailF.length = 0;
+    this.trailS.length = 0;
+    this.memo.fill(undefined);
+    if (this.dataOverrides.length !== 0) this.dataOverrides = [];
+    this.fnOverrides = null;
+    this.svResult = undefined;
+    this.svRule = null;
+    this.svConflict = '';
+    this.setOut = null;
   }
 
   // ---- limits ----
@@ -635,6 +657,8 @@ export class Evaluator {
     if (t.t === 'arraycomp') {
       const out: Value[] = [];
       const head = headCode(t);
+      if (this.collectLoop(t.body, bodyCode(t.body), 0, frame, head, t.head, out, undefined))
+        return out;
       this.evalBody(t.body, 0, frame, () => {
         const v = head(this, frame);
         if (v === MISS) return this.evalTerm(t.head, frame, (x) => (out.push(x), false));
@@ -647,6 +671,8 @@ export class Evaluator {
     if (t.t === 'setcomp') {
       const out = new RegoSet();
       const head = headCode(t);
+      if (this.collectLoop(t.body, bodyCode(t.body), 0, frame, head, t.head, out, undefined))
+        return out;
       this.evalBody(t.body, 0, frame, () => {
         const v = head(this, frame);
         if (v === MISS) return this.evalTerm(t.head, frame, (x) => (out.add(x), false));
@@ -670,6 +696,103 @@ export class Evaluator {
     );
     this.undo(mark);
     return out;
+  }
+
+  /**
+   * Body from expression i when it is a `some ... in` loop over a single-valued collection
+   * (iterFast's case): per element, the straight-line rest of the body runs in a loop and the
+   * head value is added to `out` (`key`: keyOf a constant head), with no continuation; an
+   * element whose rest needs the general path goes through evalBody. Same steps and results
+   * as evalBody(body, i, frame, k) with k adding the head's values; false when not applicable
+   * (nothing done, the caller takes the general path).
+   */
+  private collectLoop(
+    body: CBody,
+    code: BodyCode,
+    i: number,
+    frame: Frame,
+    head: DFn,
+    headTerm: CTerm,
+    out: Value[] | RegoSet,
+    key: string | undefined,
+  ): boolean {
+    const it = code.iters[i];
+    if (it === null || i >= body.length) return false;
+    const vs = it.val;
+    const ks = it.key;
+    if (frame[vs] !== undefined || (ks >= 0 && frame[ks] !== undefined)) return false;
+    this.step(code.locs[i]);
+    const c = it.coll(this, frame);
+    if (c === MISS) {
+      this.steps--; // the general path counts it again
+      return false;
+    }
+    if (c === UNDEF) return true;
+    let items: Value[];
+    let keys: Value[] | null = null;
+    if (Array.isArray(c)) items = c;
+    else if (c instanceof RegoObject) {
+      const entries = sortedEntriesOf(c);
+      items = new Array(entries.length);
+      keys = new Array(entries.length);
+      for (let j = 0; j < entries.length; j++) {
+        keys[j] = entries[j][0];
+        items[j] = entries[j][1];
+      }
+    } else if (c instanceof RegoSet) {
+      items = sortedValuesOf(c);
+      keys = items;
+    } else return true;
+    const fns = code.fns;
+    const locs = code.locs;
+    const n = fns.length;
+    const m = this.trailS.length;
+    for (let j = 0; j < items.length; j++) {
+      this.step();
+      if (ks >= 0) this.pushBinding(frame, ks, keys === null ? j : keys[j]);
+      this.pushBinding(frame, vs, items[j]);
+      let e = i + 1;
+      let f = FAST_OK;
+      for (; e < n; e++) {
+        this.step(locs[e]);
+        f = fns[e](this, frame);
+        if (f !== FAST_OK) break;
+      }
+      if (e === n) this.collectHead(frame, head, headTerm, out, key);
+      else if (f === FAST_NO) {
+        this.steps--; // evalBody counts it again
+        this.evalBody(
+          body,
+          e,
+          frame,
+          () => (this.collectHead(frame, head, headTerm, out, key), false),
+        );
+      }
+      this.undo(m);
+    }
+    return true;
+  }
+
+  private collectHead(
+    frame: Frame,
+    head: DFn,
+    headTerm: CTerm,
+    out: Value[] | RegoSet,
+    key: string | undefined,
+  ): void {
+    if (Array.isArray(out)) {
+      const v = head(this, frame);
+      if (v === MISS) this.evalTerm(headTerm, frame, (x) => (out.push(x), false));
+      else if (v !== UNDEF) out.push(v);
+      return;
+    }
+    if (key !== undefined) {
+      out.addKeyed((headTerm as { v: Value }).v, key);
+      return;
+    }
+    const v = head(this, frame);
+    if (v === MISS) this.evalTerm(headTerm, frame, (x) => (out.add(x), false));
+    else if (v !== UNDEF) out.add(v);
   }
 
   private evalTemplate(
@@ -1319,8 +1442,11 @@ export class Evaluator {
     try {
       const rules = node.rules;
       for (let j = 0; j < rules.length; j++) {
-        this.svRule = rules[j];
-        this.runRule(rules[j], args, this.svOnValue);
+        const r = rules[j];
+        this.svRule = r;
+        // Rules without an else chain run inline (no onValue callback per rule).
+        if (r.elseRule === undefined) this.svRun(r, args);
+        else this.runRule(r, args, this.svOnValue);
       }
       result = this.svResult;
     } finally {
@@ -1331,6 +1457,52 @@ export class Evaluator {
     }
     if (result === undefined && node.defaultRule) return this.defaultValue(node.defaultRule);
     return result;
+  }
+
+  /** runRule(r, args, svOnValue) for a rule without an else chain. */
+  private svRun(r: CRule, args: Value[] | null): void {
+    const code = ruleCode(r);
+    const frame: Frame = r.frameSize === 0 ? EMPTY_FRAME : new Array(r.frameSize);
+    const mark = this.trailS.length;
+    if (args !== null) {
+      const ps = code.params;
+      if (ps === null) {
+        this.runRuleGeneric(r, args, frame, this.svOnValue);
+        return;
+      }
+      let ok = args.length === ps.length;
+      for (let j = 0; ok && j < ps.length; j++) {
+        const slot = ps[j];
+        if (slot < 0) ok = equals((r.params[j] as { v: Value }).v, args[j]);
+        else if (frame[slot] === undefined) this.pushBinding(frame, slot, args[j]);
+        else ok = equals(frame[slot] as Value, args[j]);
+      }
+      if (!ok) {
+        this.undo(mark);
+        return;
+      }
+    }
+    const fns = code.fns;
+    const locs = code.locs;
+    const n = fns.length;
+    let i = 0;
+    for (; i < n; i++) {
+      this.step(locs[i]);
+      const f = fns[i](this, frame);
+      if (f === FAST_OK) continue;
+      if (f === FAST_FAIL) {
+        this.undo(mark);
+        return;
+      }
+      this.steps--; // evalBody counts it again
+      break;
+    }
+    if (i === n) {
+      const v = code.value(this, frame);
+      if (v === MISS) this.svValues(frame, r);
+      else if (v !== UNDEF) this.svAccept(v, r);
+    } else this.runRuleRest(r, r.body, i, frame, this.svOnValue);
+    this.undo(mark);
   }
 
   private defaultValue(rule: CRule): Value | undefined {
@@ -1374,6 +1546,38 @@ export class Evaluator {
     return false;
   };
 
+  /** runRule(r, null, setOnValue) for a rule without an else chain. */
+  private setRun(r: CRule, out: RegoSet): void {
+    const code = ruleCode(r);
+    const frame: Frame = r.frameSize === 0 ? EMPTY_FRAME : new Array(r.frameSize);
+    const mark = this.trailS.length;
+    const fns = code.fns;
+    const locs = code.locs;
+    const n = fns.length;
+    let i = 0;
+    for (; i < n; i++) {
+      this.step(locs[i]);
+      const f = fns[i](this, frame);
+      if (f === FAST_OK) continue;
+      if (f === FAST_FAIL) {
+        this.undo(mark);
+        return;
+      }
+      this.steps--; // evalBody counts it again
+      break;
+    }
+    if (i === n) {
+      if (code.valueKey !== undefined) out.addKeyed((r.value as { v: Value }).v, code.valueKey);
+      else {
+        const v = code.value(this, frame);
+        if (v === MISS) this.setValues(frame, r, out);
+        else if (v !== UNDEF) out.add(v);
+      }
+    } else if (!this.collectLoop(r.body, code, i, frame, code.value, r.value, out, code.valueKey))
+      this.runRuleRest(r, r.body, i, frame, this.setOnValue);
+    this.undo(mark);
+  }
+
   private setValues(frame: Frame, r: CRule, out: RegoSet): boolean {
     return this.evalTerm(r.value, frame, (x) => (out.add(x), false));
   }
@@ -1387,7 +1591,11 @@ export class Evaluator {
     this.setOut = out;
     this.enterRule(rules[0]?.loc ?? node.defaultRule!.loc);
     try {
-      for (let j = 0; j < rules.length; j++) this.runRule(rules[j], null, this.setOnValue);
+      for (let j = 0; j < rules.length; j++) {
+        const r = rules[j];
+        if (r.elseRule === undefined) this.setRun(r, out);
+        else this.runRule(r, null, this.setOnValue);
+      }
     } finally {
       this.depth--;
       this.setOut = saved;
@@ -1589,8 +1797,10 @@ function compileExpr(e: CExpr): XFn {
       const t = e.term;
       if (t.t === 'call' && ((t.fn.kind === 'special' && !isMemberCall(t)) || isOutputCallTerm(t)))
         return fastNo;
-      const d = compileDirect(t);
       const neg = e.neg;
+      const fused = compileTest(t, neg);
+      if (fused !== null) return fused;
+      const d = compileDirect(t);
       return (ev, f) => {
         const v = d(ev, f);
         if (v === MISS) return FAST_NO;
@@ -1639,6 +1849,45 @@ function compileExpr(e: CExpr): XFn {
   }
 }
 
+/**
+ * Expressions that are a comparison on two terms (`x > 0`, `tier == "grant"`) or a whole
+ * rule document (`allow`, `not high_reputation`): the term's closure and the truth test in
+ * one closure (same results as compileExpr's general term case); null for other terms.
+ */
+function compileTest(t: CTerm, neg: boolean): XFn | null {
+  const yes = neg ? FAST_FAIL : FAST_OK;
+  const no = neg ? FAST_OK : FAST_FAIL;
+  if (t.t === 'data') {
+    const node = t.node;
+    if (!node.hasRules || t.path.length > t.depth) return null;
+    return (ev) => {
+      if (ev.dataOverrides.length !== 0) return FAST_NO;
+      const v = ev.evalNode(node);
+      return v === undefined || v === false ? no : yes;
+    };
+  }
+  if (t.t !== 'call' || t.fn.kind !== 'builtin') return null;
+  const decl = t.fn.decl;
+  if (decl.variadic || t.args.length !== decl.args.length) return null;
+  const op = opOf(t);
+  if (op === OP_NONE) return null;
+  const name = t.fn.name;
+  const a0 = compileDirect(t.args[0]);
+  const a1 = compileDirect(t.args[1]);
+  return (ev, f) => {
+    if (ev.fnOverrides !== null && ev.fnOverrides.has(name)) return FAST_NO;
+    const a = a0(ev, f);
+    if (a === MISS) return FAST_NO;
+    if (a === UNDEF) return no;
+    const b = a1(ev, f);
+    if (b === MISS) return FAST_NO;
+    if (b === UNDEF) return no;
+    let r: Value | typeof MISS | undefined = primitiveOp(op, a, b);
+    if (r === MISS) r = ev.callBuiltin(decl, [a, b], t);
+    return r === undefined || r === false ? no : yes;
+  };
+}
+
 function compileDirect(t: CTerm): DFn {
   switch (t.t) {
     case 'const': {
@@ -1662,6 +1911,14 @@ function compileDirect(t: CTerm): DFn {
     case 'data': {
       const node = t.node;
       if (!node.hasRules) return missFn;
+      if (t.path.length <= t.depth) {
+        // The whole document of the node (`tier`, `data.p.allow`).
+        return (ev) => {
+          if (ev.dataOverrides.length !== 0) return MISS;
+          const v = ev.evalNode(node);
+          return v === undefined ? UNDEF : v;
+        };
+      }
       const p = compilePath(t.path, t.depth);
       return (ev, f) => {
         if (ev.dataOverrides.length !== 0) return MISS;
@@ -1927,7 +2184,7 @@ function compileCall(t: Extract<CTerm, { t: 'call' }>): DFn {
           for (let i = 1; i < out.length; i++) {
             const x = out[i];
             let j = i - 1;
-            for (; j >= 0 && compare(out[j], x) > 0; j--) out[j + 1] = out[j];
+            for (; j >= 0 && greater(out[j], x); j--) out[j + 1] = out[j];
             out[j + 1] = x;
           }
           return out;
