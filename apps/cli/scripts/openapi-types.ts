@@ -15,6 +15,9 @@ export async function renderTypes(doc: OpenAPI3): Promise<string> {
     // JSON Schema: an object with no properties and no additionalProperties takes any keys
     // (our free-form maps: labels, env); openapi-typescript would otherwise make them empty.
     emptyObjectsUnknown: true,
+    // A `default` is what the server fills in when a request leaves the field out: the field
+    // stays optional (openapi-typescript would otherwise make it required).
+    defaultNonNullable: false,
     silent: true,
   });
   const source = HEADER + astToString(ast);

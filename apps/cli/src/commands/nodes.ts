@@ -13,6 +13,7 @@ interface GlobalFlags {
 }
 
 type Node = components['schemas']['NodeDto'];
+type NodeSelector = components['schemas']['NodeSelectorDto'];
 
 function gpuSummary(n: Node): string {
   if (!n.gpus.length) return '-';
@@ -63,13 +64,9 @@ async function action(
 }
 
 /** `zone=a,gpu=rtx,node=<id>` -> the API's selector. */
-export function parseSelector(value: string | undefined): {
-  zone?: string;
-  labels?: Record<string, string>;
-  node_ids?: string[];
-} {
+export function parseSelector(value: string | undefined): NodeSelector {
   const kv = parseKeyValues(value);
-  const selector: { zone?: string; labels?: Record<string, string>; node_ids?: string[] } = {};
+  const selector: NodeSelector = {};
   const labels: Record<string, string> = {};
   for (const [k, v] of Object.entries(kv)) {
     if (k === 'zone') selector.zone = v;

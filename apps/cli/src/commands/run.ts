@@ -8,7 +8,6 @@ import { CliError } from '../lib/errors';
 import { startSpinner } from '../lib/spinner';
 import {
   addCreateOptions,
-  asSandbox,
   createBody,
   CreateParams,
   exitCodeOf,
@@ -93,7 +92,7 @@ async function run(argv: string[], p: RunParams): Promise<void> {
   const spinner = await startSpinner('Starting a sandbox', { json: p.json });
   let sb: Sandbox;
   try {
-    sb = asSandbox(await unwrap(api.POST('/v1/sandboxes', { body: createBody(p) })));
+    sb = await unwrap(api.POST('/v1/sandboxes', { body: createBody(p) }));
     if (sb.state !== 'running')
       throw new CliError(
         `The sandbox did not start: ${sb.state}${sb.reason ? ` (${sb.reason})` : ''}`,

@@ -21,26 +21,14 @@ interface GlobalFlags {
   json?: boolean;
 }
 
-type SandboxResources = components['schemas']['SandboxResourcesDto'];
+export type Sandbox = components['schemas']['SandboxDto'];
 
-/**
- * SandboxDto with its resources spelled out: the OpenAPI document gives `resources` as a bare
- * object, so the generated type cannot say what the table shows.
- */
-export type Sandbox = Omit<components['schemas']['SandboxDto'], 'resources'> & {
-  resources: SandboxResources & { gpu_type: string | null };
-};
+/** The last NDJSON line of an exec that ran to its end. */
+export type ExecExit = components['schemas']['ExecExitLineDto'];
 
-export function asSandbox(sb: components['schemas']['SandboxDto']): Sandbox {
-  return { ...sb, resources: sb.resources as Sandbox['resources'] };
-}
-
-export interface ExecExit {
-  exit_code: number | null;
-  signal: string | null;
-  duration_ms: number;
-  reason?: string | null;
-}
+/** One NDJSON line of POST /v1/sandboxes/{id}/exec: output, the exit, or an error mid-stream. */
+type ExecLine =
+  components['schemas']['ExecOutputLineDto'] | ExecExit | components['schemas']['ErrorBodyDto'];
 
 export interface CreateParams extends GlobalFlags {
   runtime?: string;
@@ -55,16 +43,13 @@ export interface CreateParams extends GlobalFlags {
   workloadClass?: string;
 }
 
-/**
- * The document marks defaulted fields of CreateSandboxDto (runtime, ttl, network, resources.*) as
- * required; the platform fills them in, so the body is cast to the generated type.
- */
 export type CreateSandboxBody = components['schemas']['CreateSandboxDto'];
 
 export function createBody(p: CreateParams): CreateSandboxBody {
   const env = Object.assign({}, ...(p.env ?? []).map((e) => parseKeyValues(e)));
   return {
-    ...(p.runtime ? { runtime: p.runtime } : {}),
+    // The enum flags go as given: the platform validates them (a bad one is its 400).
+    ...(p.runtime ? { runtime: p.runtime as CreateSandboxBody['runtime'] } : {}),
     resources: {
       ...(p.cpu ? { cpu: Number(p.cpu) } : {}),
       ...(p.memory ? { memory_mb: Number(p.memory) } : {}),
@@ -73,10 +58,12 @@ export function createBody(p: CreateParams): CreateSandboxBody {
     },
     ...(p.ttl ? { ttl_seconds: Number(p.ttl) } : {}),
     ...(p.idleTimeout ? { idle_timeout_seconds: Number(p.idleTimeout) } : {}),
-    ...(p.network ? { network: p.network } : {}),
+    ...(p.network ? { network: p.network as CreateSandboxBody['network'] } : {}),
     ...(Object.keys(env).length ? { env } : {}),
-    ...(p.workloadClass ? { workload_class: p.workloadClass } : {}),
-  } as CreateSandboxBody;
+    ...(p.workloadClass
+      ? { workload_class: p.workloadClass as CreateSandboxBody['workload_class'] }
+      : {}),
+  };
 }
 
 export function addCreateOptions(cmd: Command): Command {
@@ -120,16 +107,12 @@ export async function streamExec(
   let exit: ExecExit | undefined;
   const handle = (line: string) => {
     if (!line.trim()) return;
-    const msg = JSON.parse(line) as {
-      stream?: 'stdout' | 'stderr';
-      data?: string;
-      error?: { code: string; message: string };
-    } & Partial<ExecExit>;
-    if (msg.stream)
+    const msg = JSON.parse(line) as ExecLine;
+    if ('stream' in msg)
       (msg.stream === 'stdout' ? process.stdout : process.stderr).write(msg.data ?? '');
-    else if (msg.error)
+    else if ('error' in msg)
       throw new CliError(`${msg.error.message} (${msg.error.code})`, 1, msg.error.code);
-    else if ('exit_code' in msg) exit = msg as ExecExit;
+    else if ('exit_code' in msg) exit = msg;
   };
   for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
     buffered += decoder.decode(chunk, { stream: true });
@@ -169,8 +152,8 @@ const columns = [
 ];
 
 async function create(p: CreateParams): Promise<void> {
-  const sb = asSandbox(
-    await unwrap(apiClient(resolveApiOptions(p)).POST('/v1/sandboxes', { body: createBody(p) })),
+  const sb = await unwrap(
+    apiClient(resolveApiOptions(p)).POST('/v1/sandboxes', { body: createBody(p) }),
   );
   if (p.json) return printJson(sb);
   printRecord(
@@ -185,7 +168,7 @@ async function list(p: GlobalFlags & { all?: boolean }): Promise<void> {
       params: { query: p.all ? { all: 'true' } : {} },
     }),
   );
-  printTable(data.map(asSandbox), columns, p);
+  printTable(data, columns, p);
 }
 
 async function get(id: string, p: GlobalFlags): Promise<void> {

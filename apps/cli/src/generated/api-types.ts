@@ -1423,7 +1423,9 @@ export interface components {
        *       "rack": "r1"
        *     }
        */
-      labels?: Record<string, unknown>;
+      labels?: {
+        [key: string]: string;
+      };
       /**
        * @description Pins the zone of the node that enrolls
        * @example richmond
@@ -1475,34 +1477,36 @@ export interface components {
        *       "PYTHONUNBUFFERED": "1"
        *     }
        */
-      env?: Record<string, unknown>;
+      env?: {
+        [key: string]: string;
+      };
       /**
        * @description Stop after this long without exec
        * @default 900
        * @example 900
        */
-      idle_timeout_seconds: number;
+      idle_timeout_seconds?: number;
       /**
        * @default none
        * @enum {string}
        */
-      network: 'none' | 'egress';
+      network?: 'none' | 'egress';
       resources?: components['schemas']['SandboxResourcesDto'];
       /**
        * @default bwrap
        * @enum {string}
        */
-      runtime: 'bwrap' | 'firecracker' | 'daytona';
+      runtime?: 'bwrap' | 'firecracker' | 'daytona';
       /**
        * @default 3600
        * @example 3600
        */
-      ttl_seconds: number;
+      ttl_seconds?: number;
       /**
        * @default latency_tolerant
        * @enum {string}
        */
-      workload_class: 'latency_tolerant' | 'latency_sensitive';
+      workload_class?: 'latency_tolerant' | 'latency_sensitive';
     };
     CreateTopUpDto: {
       /**
@@ -1572,7 +1576,7 @@ export interface components {
        * @default 100
        * @example 100
        */
-      limit: number;
+      limit?: number;
     };
     DryRunEntryDto: {
       after: components['schemas']['SubsidyDecisionDto'];
@@ -1609,7 +1613,9 @@ export interface components {
       expires_at: string;
       /** Format: uuid */
       id: string;
-      labels: Record<string, unknown>;
+      labels: {
+        [key: string]: string;
+      };
       /** Format: uuid */
       partner_id: string;
       /** @description Shown this once; single use. `npe_...` */
@@ -1656,9 +1662,24 @@ export interface components {
        * @example .
        */
       cwd?: string;
-      env?: Record<string, unknown>;
+      env?: {
+        [key: string]: string;
+      };
       /** @example 60 */
       timeout_seconds?: number;
+    };
+    ExecExitLineDto: {
+      duration_ms: number;
+      exit_code: number | null;
+      /** @example wall_time_limit */
+      reason?: string | null;
+      signal: string | null;
+    };
+    ExecOutputLineDto: {
+      /** @example hello */
+      data: string;
+      /** @enum {string} */
+      stream: 'stdout' | 'stderr';
     };
     ExecResultDto: {
       duration_ms: number;
@@ -1683,6 +1704,18 @@ export interface components {
     FilePutResultDto: {
       bytes: number;
       path: string;
+    };
+    GpuDto: {
+      /** @example 550.54.14 */
+      driver: string | null;
+      /** @example 0 */
+      index: number;
+      /** @example 24564 */
+      memory_mb: number;
+      /** @example NVIDIA GeForce RTX 4090 */
+      model: string;
+      /** @enum {string} */
+      vendor: 'nvidia' | 'amd' | 'other';
     };
     GrantApplicationDto: {
       /** Format: date-time */
@@ -1848,7 +1881,7 @@ export interface components {
       cpu_cores: number;
       /** Format: date-time */
       created_at: string;
-      gpus: Record<string, unknown>[];
+      gpus: components['schemas']['GpuDto'][];
       /** @enum {string} */
       health: 'healthy' | 'unhealthy' | 'lost';
       /** Format: uuid */
@@ -1856,7 +1889,9 @@ export interface components {
       inventory: Record<string, unknown>;
       /** @enum {string} */
       kind: 'federated' | 'infiniband';
-      labels: Record<string, unknown>;
+      labels: {
+        [key: string]: string;
+      };
       /** Format: date-time */
       last_heartbeat_at: string | null;
       memory_mb: number;
@@ -1881,13 +1916,18 @@ export interface components {
       /** @example 30 */
       timeout_seconds?: number;
     };
+    NodeExecErrorDto: {
+      /** @example federation.node_not_connected */
+      code: string;
+      message: string;
+    };
     NodeExecResponseDto: {
       results: components['schemas']['NodeExecResultDto'][];
     };
     NodeExecResultDto: {
       connected: boolean;
       duration_ms: number | null;
-      error: Record<string, unknown> | null;
+      error: components['schemas']['NodeExecErrorDto'] | null;
       exit_code: number | null;
       node_id: string;
       node_name: string;
@@ -1905,7 +1945,9 @@ export interface components {
        *       "gpu": "rtx"
        *     }
        */
-      labels?: Record<string, unknown>;
+      labels?: {
+        [key: string]: string;
+      };
       /** @description Node ids or names */
       node_ids?: string[];
       /** @example richmond */
@@ -2106,7 +2148,7 @@ export interface components {
       owner_id: string;
       /** @example idle */
       reason: string | null;
-      resources: Record<string, unknown>;
+      resources: components['schemas']['SandboxResourcesViewDto'];
       runtime: string;
       /** Format: date-time */
       started_at: string | null;
@@ -2114,7 +2156,7 @@ export interface components {
       state: 'pending' | 'starting' | 'running' | 'stopped' | 'failed' | 'expired';
       /** Format: date-time */
       stopped_at: string | null;
-      subsidy: Record<string, unknown>;
+      subsidy: components['schemas']['SandboxSubsidyDto'];
       ttl_seconds: number;
       workload_class: string;
     };
@@ -2126,7 +2168,7 @@ export interface components {
        * @default 1
        * @example 1
        */
-      cpu: number;
+      cpu?: number;
       /**
        * @description Matched against GPU models
        * @example rtx 4090
@@ -2136,12 +2178,32 @@ export interface components {
        * @default 0
        * @example 0
        */
-      gpus: number;
+      gpus?: number;
       /**
        * @default 512
        * @example 512
        */
+      memory_mb?: number;
+    };
+    SandboxResourcesViewDto: {
+      /** @example 1 */
+      cpu: number;
+      /** @example rtx 4090 */
+      gpu_type: string | null;
+      /** @example 0 */
+      gpus: number;
+      /** @example 512 */
       memory_mb: number;
+    };
+    SandboxSubsidyDto: {
+      decision_id: string | null;
+      /** @example 0 */
+      max_gpu_hours: number;
+      policy_version: number | null;
+      /** @example 1 */
+      rate_multiplier: number;
+      /** @example standard */
+      tier: string;
     };
     SetCreditLimitDto: {
       /**
@@ -6207,13 +6269,17 @@ export interface operations {
       };
     };
     responses: {
+      /** @description NDJSON lines as output arrives, or one JSON answer (?wait=true) */
       200: {
         headers: {
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['ExecResultDto'];
-          'application/x-ndjson': components['schemas']['ExecResultDto'];
+          'application/x-ndjson':
+            | components['schemas']['ExecOutputLineDto']
+            | components['schemas']['ExecExitLineDto']
+            | components['schemas']['ErrorBodyDto'];
         };
       };
       /** @description Invalid input (validation failure, malformed JSON, bad id) */
@@ -6223,7 +6289,6 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['ErrorBodyDto'];
-          'application/x-ndjson': components['schemas']['ErrorBodyDto'];
         };
       };
       /** @description Missing or invalid credentials */
@@ -6233,7 +6298,6 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['ErrorBodyDto'];
-          'application/x-ndjson': components['schemas']['ErrorBodyDto'];
         };
       };
       /** @description Authenticated but not allowed (role, scope, ownership or policy) */
@@ -6243,7 +6307,6 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['ErrorBodyDto'];
-          'application/x-ndjson': components['schemas']['ErrorBodyDto'];
         };
       };
       /** @description Not found (or not yours) */
@@ -6253,7 +6316,6 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['ErrorBodyDto'];
-          'application/x-ndjson': components['schemas']['ErrorBodyDto'];
         };
       };
       /** @description Conflict with the current state */
@@ -6263,7 +6325,6 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['ErrorBodyDto'];
-          'application/x-ndjson': components['schemas']['ErrorBodyDto'];
         };
       };
       /** @description Not ready */
@@ -6273,7 +6334,6 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['ErrorBodyDto'];
-          'application/x-ndjson': components['schemas']['ErrorBodyDto'];
         };
       };
     };
@@ -6292,13 +6352,22 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
+      /** @description The file bytes */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/octet-stream': string;
+        };
+      };
       /** @description Invalid input (validation failure, malformed JSON, bad id) */
       400: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/octet-stream': components['schemas']['ErrorBodyDto'];
+          'application/json': components['schemas']['ErrorBodyDto'];
         };
       };
       /** @description Missing or invalid credentials */
@@ -6307,7 +6376,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/octet-stream': components['schemas']['ErrorBodyDto'];
+          'application/json': components['schemas']['ErrorBodyDto'];
         };
       };
       /** @description Authenticated but not allowed (role, scope, ownership or policy) */
@@ -6316,7 +6385,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/octet-stream': components['schemas']['ErrorBodyDto'];
+          'application/json': components['schemas']['ErrorBodyDto'];
         };
       };
       /** @description Not found (or not yours) */
@@ -6325,7 +6394,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/octet-stream': components['schemas']['ErrorBodyDto'];
+          'application/json': components['schemas']['ErrorBodyDto'];
         };
       };
       /** @description Conflict with the current state */
@@ -6334,7 +6403,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/octet-stream': components['schemas']['ErrorBodyDto'];
+          'application/json': components['schemas']['ErrorBodyDto'];
         };
       };
     };

@@ -2,8 +2,12 @@ import createClient, { type Client } from 'openapi-fetch';
 import type { paths } from '../generated/api-types';
 import { apiFetch, ApiOptions, assertSignedIn, toCliError, unreachable } from './api';
 
-/** The platform API, typed from its OpenAPI document (apps/cli/src/generated, `npm run gen:api`). */
-export type ApiClient = Client<paths>;
+/**
+ * The platform API, typed from its OpenAPI document (apps/cli/src/generated, `npm run gen:api`).
+ * Its requests ask for `application/json`, so only that content of a response is typed (exec's
+ * NDJSON stream, for one, is read with apiFetch instead).
+ */
+export type ApiClient = Client<paths, 'application/json'>;
 
 /**
  * A client for the platform at `opts.url`. Every request goes through `apiFetch` (token refresh,
@@ -15,7 +19,7 @@ export type ApiClient = Client<paths>;
  *   const key = await unwrap(api.DELETE('/v1/api-keys/{id}', { params: { path: { id } } }));
  */
 export function apiClient(opts: ApiOptions, { requireAuth = true } = {}): ApiClient {
-  const client = createClient<paths>({
+  const client = createClient<paths, 'application/json'>({
     baseUrl: opts.url,
     headers: { accept: 'application/json' },
     fetch: (request: Request) => apiFetch(opts, request),

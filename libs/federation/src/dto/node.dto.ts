@@ -24,12 +24,28 @@ export class NodeIdParams {
   id!: string;
 }
 
+/** One GPU of a node, as its agent reported it. */
+export class GpuDto implements GpuInventory {
+  @ApiProperty({ example: 0 }) index!: number;
+  @ApiProperty({ example: 'NVIDIA GeForce RTX 4090' }) model!: string;
+  @ApiProperty({ example: 24564 }) memory_mb!: number;
+  @ApiProperty({ nullable: true, type: String, example: '550.54.14' }) driver!: string | null;
+  @ApiProperty({ enum: ['nvidia', 'amd', 'other'] }) vendor!: 'nvidia' | 'amd' | 'other';
+}
+
+/** Why a node could not run the command. */
+export class NodeExecErrorDto {
+  @ApiProperty({ example: 'federation.node_not_connected' }) code!: string;
+  @ApiProperty() message!: string;
+}
+
 export class NodeDto {
   @ApiProperty({ format: 'uuid' }) id!: string;
   @ApiProperty() name!: string;
   @ApiProperty({ format: 'uuid' }) partner_id!: string;
   @ApiProperty() zone!: string;
-  @ApiProperty({ type: Object }) labels!: Record<string, string>;
+  @ApiProperty({ type: 'object', additionalProperties: { type: 'string' } })
+  labels!: Record<string, string>;
   @ApiProperty({ enum: ['federated', 'infiniband'] }) kind!: string;
   @ApiProperty({ enum: ['running', 'unhealthy', 'lost', 'draining', 'drained', 'terminated'] })
   state!: string;
@@ -39,7 +55,7 @@ export class NodeDto {
   connected!: boolean;
   @ApiProperty() cpu_cores!: number;
   @ApiProperty() memory_mb!: number;
-  @ApiProperty({ type: [Object] }) gpus!: GpuInventory[];
+  @ApiProperty({ type: [GpuDto] }) gpus!: GpuDto[];
   @ApiProperty({ type: [String] }) workload_classes!: string[];
   @ApiProperty({ type: [String] }) runtimes!: string[];
   @ApiProperty({ nullable: true, type: String }) agent_version!: string | null;
@@ -84,7 +100,12 @@ export class NodeSelectorDto {
   @IsString()
   zone?: string;
 
-  @ApiPropertyOptional({ example: { gpu: 'rtx' }, description: '`gpu` also matches GPU models' })
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: { type: 'string' },
+    example: { gpu: 'rtx' },
+    description: '`gpu` also matches GPU models',
+  })
   @IsOptional()
   @IsObject()
   labels?: Record<string, string>;
@@ -126,7 +147,7 @@ export class NodeExecResultDto implements NodeExecResult {
   @ApiProperty() stdout!: string;
   @ApiProperty() stderr!: string;
   @ApiProperty({ nullable: true, type: Number }) duration_ms!: number | null;
-  @ApiProperty({ nullable: true, type: Object }) error!: { code: string; message: string } | null;
+  @ApiProperty({ nullable: true, type: NodeExecErrorDto }) error!: NodeExecErrorDto | null;
 }
 
 export class NodeExecResponseDto {

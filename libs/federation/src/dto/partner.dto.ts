@@ -88,6 +88,8 @@ export class CreateEnrollmentTokenDto {
   zone?: string;
 
   @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: { type: 'string' },
     example: { rack: 'r1' },
     description: 'Labels given to the node that enrolls',
   })
@@ -102,7 +104,8 @@ export class EnrollmentTokenDto {
   @ApiProperty({ description: 'Shown this once; single use. `npe_...`' }) token!: string;
   @ApiProperty({ format: 'date-time' }) expires_at!: string;
   @ApiProperty({ nullable: true, type: String }) zone!: string | null;
-  @ApiProperty({ type: Object }) labels!: Record<string, string>;
+  @ApiProperty({ type: 'object', additionalProperties: { type: 'string' } })
+  labels!: Record<string, string>;
 
   static from(t: CreatedEnrollmentToken): EnrollmentTokenDto {
     return {

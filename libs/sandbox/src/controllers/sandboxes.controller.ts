@@ -15,17 +15,20 @@ import {
   ApiBody,
   ApiConsumes,
   ApiCreatedResponse,
+  ApiExtraModels,
   ApiOkResponse,
   ApiOperation,
-  ApiProduces,
   ApiTags,
+  getSchemaPath,
 } from '@nestjs/swagger';
-import { ApiErrors } from '@nanopod/common';
+import { ApiErrors, ErrorBodyDto } from '@nanopod/common';
 import { Authenticated, CurrentPrincipal, Principal } from '@nanopod/identity';
 import type { Request, Response } from 'express';
 import {
   CreateSandboxDto,
   ExecDto,
+  ExecExitLineDto,
+  ExecOutputLineDto,
   ExecQuery,
   ExecResultDto,
   FileListDto,
@@ -44,6 +47,7 @@ import { MAX_UPLOAD_BYTES, SandboxFilesService } from '../services/sandbox-files
 import { SandboxesService } from '../services/sandboxes.service';
 
 @ApiTags('sandboxes')
+@ApiExtraModels(ExecResultDto, ExecOutputLineDto, ExecExitLineDto, ErrorBodyDto)
 @Controller('v1/sandboxes')
 export class SandboxesController {
   constructor(
@@ -140,8 +144,24 @@ export class SandboxesController {
       'Streams NDJSON lines as output arrives: {"stream":"stdout","data":"..."} ..., then ' +
       '{"exit_code":0,"signal":null,"duration_ms":12}. With ?wait=true or Accept: application/json, one JSON answer.',
   })
-  @ApiProduces('application/x-ndjson', 'application/json')
-  @ApiOkResponse({ type: ExecResultDto })
+  // Content types on the 200 itself (not @ApiProduces), so the errors stay application/json.
+  @ApiOkResponse({
+    description: 'NDJSON lines as output arrives, or one JSON answer (?wait=true)',
+    content: {
+      'application/x-ndjson': {
+        schema: {
+          description:
+            'One line: output lines, then the exit line (or an error line if the run failed)',
+          oneOf: [
+            { $ref: getSchemaPath(ExecOutputLineDto) },
+            { $ref: getSchemaPath(ExecExitLineDto) },
+            { $ref: getSchemaPath(ErrorBodyDto) },
+          ],
+        },
+      },
+      'application/json': { schema: { $ref: getSchemaPath(ExecResultDto) } },
+    },
+  })
   @ApiErrors(400, 404, 409, 503)
   async exec(
     @CurrentPrincipal() p: Principal,
@@ -226,7 +246,11 @@ export class SandboxesController {
   @Get(':id/files')
   @Authenticated('read')
   @ApiOperation({ summary: 'Download a file (also while stopped, until the TTL)' })
-  @ApiProduces('application/octet-stream')
+  // The content type on the 200 itself (not @ApiProduces), so the errors stay application/json.
+  @ApiOkResponse({
+    description: 'The file bytes',
+    content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } },
+  })
   @ApiErrors(400, 404, 409)
   async getFile(
     @CurrentPrincipal() p: Principal,

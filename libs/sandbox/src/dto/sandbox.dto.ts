@@ -111,7 +111,11 @@ export class CreateSandboxDto {
   @IsIn(['none', 'egress'])
   network?: 'none' | 'egress';
 
-  @ApiPropertyOptional({ type: Object, example: { PYTHONUNBUFFERED: '1' } })
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: { type: 'string' },
+    example: { PYTHONUNBUFFERED: '1' },
+  })
   @IsOptional()
   @IsEnvMap()
   env?: Record<string, string>;
@@ -143,18 +147,30 @@ export class ListSandboxesQuery {
   state?: (typeof SANDBOX_STATES)[number];
 }
 
+/** The resources a sandbox was given (defaults filled in). */
+export class SandboxResourcesViewDto {
+  @ApiProperty({ example: 1 }) cpu!: number;
+  @ApiProperty({ example: 512 }) memory_mb!: number;
+  @ApiProperty({ example: 0 }) gpus!: number;
+  @ApiProperty({ nullable: true, type: String, example: 'rtx 4090' }) gpu_type!: string | null;
+}
+
+/** The subsidy decision taken when the sandbox was created. */
+export class SandboxSubsidyDto {
+  @ApiProperty({ example: 'standard' }) tier!: string;
+  @ApiProperty({ example: 1 }) rate_multiplier!: number;
+  @ApiProperty({ example: 0 }) max_gpu_hours!: number;
+  @ApiProperty({ nullable: true, type: String }) decision_id!: string | null;
+  @ApiProperty({ nullable: true, type: Number }) policy_version!: number | null;
+}
+
 export class SandboxDto {
   @ApiProperty({ format: 'uuid' }) id!: string;
   @ApiProperty({ format: 'uuid' }) owner_id!: string;
   @ApiProperty({ enum: SANDBOX_STATES }) state!: string;
   @ApiProperty({ nullable: true, type: String, example: 'idle' }) reason!: string | null;
   @ApiProperty() runtime!: string;
-  @ApiProperty({ type: Object }) resources!: {
-    cpu: number;
-    memory_mb: number;
-    gpus: number;
-    gpu_type: string | null;
-  };
+  @ApiProperty({ type: SandboxResourcesViewDto }) resources!: SandboxResourcesViewDto;
   @ApiProperty({ enum: ['none', 'egress'] }) network!: string;
   @ApiProperty({ type: [String] }) env_keys!: string[];
   @ApiProperty() workload_class!: string;
@@ -166,7 +182,7 @@ export class SandboxDto {
   @ApiProperty({ format: 'date-time', nullable: true, type: String }) started_at!: string | null;
   @ApiProperty({ format: 'date-time', nullable: true, type: String }) stopped_at!: string | null;
   @ApiProperty({ format: 'date-time' }) created_at!: string;
-  @ApiProperty({ type: Object }) subsidy!: object;
+  @ApiProperty({ type: SandboxSubsidyDto }) subsidy!: SandboxSubsidyDto;
 
   static from(s: SandboxEntity): SandboxDto {
     return {
@@ -214,7 +230,7 @@ export class ExecDto {
   @MaxLength(100000)
   command?: string;
 
-  @ApiPropertyOptional({ type: Object })
+  @ApiPropertyOptional({ type: 'object', additionalProperties: { type: 'string' } })
   @IsOptional()
   @IsEnvMap()
   env?: Record<string, string>;
@@ -250,6 +266,21 @@ export class ExecResultDto {
   @ApiProperty({ nullable: true, type: String }) signal!: string | null;
   @ApiProperty() duration_ms!: number;
   @ApiProperty({ nullable: true, type: String, example: 'wall_time_limit' }) reason!: string | null;
+}
+
+/** One NDJSON line of exec output. */
+export class ExecOutputLineDto {
+  @ApiProperty({ enum: ['stdout', 'stderr'] }) stream!: 'stdout' | 'stderr';
+  @ApiProperty({ example: 'hello\n' }) data!: string;
+}
+
+/** The last NDJSON line of an exec that ran to its end. */
+export class ExecExitLineDto {
+  @ApiProperty({ nullable: true, type: Number }) exit_code!: number | null;
+  @ApiProperty({ nullable: true, type: String }) signal!: string | null;
+  @ApiProperty() duration_ms!: number;
+  @ApiPropertyOptional({ nullable: true, type: String, example: 'wall_time_limit' })
+  reason?: string | null;
 }
 
 export class FilePathQuery {
