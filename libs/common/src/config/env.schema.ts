@@ -121,6 +121,12 @@ export class EnvSchema {
   @IsString()
   NANOPOD_POLICIES_DIR?: string;
 
+  /** A compiled OPA bundle (bundle.tar.gz, `opa build -t wasm`); unset: the in-process engine. */
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  NANOPOD_POLICY_BUNDLE?: string;
+
   @IsOptional()
   @Transform(({ value }) => (value === undefined || value === '' ? undefined : Number(value)))
   @IsInt({ message: 'NANOPOD_POLICY_DECISION_LOG_MAX_ROWS must be a whole number' })

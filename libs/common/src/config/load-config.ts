@@ -85,6 +85,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): NanopodConf
         ? nodeEnv === 'development'
         : env.NANOPOD_LOCAL_NODE_AGENT === 'true',
     policiesDir: env.NANOPOD_POLICIES_DIR ?? path.join(projectRoot(), 'policies'),
+    policyBundle: env.NANOPOD_POLICY_BUNDLE ? path.resolve(env.NANOPOD_POLICY_BUNDLE) : undefined,
     policyDecisionLog: {
       maxRows: env.NANOPOD_POLICY_DECISION_LOG_MAX_ROWS ?? 10_000,
       maxAgeDays: env.NANOPOD_POLICY_DECISION_LOG_MAX_AGE_DAYS ?? 30,

@@ -23,6 +23,8 @@ export interface NanopodConfig {
   sessionTtlHours: number;
   localNodeAgent: boolean;
   policiesDir: string;
+  /** NANOPOD_POLICY_BUNDLE: subsidy decisions evaluate this OPA wasm bundle when set. */
+  policyBundle?: string;
   /** Retention of the policy decision log (rows beyond either limit are pruned). */
   policyDecisionLog?: { maxRows: number; maxAgeDays: number };
   /** How often node agents heartbeat; unhealthy after 2 missed, lost after 3. */

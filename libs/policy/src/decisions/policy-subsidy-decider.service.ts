@@ -1,9 +1,17 @@
-import { Injectable, Logger } from '@nestjs/common';
-import { Clock, MetricsRegistry } from '@nanopod/common';
+import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import {
+  Clock,
+  ConfigError,
+  MetricsRegistry,
+  NANOPOD_CONFIG,
+  NanopodConfig,
+} from '@nanopod/common';
 import { randomUUID } from 'node:crypto';
 import { Histogram } from 'prom-client';
 import { DecisionLogRepository } from '../repositories/decision-log.repository';
 import { ActivePolicyService } from '../runtime/active-policy.service';
+import { loadOpaWasmBundle } from '../runtime/opa-wasm-bundle';
+import { PolicyEvaluator } from '../runtime/policy-evaluator';
 import { PolicyInputRegistry } from './policy-input.registry';
 import { SubsidyDecider } from './subsidy-decider';
 import { evaluateSubsidy, redactSecrets } from './subsidy-evaluation';
@@ -24,12 +32,14 @@ export function buildSubsidyInput(
 
 /**
  * SubsidyDecider on the in-process engine: gathers the input, evaluates the active subsidy
- * policy, logs the decision. Fails closed on any evaluation error.
+ * policy (or the OPA bundle of NANOPOD_POLICY_BUNDLE when set), logs the decision. Fails closed
+ * on any evaluation error.
  */
 @Injectable()
-export class PolicySubsidyDecider extends SubsidyDecider {
+export class PolicySubsidyDecider extends SubsidyDecider implements OnModuleInit {
   private readonly logger = new Logger(PolicySubsidyDecider.name);
   private readonly latency: Histogram<'outcome'>;
+  private bundle: PolicyEvaluator | null = null;
 
   constructor(
     private readonly registry: PolicyInputRegistry,
@@ -37,6 +47,7 @@ export class PolicySubsidyDecider extends SubsidyDecider {
     private readonly log: DecisionLogRepository,
     private readonly clock: Clock,
     metrics: MetricsRegistry,
+    @Inject(NANOPOD_CONFIG) private readonly config: NanopodConfig,
   ) {
     super();
     this.latency = new Histogram({
@@ -48,11 +59,27 @@ export class PolicySubsidyDecider extends SubsidyDecider {
     });
   }
 
+  /** A bad NANOPOD_POLICY_BUNDLE refuses the start, with one line naming the variable. */
+  async onModuleInit(): Promise<void> {
+    const file = this.config.policyBundle;
+    if (!file) return;
+    try {
+      this.bundle = await loadOpaWasmBundle(file);
+    } catch (err) {
+      // A ConfigError: main prints it as one `configuration error` line and exits 78.
+      throw new ConfigError([`NANOPOD_POLICY_BUNDLE: ${(err as Error).message}`]);
+    }
+    this.logger.log({ bundle: file }, 'subsidy decisions evaluate the OPA bundle');
+  }
+
   async decide(subject: PolicySubject, request: SubsidyRequest): Promise<DecidedSubsidy> {
     const input = buildSubsidyInput(subject, request, await this.registry.gather(subject));
-    const set = this.active.current();
+    const set = this.bundle ? null : this.active.current();
     const version = set?.versions.subsidy ?? null;
-    const { decision, error, latencyUs } = evaluateSubsidy(set?.compiled ?? null, input);
+    const { decision, error, latencyUs } = evaluateSubsidy(
+      this.bundle ?? set?.compiled ?? null,
+      input,
+    );
     const id = randomUUID();
     const outcome = error ? 'error' : decision.allow ? 'allow' : 'deny';
     this.latency.observe({ outcome }, latencyUs / 1e6);
@@ -64,6 +91,7 @@ export class PolicySubsidyDecider extends SubsidyDecider {
           policyVersion: version,
           code: error.code,
           err: error.message,
+          bundle: this.bundle ? this.config.policyBundle : undefined,
           userId: subject.userId,
         },
         'subsidy policy failed; denying (fail closed)',
@@ -76,7 +104,8 @@ export class PolicySubsidyDecider extends SubsidyDecider {
         policyVersion: version,
         subjectUserId: subject.userId,
         input: redactSecrets(input) as Record<string, unknown>,
-        result: { ...decision },
+        // A bundle decision is marked in the result (jsonb); no column for it.
+        result: this.bundle ? { ...decision, source: 'bundle' } : { ...decision },
         allow: decision.allow,
         error: error?.code ?? null,
         latencyUs,

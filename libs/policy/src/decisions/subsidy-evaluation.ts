@@ -1,4 +1,5 @@
-import { CompiledPolicy, EvalLimits, RegoEvalError } from '../engine';
+import { EvalLimits, RegoEvalError } from '../engine';
+import { PolicyEvaluator } from '../runtime/policy-evaluator';
 import { SubsidyDecision } from './subsidy.types';
 
 export const SUBSIDY_DECISION_REF = 'data.nanopod.subsidy.decision';
@@ -66,9 +67,13 @@ export function parseDecision(value: unknown): SubsidyDecision | DecisionError {
   };
 }
 
-/** Evaluates the subsidy decision on a compiled set; never throws (errors fail closed). */
+/**
+ * Evaluates the subsidy decision on a compiled set (the engine's CompiledPolicy, or any
+ * PolicyEvaluator such as an OPA bundle); never throws (errors fail closed). `limits` reach
+ * evaluators that take them (the engine).
+ */
 export function evaluateSubsidy(
-  compiled: CompiledPolicy | null,
+  compiled: PolicyEvaluator | null,
   input: unknown,
   limits: EvalLimits = DECISION_LIMITS,
 ): EvaluatedDecision {
@@ -83,7 +88,8 @@ export function evaluateSubsidy(
   let value: unknown;
   let error: DecisionError | null = null;
   try {
-    value = compiled.evaluate(SUBSIDY_DECISION_REF, { input, limits });
+    const options = { input, limits };
+    value = compiled.evaluate(SUBSIDY_DECISION_REF, options);
   } catch (err) {
     error =
       err instanceof RegoEvalError
