@@ -259,6 +259,45 @@ describeBwrap('the sandbox manager runs platform requests with the bwrap driver'
     expect(gone).toMatchObject({ type: 'error', code: 'agent.sandbox_not_found' });
   });
 
+  it('a stop kills a command whose spawn is still in flight and refuses an exec arriving mid-stop', async () => {
+    const spec = await harness.start(sandboxSpec());
+    const uid = statSync(join(harness.stateDir, 'sandboxes', spec.sandbox_id, 'work')).uid;
+    const inFlightId = harness.nextId();
+    const inFlightExit = harness.waitFor((m) => m.type === 'exec.exit' && m.id === inFlightId);
+    // No pause: the stop is sent while the helper may not have spawned the command yet.
+    await harness.manager.handle({
+      type: 'exec',
+      id: inFlightId,
+      sandbox_id: spec.sandbox_id,
+      argv: ['sleep', '60.35'],
+    });
+    const stopId = harness.nextId();
+    const stopped = harness.waitFor((m) => 'id' in m && m.id === stopId);
+    const stopping = harness.manager.handle({
+      type: 'sandbox.stop',
+      id: stopId,
+      sandbox_id: spec.sandbox_id,
+      reason: 'idle',
+    });
+    const lateId = harness.nextId();
+    const late = harness.waitFor((m) => 'id' in m && m.id === lateId && m.type !== 'exec.output');
+    await harness.manager.handle({
+      type: 'exec',
+      id: lateId,
+      sandbox_id: spec.sandbox_id,
+      argv: ['sleep', '60.36'],
+    });
+    await stopping;
+    expect(await stopped).toMatchObject({ type: 'sandbox.state', state: 'stopped' });
+    expect(await late).toMatchObject({ type: 'error', code: 'agent.sandbox_stopped' });
+    expect(await inFlightExit).toMatchObject({ type: 'exec.exit', signal: 'SIGKILL' });
+    // stop() answers once the processes are gone, not when the kill was sent.
+    expect(sandboxProcesses(uid, 'sleep 60.3')).toHaveLength(0);
+    // Nothing queued shows up later either.
+    await new Promise((r) => setTimeout(r, 500));
+    expect(sandboxProcesses(uid, 'sleep 60.3')).toHaveLength(0);
+  });
+
   it('runs operator commands on the host with streamed output and a timeout', async () => {
     const ok = await harness.request({
       type: 'node.exec',
@@ -297,7 +336,11 @@ describeBwrap('the sandbox manager runs platform requests with the bwrap driver'
     await harness.exec(spec.sandbox_id, [
       'sh',
       '-c',
-      'end=$(($(date +%s)+3)); while [ $(date +%s) -lt $end ]; do :; done',
+      // Busy for at least 3 s and at least 1 CPU second of its own (a loaded machine gives it
+      // less than a core), at most 20 s. $14..$17 of /proc/$$/stat: utime stime cutime cstime.
+      'start=$(date +%s); while :; do now=$(date +%s); set -- $(cat /proc/$$/stat); ' +
+        '[ $((now - start)) -ge 20 ] && break; ' +
+        '[ $((now - start)) -ge 3 ] && [ $((${14} + ${15} + ${16} + ${17})) -ge 100 ] && break; done',
     ]);
     const samples = harness.sent
       .slice(from)

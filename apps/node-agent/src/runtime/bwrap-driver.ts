@@ -12,7 +12,13 @@ import {
 import { posix, join } from 'node:path';
 import { WorkDirFiles } from '../sandboxes/work-dir-files';
 import { killProcessGroup, runProcess } from './process-runner';
-import { killUidProcesses, processesOfUid } from './process-tree';
+import {
+  descendants,
+  isAlive,
+  killUidProcesses,
+  processesOfUid,
+  readProcesses,
+} from './process-tree';
 import { spawner } from './spawner';
 import type {
   ExecHandle,
@@ -55,6 +61,9 @@ const ETC_FILES = [
 
 const SYSTEM_DIRS = ['/bin', '/sbin', '/lib', '/lib32', '/lib64', '/libx32'];
 
+/** How long stop() keeps killing and waiting for a sandbox's processes to be gone. */
+const STOP_SETTLE_MS = 10_000;
+
 /**
  * Sandboxes as bubblewrap namespaces (user, pid, ipc, uts, cgroup, mount, and net unless the
  * sandbox asks for egress). Limits are rlimits set by prlimit(1) on the bwrap process and
@@ -76,6 +85,10 @@ export class BwrapDriver implements RuntimeDriver {
   private readonly gpuDevices: string[];
   private readonly hasPrlimit: boolean;
   private readonly running = new Map<string, Set<ExecHandle>>();
+  /** Per sandbox: how many times it was stopped; spawns carry it to the helper. */
+  private readonly generations = new Map<string, number>();
+  /** Sandboxes stopped (or stopping) and not started again: exec is refused. */
+  private readonly stopped = new Set<string>();
 
   constructor(private readonly options: BwrapDriverOptions) {
     this.hasPrlimit = existsSync(options.prlimit_bin);
@@ -120,6 +133,7 @@ export class BwrapDriver implements RuntimeDriver {
     if (!existsSync(sandbox.work_dir)) {
       throw new AgentOperationError('agent.internal', 'work dir missing');
     }
+    this.stopped.delete(sandbox.sandbox_id);
   }
 
   /** The full argv (command first) for one exec; exported for the bench and the tests. */
@@ -190,6 +204,12 @@ export class BwrapDriver implements RuntimeDriver {
   exec(sandbox: SandboxRecord, request: ExecRequest, sink: ExecSink): ExecHandle {
     if (request.argv.length === 0)
       throw new AgentOperationError('agent.path_invalid', 'argv is empty');
+    if (this.stopped.has(sandbox.sandbox_id)) {
+      throw new AgentOperationError(
+        'agent.sandbox_stopped',
+        `sandbox ${sandbox.sandbox_id} is stopped`,
+      );
+    }
     const { command, args } = this.buildArgv(sandbox, request);
     const asSandboxUser = process.getuid?.() === 0 && sandbox.uid !== 0;
     const handle = runProcess({
@@ -201,6 +221,8 @@ export class BwrapDriver implements RuntimeDriver {
       wall_seconds: request.wall_seconds,
       output_limit_bytes: request.output_limit_bytes,
       sink,
+      group: sandbox.sandbox_id,
+      generation: this.generations.get(sandbox.sandbox_id) ?? 0,
       mapExit: (code) => {
         // bwrap exits 128+N when the command died of signal N.
         if (code === 128 + 24) return { signal: 'SIGXCPU', reason: 'cpu_time_limit' };
@@ -221,19 +243,57 @@ export class BwrapDriver implements RuntimeDriver {
       .filter((p): p is number => p !== null);
   }
 
+  /**
+   * Kills everything the sandbox runs and resolves once it is gone. In order: no new exec is
+   * accepted; the helper refuses spawns of this sandbox it has not started yet and kills the
+   * groups it started; the processes found now (bwrap's monitor, and its pid 1 and command,
+   * which --new-session put in another session) are killed by pid; as root, everything under
+   * the sandbox's uid too. SIGKILL takes effect asynchronously (the kernel tears the pid
+   * namespace down after bwrap's monitor is gone), so the processes are then polled until none
+   * is left, killing again each round.
+   */
   async stop(sandbox: SandboxRecord): Promise<void> {
-    const handles = [...(this.running.get(sandbox.sandbox_id) ?? [])];
+    const id = sandbox.sandbox_id;
+    this.stopped.add(id);
+    const generation = (this.generations.get(id) ?? 0) + 1;
+    this.generations.set(id, generation);
+    spawner.stopGroup(id, generation);
+    const handles = [...(this.running.get(id) ?? [])];
+    const roots = this.pids(id);
+    const tree = descendants(readProcesses(), roots).map((p) => p.pid);
     for (const handle of handles) handle.cancel('sandbox_stopped');
-    for (const pid of this.pids(sandbox.sandbox_id)) killProcessGroup(pid);
+    for (const pid of roots) killProcessGroup(pid);
+    for (const pid of tree) killPid(pid);
     killUidProcesses(sandbox.uid);
     await Promise.all(handles.map((h) => h.done));
-    // A spawn still queued in the helper started after the sweep above; its handle has ended
-    // now, but what it left behind (bwrap's --new-session child) is found by uid.
-    killUidProcesses(sandbox.uid);
+    await this.settle(sandbox, tree);
+  }
+
+  /** Waits until none of `pids` and (as root) nothing under the sandbox's uid is alive. */
+  private async settle(sandbox: SandboxRecord, pids: number[]): Promise<void> {
+    const ownUid = sandbox.uid === 0 || sandbox.uid === process.getuid?.();
+    const deadline = Date.now() + STOP_SETTLE_MS;
+    for (;;) {
+      const alive = pids.filter(isAlive);
+      const byUid = ownUid ? 0 : processesOfUid(sandbox.uid).length;
+      if (alive.length === 0 && byUid === 0) return;
+      if (Date.now() > deadline) return; // uninterruptible sleep: it dies when the kernel lets it
+      for (const pid of alive) killPid(pid);
+      killUidProcesses(sandbox.uid);
+      await new Promise((r) => setTimeout(r, 20));
+    }
   }
 
   async remove(sandbox: SandboxRecord): Promise<void> {
     await this.stop(sandbox);
+  }
+}
+
+function killPid(pid: number): void {
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    // gone
   }
 }
 

@@ -13,6 +13,9 @@ export interface ProcessRunOptions {
   wall_seconds: number;
   output_limit_bytes: number;
   sink: ExecSink;
+  /** Sandbox and stop generation, for the helper's stop check (see Spawner.stopGroup). */
+  group?: string;
+  generation?: number;
   /** Turns a raw exit into the reported one (a driver knows what its wrapper's codes mean). */
   mapExit?: (code: number | null, signal: NodeJS.Signals | null) => Partial<ExecResult>;
 }
@@ -52,9 +55,16 @@ export function runProcess(options: ProcessRunOptions): ExecHandle {
       uid: options.uid,
       gid: options.gid,
       limit: options.output_limit_bytes,
+      group: options.group,
+      generation: options.generation,
     },
     {
-      spawned: (p) => (pid = p),
+      spawned: (p) => {
+        pid = p;
+        // Cancelled while the spawn was in flight: the helper's kill follows, this one does
+        // not depend on it.
+        if (reason !== undefined && p !== null) killProcessGroup(p);
+      },
       output: (stream, chunk) => options.sink.output(stream, chunk),
       exit: (code, signal, helperReason, error) => {
         if (wallTimer) clearTimeout(wallTimer);

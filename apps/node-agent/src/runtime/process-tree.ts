@@ -97,3 +97,14 @@ export function killUidProcesses(uid: number): number {
   }
   return killed;
 }
+
+/** True while `pid` exists and has not exited (a zombie has). */
+export function isAlive(pid: number): boolean {
+  try {
+    const raw = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    const state = raw.charAt(raw.lastIndexOf(')') + 2);
+    return state !== 'Z' && state !== 'X';
+  } catch {
+    return false;
+  }
+}

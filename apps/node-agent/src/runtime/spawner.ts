@@ -16,6 +16,9 @@ const HELPER_SOURCE = `
 'use strict';
 const { spawn } = require('node:child_process');
 const kids = new Map();
+// Per sandbox ("group"): the first generation still allowed to spawn. A stop raises it, so a
+// spawn sent before the stop but not yet started is refused instead of outliving the stop.
+const allowedFrom = new Map();
 const killGroup = (pid) => {
   try { process.kill(-pid, 'SIGKILL'); } catch { try { process.kill(pid, 'SIGKILL'); } catch {} }
 };
@@ -25,7 +28,16 @@ process.on('message', (m) => {
     if (c && c.pid) killGroup(c.pid);
     return;
   }
+  if (m.t === 'stop') {
+    allowedFrom.set(m.group, m.generation);
+    for (const c of kids.values()) if (c.group === m.group && c.pid) killGroup(c.pid);
+    return;
+  }
   if (m.t !== 'spawn') return;
+  if (m.group !== undefined && (m.generation ?? 0) < (allowedFrom.get(m.group) ?? 0)) {
+    process.send({ t: 'exit', id: m.id, code: null, signal: 'SIGKILL', reason: 'sandbox_stopped' });
+    return;
+  }
   let child;
   try {
     child = spawn(m.command, m.args, {
@@ -37,6 +49,7 @@ process.on('message', (m) => {
     return;
   }
   const pid = child.pid;
+  child.group = m.group;
   kids.set(m.id, child);
   process.send({ t: 'spawned', id: m.id, pid: pid === undefined ? null : pid });
   let bytes = 0;
@@ -82,6 +95,9 @@ export interface SpawnRequest {
   gid?: number;
   /** Output bytes (both streams) after which the helper kills the group. */
   limit: number;
+  /** The sandbox the spawn belongs to, and its stop generation when sent (see stopGroup). */
+  group?: string;
+  generation?: number;
 }
 
 export interface SpawnEvents {
@@ -128,6 +144,15 @@ export class Spawner {
   /** Kills a spawn's process group through the helper (also before its pid is known here). */
   kill(id: number): void {
     if (this.pending.has(id)) this.child?.send({ t: 'kill', id });
+  }
+
+  /**
+   * A sandbox stops: the helper kills every process group it started for `group` and refuses
+   * spawns of `group` sent with a generation below `generation` that it has not started yet.
+   * Messages are handled in order, so nothing sent before this can start after it.
+   */
+  stopGroup(group: string, generation: number): void {
+    this.child?.send({ t: 'stop', group, generation });
   }
 
   private helper(): ChildProcess | null {

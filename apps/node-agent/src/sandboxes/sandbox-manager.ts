@@ -39,6 +39,8 @@ export interface SandboxManagerOptions {
 export class SandboxManager {
   private readonly sandboxes = new Map<string, SandboxRecord>();
   private readonly execs = new Map<string, ExecHandle>();
+  /** Sandboxes whose stop is in progress: an exec arriving meanwhile is refused. */
+  private readonly stopping = new Set<string>();
   private readonly sampler: UsageSampler;
   private readonly log: AgentLogger;
   /** One unprivileged uid per sandbox; off only when the state dir cannot be reached by one. */
@@ -241,8 +243,13 @@ export class SandboxManager {
         'agent.sandbox_not_found',
         `sandbox ${message.sandbox_id} is not on this node`,
       );
-    await this.options.drivers.get(record.spec.runtime)?.stop(record);
-    record.state = 'stopped';
+    this.stopping.add(record.sandbox_id);
+    try {
+      await this.options.drivers.get(record.spec.runtime)?.stop(record);
+      record.state = 'stopped';
+    } finally {
+      this.stopping.delete(record.sandbox_id);
+    }
     record.reason = message.reason;
     await this.options.store.save(record);
     this.log.info({ sandbox_id: record.sandbox_id, reason: message.reason }, 'sandbox stopped');
@@ -400,10 +407,10 @@ export class SandboxManager {
 
   private runningSandbox(sandboxId: string): SandboxRecord {
     const record = this.knownSandbox(sandboxId);
-    if (record.state !== 'running') {
+    if (record.state !== 'running' || this.stopping.has(sandboxId)) {
       throw new AgentOperationError(
         'agent.sandbox_stopped',
-        `sandbox ${sandboxId} is ${record.state}`,
+        `sandbox ${sandboxId} is ${this.stopping.has(sandboxId) ? 'stopping' : record.state}`,
       );
     }
     return record;
