@@ -4,6 +4,8 @@ import { LoggerModule } from 'nestjs-pino';
 import type { NanopodConfig } from '../config/nanopod-config';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
+/** Every node heartbeats every few seconds: their successful requests would drown the log. */
+const ROUTINE = /^\/(readyz|v1\/agent\/nodes\/[^/]+\/heartbeat)(\?|$)/;
 
 /** The request id a caller sent (when it looks like one), or a new one. */
 export function requestIdFor(req: IncomingMessage): string {
@@ -47,6 +49,10 @@ export function loggingModule(config: NanopodConfig) {
         censor: '[redacted]',
       },
       autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/metrics' },
+      customLogLevel: (req, res, err) => {
+        if (err || res.statusCode >= 500) return 'error';
+        return res.statusCode < 400 && ROUTINE.test(req.url ?? '') ? 'debug' : 'info';
+      },
       quietReqLogger: true,
     },
   });
