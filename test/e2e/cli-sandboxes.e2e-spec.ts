@@ -3,11 +3,10 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { startTestPlatform, TestPlatform, TestUser } from '../support/test-platform';
-import { bwrapUsable, fund } from './support/node-agent-process';
+import { sandboxesRunHere, fund } from './support/node-agent-process';
 
 const ROOT = path.resolve(__dirname, '../..');
-const canRun = bwrapUsable();
-if (!canRun) console.warn('skipped: bubblewrap cannot create sandboxes on this machine');
+const canRun = sandboxesRunHere();
 const describeIf = canRun ? describe : describe.skip;
 
 interface CliResult {

@@ -4,15 +4,14 @@ import { databaseKinds } from '../support/test-database';
 import { startTestPlatform, TestPlatform, TestUser } from '../support/test-platform';
 import {
   AgentProcess,
-  bwrapUsable,
+  sandboxesRunHere,
   enrollmentToken,
   fund,
   startAgentProcess,
 } from './support/node-agent-process';
 
 const HEARTBEAT_MS = 300;
-const canRun = bwrapUsable();
-if (!canRun) console.warn('skipped: bubblewrap cannot create sandboxes on this machine');
+const canRun = sandboxesRunHere();
 const describeIf = canRun ? describe : describe.skip;
 
 /** Every path under `dir` whose name contains `needle`. */

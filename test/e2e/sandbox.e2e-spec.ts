@@ -1,9 +1,13 @@
 import { databaseKinds } from '../support/test-database';
 import { startTestPlatform, TestPlatform, TestUser } from '../support/test-platform';
-import { AgentProcess, bwrapUsable, fund, startAgentProcess } from './support/node-agent-process';
+import {
+  AgentProcess,
+  sandboxesRunHere,
+  fund,
+  startAgentProcess,
+} from './support/node-agent-process';
 
-const canRun = bwrapUsable();
-if (!canRun) console.warn('skipped: bubblewrap cannot create sandboxes on this machine');
+const canRun = sandboxesRunHere();
 const describeIf = canRun ? describe : describe.skip;
 
 interface NdjsonLine {

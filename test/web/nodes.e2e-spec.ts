@@ -1,10 +1,8 @@
 import { baseUrl, describeWithBrowser, signInAs, withBrowser } from '../support/browser';
 import { startTestPlatform, TestPlatform } from '../support/test-platform';
-import { bwrapUsable } from '../e2e/support/node-agent-process';
+import { sandboxesRunHere } from '../e2e/support/node-agent-process';
 
-const suite = bwrapUsable()
-  ? describeWithBrowser
-  : (name: string, fn: () => void) => describe.skip(name, fn);
+const suite = sandboxesRunHere() ? describeWithBrowser : describe.skip;
 
 suite('the nodes page', () => {
   let platform: TestPlatform;

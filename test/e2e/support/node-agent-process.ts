@@ -15,7 +15,7 @@ const NODE_ARGS = [
 ];
 
 /** Whether bubblewrap can make a sandbox here (it needs unprivileged user namespaces or root). */
-export function bwrapUsable(): boolean {
+function bwrapUsable(): boolean {
   const r = spawnSync(
     'bwrap',
     ['--unshare-all', '--ro-bind', '/', '/', '--proc', '/proc', '--dev', '/dev', 'true'],
@@ -25,6 +25,16 @@ export function bwrapUsable(): boolean {
     },
   );
   return r.status === 0;
+}
+
+/**
+ * Whether sandbox tests can run here (bubblewrap works); when not, says so once per file, so a
+ * skipped suite never passes silently.
+ */
+export function sandboxesRunHere(): boolean {
+  const usable = bwrapUsable();
+  if (!usable) console.warn('skipped: bubblewrap cannot create sandboxes on this machine');
+  return usable;
 }
 
 export interface AgentProcess {
