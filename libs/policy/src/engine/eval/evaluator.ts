@@ -743,24 +743,15 @@ export class Evaluator {
       items = sortedValuesOf(c);
       keys = items;
     } else return true;
-    const fns = code.fns;
-    const locs = code.locs;
-    const n = fns.length;
+    const n = code.fns.length;
     const m = this.trailS.length;
     for (let j = 0; j < items.length; j++) {
       this.step();
       if (ks >= 0) this.pushBinding(frame, ks, keys === null ? j : keys[j]);
       this.pushBinding(frame, vs, items[j]);
-      let e = i + 1;
-      let f = FAST_OK;
-      for (; e < n; e++) {
-        this.step(locs[e]);
-        f = fns[e](this, frame);
-        if (f !== FAST_OK) break;
-      }
+      const e = this.fastPrefix(code, frame, i + 1);
       if (e === n) this.collectHead(frame, head, headTerm, out, key);
-      else if (f === FAST_NO) {
-        this.steps--; // evalBody counts it again
+      else if (e >= 0) {
         this.evalBody(
           body,
           e,
@@ -1350,24 +1341,12 @@ export class Evaluator {
         // Straight-line prefix of the body without continuations (most rule bodies are all
         // filters and single-valued assignments).
         const body = r.body;
-        const fns = code.fns;
-        const locs = code.locs;
-        const n = fns.length;
-        let i = 0;
-        let failed = false;
-        for (; i < n; i++) {
-          this.step(locs[i]);
-          const f = fns[i](this, frame);
-          if (f === FAST_OK) continue;
-          if (f === FAST_FAIL) failed = true;
-          else this.steps--; // evalBody counts it again
-          break;
-        }
-        if (failed) {
+        const i = this.fastPrefix(code, frame, 0);
+        if (i < 0) {
           this.undo(mark);
           continue;
         }
-        if (i === n) {
+        if (i === code.fns.length) {
           const stop = onValue(frame, r);
           this.undo(mark);
           return stop;
@@ -1482,22 +1461,12 @@ export class Evaluator {
         return;
       }
     }
-    const fns = code.fns;
-    const locs = code.locs;
-    const n = fns.length;
-    let i = 0;
-    for (; i < n; i++) {
-      this.step(locs[i]);
-      const f = fns[i](this, frame);
-      if (f === FAST_OK) continue;
-      if (f === FAST_FAIL) {
-        this.undo(mark);
-        return;
-      }
-      this.steps--; // evalBody counts it again
-      break;
+    const i = this.fastPrefix(code, frame, 0);
+    if (i < 0) {
+      this.undo(mark);
+      return;
     }
-    if (i === n) {
+    if (i === code.fns.length) {
       const v = code.value(this, frame);
       if (v === MISS) this.svValues(frame, r);
       else if (v !== UNDEF) this.svAccept(v, r);
@@ -1546,27 +1515,37 @@ export class Evaluator {
     return false;
   };
 
+  /**
+   * Runs a body's compiled steps from `from` while each decides on its own. Returns the index
+   * of the first step that needs the general evaluator (not counted: evalBody counts it), the
+   * body's length when every step passed, or -1 when one failed.
+   */
+  private fastPrefix(code: BodyCode, frame: Frame, from: number): number {
+    const fns = code.fns;
+    const locs = code.locs;
+    const n = fns.length;
+    for (let i = from; i < n; i++) {
+      this.step(locs[i]);
+      const f = fns[i](this, frame);
+      if (f === FAST_OK) continue;
+      if (f === FAST_FAIL) return -1;
+      this.steps--;
+      return i;
+    }
+    return n;
+  }
+
   /** runRule(r, null, setOnValue) for a rule without an else chain. */
   private setRun(r: CRule, out: RegoSet): void {
     const code = ruleCode(r);
     const frame: Frame = r.frameSize === 0 ? EMPTY_FRAME : new Array(r.frameSize);
     const mark = this.trailS.length;
-    const fns = code.fns;
-    const locs = code.locs;
-    const n = fns.length;
-    let i = 0;
-    for (; i < n; i++) {
-      this.step(locs[i]);
-      const f = fns[i](this, frame);
-      if (f === FAST_OK) continue;
-      if (f === FAST_FAIL) {
-        this.undo(mark);
-        return;
-      }
-      this.steps--; // evalBody counts it again
-      break;
+    const i = this.fastPrefix(code, frame, 0);
+    if (i < 0) {
+      this.undo(mark);
+      return;
     }
-    if (i === n) {
+    if (i === code.fns.length) {
       if (code.valueKey !== undefined) out.addKeyed((r.value as { v: Value }).v, code.valueKey);
       else {
         const v = code.value(this, frame);
