@@ -13,6 +13,7 @@ import {
   writeCredentials,
 } from '../lib/credentials';
 import { CliError } from '../lib/errors';
+import { parseDurationSeconds } from '../lib/flags';
 import { printRecord } from '../lib/output';
 import { fetchAuthConfig, realmClient, toCredentials } from '../lib/realm-client';
 import { startSpinner } from '../lib/spinner';
@@ -27,7 +28,8 @@ interface LoginParams extends GlobalFlags {
   device?: boolean;
   browser: boolean;
   port?: string;
-  timeout: string;
+  /** Seconds to wait for the sign-in (parsed strictly by --timeout). */
+  timeout: number;
 }
 
 type Me = components['schemas']['MeDto'];
@@ -106,7 +108,7 @@ async function loopbackLogin(
     });
     process.stderr.write(`Open this page to sign in:\n\n  ${authUrl.href}\n\n`);
     if (params.browser) openBrowser(authUrl.href);
-    const timeoutMs = Number(params.timeout) * 1000;
+    const timeoutMs = params.timeout * 1000;
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(
@@ -148,12 +150,16 @@ async function deviceLogin(
   );
   if (params.browser) openBrowser(page);
   const spinner = await startSpinner('Waiting for the sign-in', { json: params.json });
+  const signal = AbortSignal.timeout(params.timeout * 1000);
   try {
-    const tokens = await oidc.pollDeviceAuthorizationGrant(config, device);
+    const tokens = await oidc.pollDeviceAuthorizationGrant(config, device, undefined, { signal });
     spinner.succeed('Signed in');
     return tokens;
   } catch (err) {
     spinner.fail('Sign-in failed');
+    if (signal.aborted) {
+      throw new CliError('Timed out waiting for the sign-in', 1, 'cli.login_timeout');
+    }
     throw new CliError(`Device sign-in failed: ${(err as Error).message}`, 1, 'cli.login_failed');
   }
 }
@@ -210,7 +216,12 @@ export function registerAuthCommands(program: Command): void {
     .option('--device', 'use the device flow: open the printed page on any machine')
     .option('--no-browser', 'do not try to open a browser; just print the URL')
     .option('--port <port>', 'loopback port for the redirect (default: any free port)')
-    .option('--timeout <seconds>', 'how long to wait for the sign-in', '300')
+    .option(
+      '--timeout <duration>',
+      'how long to wait for the sign-in (e.g. 90s, 5m)',
+      parseDurationSeconds('--timeout'),
+      300,
+    )
     .action(async (_opts: unknown, cmd: Command) => login(cmd.optsWithGlobals<LoginParams>()));
   program
     .command('logout')

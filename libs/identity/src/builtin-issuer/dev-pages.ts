@@ -20,6 +20,7 @@ main{background:#fff;border:1px solid #d0d7de;border-radius:8px;padding:24px 32p
 h1{font-size:20px;margin:0 0 8px}p.note{color:#57606a;font-size:13px}
 label{display:block;margin:12px 0 4px;font-size:14px}input{width:100%;box-sizing:border-box;padding:6px 8px;font-size:14px}
 button,a.button{display:block;width:100%;margin-top:16px;padding:8px;background:#1f883d;color:#fff;border:0;border-radius:6px;font-size:14px;text-align:center;text-decoration:none;cursor:pointer}
+button.secondary{background:#fff;color:#24292f;border:1px solid #d0d7de}
 .error{color:#cf222e;font-size:14px}
 </style></head><body><main>${body}</main></body></html>`;
 }
@@ -89,6 +90,7 @@ export function deviceConfirmPage(form: string, clientName: string, userCode: st
     'Device sign-in',
     `<h1>Sign in ${escapeHtml(clientName)}?</h1>
 <p>Check that the CLI shows the code <strong>${escapeHtml(userCode)}</strong>.</p>${form}
-<button type="submit" form="op.deviceConfirmForm" name="confirm" value="yes">Continue</button>`,
+<button type="submit" form="op.deviceConfirmForm" autofocus>Continue</button>
+<button type="submit" form="op.deviceConfirmForm" name="abort" value="yes" class="secondary">Cancel</button>`,
   );
 }
