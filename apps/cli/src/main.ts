@@ -1,6 +1,9 @@
 import { Command, CommanderError } from 'commander';
 import { commandGroups } from './commands';
+import { registerCompletionCommand } from './commands/completion';
 import { CliError } from './lib/errors';
+import { detectOutputMode, setOutputMode } from './lib/output';
+import { cliVersion } from './lib/version';
 
 export function buildProgram(): Command {
   const program = new Command('nanopod')
@@ -8,13 +11,35 @@ export function buildProgram(): Command {
     .option('--url <url>', 'platform URL (env NANOPOD_URL)')
     .option('--api-key <key>', 'API key (env NANOPOD_API_KEY)')
     .option('--json', 'print JSON instead of tables')
+    .option('--utc', 'print times as ISO 8601 in UTC instead of "5m ago"')
     .showHelpAfterError()
-    .exitOverride();
+    .exitOverride()
+    .hook('preAction', (_cmd, action) => {
+      setOutputMode(detectOutputMode(Boolean(action.optsWithGlobals<{ utc?: boolean }>().utc)));
+    })
+    .addHelpText(
+      'after',
+      `
+Examples:
+  nanopod login                              sign in with GitHub in your browser
+  nanopod run -- python3 train.py            run a script in a sandbox and stream its output
+  nanopod sandboxes ls --json                machine-readable output for scripts
+  source <(nanopod completion bash)          tab completion
+  nanopod --version                          the CLI's version
+
+Environment: NANOPOD_URL, NANOPOD_API_KEY, NANOPOD_OUTPUT=table|plain`,
+    );
   for (const register of commandGroups) register(program);
+  registerCompletionCommand(program);
   return program;
 }
 
 export async function runCli(argv: string[]): Promise<number> {
+  // Handled before parsing: subcommands have their own --version (e.g. a policy version).
+  if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-v')) {
+    process.stdout.write(`nanopod ${cliVersion()}\n`);
+    return 0;
+  }
   const program = buildProgram();
   try {
     await program.parseAsync(argv, { from: 'user' });
