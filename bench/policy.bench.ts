@@ -6,7 +6,7 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import * as path from 'node:path';
-import { compilePolicy, loadRegoDir } from '@nanopod/policy';
+import { compilePolicy, loadRegoDir } from '@nanopod/rego';
 import { parseBenchArgs, printTable, summarize, writeBenchJson } from './lib/bench-args';
 import { decideSubsidy } from './lib/handwritten-subsidy';
 
