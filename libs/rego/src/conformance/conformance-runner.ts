@@ -63,9 +63,43 @@ export interface ConformanceOptions {
   maxSteps?: number;
 }
 
-/** The default case directory: env OPA_CONFORMANCE_DIR, else ../shared/opa-conformance from the project root. */
+/** The case directory: env OPA_CONFORMANCE_DIR, else ../shared/opa-conformance from the project root. */
 export function defaultConformanceDir(projectRoot: string): string {
   return process.env.OPA_CONFORMANCE_DIR ?? path.resolve(projectRoot, '../shared/opa-conformance');
+}
+
+/**
+ * The checked-in list of cases known to pass (regorus keeps tests/opa.passing): one case id per
+ * line, `#` comments allowed. A listed case that fails is a regression.
+ */
+export function readPassingList(file: string): Set<string> {
+  if (!fs.existsSync(file)) return new Set();
+  return new Set(
+    fs
+      .readFileSync(file, 'utf8')
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l && !l.startsWith('# ')),
+  );
+}
+
+/** Adds the cases that pass now to the list; a listed case never leaves it by itself. */
+export function writePassingList(
+  file: string,
+  listed: Set<string>,
+  report: ConformanceReport,
+): string[] {
+  const added = report.cases
+    .filter((c) => c.status === 'passed' && !listed.has(c.id))
+    .map((c) => c.id);
+  const all = [...new Set([...listed, ...added])].sort();
+  fs.writeFileSync(
+    file,
+    '# OPA conformance cases that pass (npm run conformance -- --update-passing adds new ones)\n' +
+      all.join('\n') +
+      '\n',
+  );
+  return added;
 }
 
 function yamlFiles(dir: string): string[] {
@@ -117,8 +151,13 @@ export function runConformance(options: ConformanceOptions): ConformanceReport {
       });
       continue;
     }
+    const seen = new Map<string, number>();
     for (const c of cases) {
-      const id = `${path.relative(options.dir, file)}#${c.note}`;
+      // Some files repeat a note: the nth repeat is `note (n)`, so every id names one case.
+      const base = `${path.relative(options.dir, file)}#${c.note}`;
+      const n = (seen.get(base) ?? 0) + 1;
+      seen.set(base, n);
+      const id = n === 1 ? base : `${base} (${n})`;
       if (options.filter && !id.includes(options.filter)) continue;
       let result: CaseResult;
       try {
