@@ -12,6 +12,11 @@ import {
 export interface EngineOptions {
   /** The built-ins policies may call; default: every built-in the engine has. */
   builtins?: BuiltinRegistry;
+  /**
+   * Hosts http.send and net.lookup_ip_addr may reach (OPA's `allow_net`): exact host names,
+   * port ignored. Absent or empty: no network at all.
+   */
+  network?: { allowHosts?: readonly string[] };
 }
 
 /**
@@ -38,14 +43,16 @@ export interface PreparedQuery {
  */
 export class Engine {
   private readonly builtins: BuiltinRegistry;
+  private readonly network: EngineOptions['network'];
 
   constructor(options: EngineOptions = {}) {
     this.builtins = options.builtins ?? defaultBuiltins();
+    this.network = options.network;
   }
 
   /** Parses and compiles; throws RegoCompileError with every error found. */
   compile(modules: RegoModuleSource[]): CompiledPolicy {
-    return compilePolicy(modules, { builtins: this.builtins });
+    return compilePolicy(modules, { builtins: this.builtins, network: this.network });
   }
 
   /** The errors compile would throw; [] for valid modules. */

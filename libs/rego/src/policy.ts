@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { BuiltinContext, BuiltinRegistry } from './builtins/builtin.types';
+import type { BuiltinContext, BuiltinRegistry, NetworkAccess } from './builtins/builtin.types';
 import { defaultBuiltins } from './builtins';
 import {
   compileModules,
@@ -18,6 +18,12 @@ export interface RegoModuleSource {
   /** File name used in error locations, e.g. 'policies/subsidy.rego'. */
   path: string;
   source: string;
+}
+
+export interface CompileOptions {
+  builtins?: BuiltinRegistry;
+  /** Hosts http.send and net.lookup_ip_addr may reach; none when absent (deny by default). */
+  network?: { allowHosts?: readonly string[] };
 }
 
 export interface EvalLimits {
@@ -87,6 +93,7 @@ class EvalContext implements BuiltinContext {
   constructor(
     private now: bigint | undefined,
     readonly print: (line: string) => void,
+    readonly network: NetworkAccess,
   ) {}
   /** time.now_ns is fixed for one evaluation: taken on first use. */
   nowNs(): bigint {
@@ -112,7 +119,10 @@ class Policy implements CompiledPolicy {
   private readonly queries = new Map<string, CompiledQuery>();
   private readonly refPaths = new Map<string, string[] | null>();
 
-  constructor(readonly plan: Plan) {
+  constructor(
+    readonly plan: Plan,
+    private readonly network: NetworkAccess,
+  ) {
     this.packages = plan.packages;
   }
 
@@ -130,7 +140,7 @@ class Policy implements CompiledPolicy {
   }
 
   private evaluator(options: RawEvalOptions | undefined): Evaluator {
-    return new Evaluator(this.plan.root, evalConfig(options));
+    return new Evaluator(this.plan.root, evalConfig(options, this.network));
   }
 
   /** An evaluator whose last evaluation completed: reused by evaluateRaw (memo, trail). */
@@ -143,7 +153,7 @@ class Policy implements CompiledPolicy {
     else {
       // Taken while in use: an evaluation started from inside this one gets its own.
       this.idle = null;
-      ev.reset(evalConfig(options));
+      ev.reset(evalConfig(options, this.network));
     }
     let node: RuleNode | undefined = this.plan.root;
     let i = 0;
@@ -278,9 +288,9 @@ function guardError(e: unknown): unknown {
   return e;
 }
 
-function evalConfig(options: RawEvalOptions | undefined): EvalConfig {
+function evalConfig(options: RawEvalOptions | undefined, network: NetworkAccess): EvalConfig {
   const limits = options?.limits;
-  const ctx = new EvalContext(options?.nowNs, options?.print ?? noPrint);
+  const ctx = new EvalContext(options?.nowNs, options?.print ?? noPrint, network);
   return {
     input: options?.input,
     data: options?.data ?? EMPTY_DATA,
@@ -327,16 +337,13 @@ function parseDataRef(ref: string): string[] | null {
  */
 export function compilePolicy(
   modules: RegoModuleSource[],
-  options?: { builtins?: BuiltinRegistry },
+  options?: CompileOptions,
 ): CompiledPolicy {
   return compileToPolicy(modules, options);
 }
 
 /** compilePolicy with the engine-internal raw API (Values in and out): conformance runner. */
-export function compileToPolicy(
-  modules: RegoModuleSource[],
-  options?: { builtins?: BuiltinRegistry },
-): Policy {
+export function compileToPolicy(modules: RegoModuleSource[], options?: CompileOptions): Policy {
   const errors: RegoErrorInfo[] = [];
   let plan: Plan;
   try {
@@ -356,7 +363,10 @@ export function compileToPolicy(
     throw e;
   }
   if (errors.length) throw new RegoCompileError(errors);
-  return new Policy(plan);
+  return new Policy(plan, {
+    allowHosts: [...(options?.network?.allowHosts ?? [])],
+    cache: new Map(),
+  });
 }
 
 /**

@@ -27,6 +27,19 @@ export interface BuiltinContext {
   print(line: string): void;
   /** Per-evaluation cache for non-deterministic built-ins (e.g. rand.intn keeps one answer). */
   cache: Map<string, Value>;
+  /** What http.send and net.lookup_ip_addr may reach; absent: nothing. */
+  network?: NetworkAccess;
+}
+
+/**
+ * The network a policy may reach (OPA's `allow_net` capability), owned by one compiled policy.
+ * Deny by default: only hosts named here (exact names, port ignored) are reachable.
+ */
+export interface NetworkAccess {
+  /** Exact host names; `*` allows every host (OPA without allow_net: the conformance runner). */
+  allowHosts: readonly string[];
+  /** http.send's inter-query cache (`cache`/`force_cache` requests): key -> response, expiry. */
+  cache: Map<string, { value: Value; expiresAt: number }>;
 }
 
 /**
@@ -85,4 +98,10 @@ export class BuiltinRegistry {
   names(): string[] {
     return [...this.byName.keys()];
   }
+}
+
+/** Whether a host is on the allow-list (deny when there is no list). */
+export function hostAllowed(network: NetworkAccess | undefined, host: string): boolean {
+  if (!network) return false;
+  return network.allowHosts.includes(host) || network.allowHosts.includes('*');
 }

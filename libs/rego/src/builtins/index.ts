@@ -9,6 +9,7 @@ import * as crypto from './crypto';
 import * as encoding from './encoding';
 import * as glob from './glob';
 import * as graphql from './graphql';
+import * as http from './http/http-send';
 import * as jsonPaths from './json-paths';
 import * as jsonSchema from './jsonschema';
 import * as jwt from './jwt';
@@ -56,6 +57,7 @@ const categories: Array<{ register(registry: BuiltinRegistry): void }> = [
   aws,
   jsonSchema,
   graphql,
+  http,
 ];
 
 let cached: BuiltinRegistry | undefined;

@@ -4,7 +4,7 @@
  */
 import * as fs from 'node:fs';
 import { RegoObject, RegoSet, Value } from '../value';
-import type { BuiltinRegistry } from './builtin.types';
+import { hostAllowed, type BuiltinRegistry } from './builtin.types';
 import { fail, LruCache, str, typeError } from './args';
 
 const MAPPED = 0xffffn << 32n;
@@ -337,8 +337,11 @@ export function register(registry: BuiltinRegistry): void {
     args: ['string'],
     result: 'set',
     nondeterministic: true,
-    impl: (a) => {
+    impl: (a, ctx) => {
       const name = str('net.lookup_ip_addr', a, 0);
+      // OPA's allow_net applies to lookups too: nothing resolves unless the host is allowed.
+      if (!hostAllowed(ctx.network, name))
+        throw fail('net.lookup_ip_addr', `unallowed host: ${name}`);
       const ip = parseIP(name);
       if (ip) return RegoSet.of([ipString(ip.n, !ip.v4)]);
       const found = hosts().get(name.toLowerCase());

@@ -109,5 +109,7 @@ function exprVarNames(e: Expr, used: Set<string>, declared: Set<string>): void {
       termVarNames(e.domain, used);
       break;
   }
-  for (const w of e.with) termVarNames(w.value, used);
+  // A bare name as a with value may be a built-in (`with upper as lower`): it is a local
+  // only when the body binds it elsewhere.
+  for (const w of e.with) if (w.value.type !== 'var') termVarNames(w.value, used);
 }

@@ -306,12 +306,14 @@ export class TermCompiler {
       let node: RuleNode | undefined = this.ctx.root;
       for (const k of path) node = node?.children.get(k);
       if (node && node.kind === 'function') {
+        const fnTarget = valueFn();
         return {
           kind: 'fn',
           path,
           fnName: node.name,
-          value: this.term(w.value, scope),
-          fnTarget: valueFn(),
+          // A function replacing a function is called, never evaluated as a value.
+          value: fnTarget ? NULL_TERM : this.term(w.value, scope),
+          fnTarget,
           loc: w.loc,
         };
       }
@@ -327,16 +329,19 @@ export class TermCompiler {
         `with keyword target must reference existing input, data, or a function`,
         w.loc,
       );
+    const fnTarget = valueFn();
     return {
       kind: 'fn',
       path: [],
       fnName: target.name,
-      value: this.term(w.value, scope),
-      fnTarget: valueFn(),
+      value: fnTarget ? NULL_TERM : this.term(w.value, scope),
+      fnTarget,
       loc: w.loc,
     };
   }
 }
+
+const NULL_TERM: CTerm = { t: 'const', v: null };
 
 /** Constant ref keys carry their hash key, so lookups do not recompute it per evaluation. */
 function withKey(t: CTerm): CTerm {

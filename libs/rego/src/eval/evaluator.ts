@@ -1056,9 +1056,24 @@ export class Evaluator {
     if (this.fnOverrides) {
       const o = this.fnOverrides.get(fn.name);
       if (o) {
-        // `with f as g` calls g; `with f as 1` makes every call of f return 1.
-        if (o.target) return this.callFn(o.target, args, t, frame, k);
-        return k(o.value as Value);
+        // `with f as 1` makes every call of f return 1. `with f as g` calls g with no mock
+        // in force (OPA topdown evalCall: functionMocks.Push), so g may call the f it replaces
+        // and sees no other mock; the mocks are back for the rest of the body.
+        if (o.target === undefined) return k(o.value as Value);
+        const mocks = this.fnOverrides;
+        this.fnOverrides = null;
+        try {
+          return this.callFn(o.target, args, t, frame, (v) => {
+            this.fnOverrides = mocks;
+            try {
+              return k(v);
+            } finally {
+              this.fnOverrides = null;
+            }
+          });
+        } finally {
+          this.fnOverrides = mocks;
+        }
       }
     }
     switch (fn.kind) {
