@@ -41,9 +41,7 @@ const mod = (body: string) => [{ path: 'p.rego', source: `package t\n${body}` }]
 
 describe('http.send', () => {
   it('refuses every host when the engine allows none', () => {
-    const policy = new Engine().compile(
-      mod('r := http.send({"method": "get", "url": input.url})'),
-    );
+    const policy = new Engine().compile(mod('r := http.send({"method": "get", "url": input.url})'));
     expect(() =>
       policy.evaluate('data.t.r', { input: { url: `${base}/x` }, strictBuiltinErrors: true }),
     ).toThrow(/http\.send: unallowed host: 127\.0\.0\.1/);
@@ -65,9 +63,7 @@ describe('http.send', () => {
 
   it('returns network errors in the result when raise_error is false', () => {
     const policy = new Engine().compile(
-      mod(
-        'r := http.send({"method": "get", "url": "http://10.255.255.1/", "raise_error": false})',
-      ),
+      mod('r := http.send({"method": "get", "url": "http://10.255.255.1/", "raise_error": false})'),
     );
     expect(policy.evaluate('data.t.r')).toEqual({
       status_code: 0,
