@@ -17,8 +17,26 @@ export class Scope {
   ) {
     this.start = counter.n;
   }
+  /**
+   * Names this body declares (`:=`, `some`) in an expression not yet compiled. A closure
+   * before the declaration does not see them (OPA rewriteLocalVars renames a declared var
+   * from its declaration on): `[x | x = 1]` ahead of `x := 2` has its own x.
+   */
+  private pending: Set<string> | null = null;
+
   lookup(name: string): number | undefined {
     return this.names.get(name) ?? this.parent?.lookup(name);
+  }
+  /** lookup() as a closure sees it: names declared further down this body are skipped. */
+  lookupVisible(name: string): number | undefined {
+    const s = this.pending?.has(name) ? undefined : this.names.get(name);
+    return s ?? this.parent?.lookupVisible(name);
+  }
+  hideUntilDeclared(names: Iterable<string>): void {
+    this.pending = new Set(names);
+  }
+  revealDeclared(names: Iterable<string>): void {
+    if (this.pending) for (const n of names) this.pending.delete(n);
   }
   has(name: string): boolean {
     return this.names.has(name);

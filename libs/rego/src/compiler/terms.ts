@@ -71,9 +71,10 @@ export class TermCompiler {
     bodyVarNames(body, used, declared);
     for (const t of extra) termVarNames(t, used);
     for (const n of declared) scope.declare(n);
+    scope.hideUntilDeclared(declared);
     for (const n of used) {
       if (scope.has(n)) continue;
-      if (closure && scope.lookup(n) !== undefined) continue;
+      if (closure && scope.lookupVisible(n) !== undefined) continue;
       if (this.isGlobal(n)) continue;
       scope.declare(n);
     }
@@ -224,6 +225,19 @@ export class TermCompiler {
   }
 
   private expr(e: Expr, scope: Scope): CExpr {
+    const out = this.expr0(e, scope);
+    const names = new Set<string>();
+    if (e.kind === 'assign') termVarNames(e.lhs, names);
+    else if (e.kind === 'some') e.vars.forEach((v) => v.type === 'var' && names.add(v.name));
+    else if (e.kind === 'somein') {
+      if (e.key) termVarNames(e.key, names);
+      termVarNames(e.value, names);
+    }
+    if (names.size) scope.revealDeclared(names);
+    return out;
+  }
+
+  private expr0(e: Expr, scope: Scope): CExpr {
     const withs = e.with.map((w) => this.withMod(w, scope));
     const base = { neg: e.negated, with: withs, loc: e.loc };
     switch (e.kind) {

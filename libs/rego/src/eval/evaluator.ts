@@ -414,6 +414,9 @@ export class Evaluator {
 
   private evalEvery(e: Extract<CExpr, { k: 'every' }>, frame: Frame, k: K): boolean {
     return this.evalTerm(e.domain, frame, (d) => {
+      // OPA evalEvery: a domain that is not an array, object or set fails the expression
+      // (it is not an empty domain).
+      if (!(Array.isArray(d) || d instanceof RegoObject || d instanceof RegoSet)) return false;
       let ok = true;
       this.iterate(d, (key, val) => {
         const mark = this.trailS.length;
