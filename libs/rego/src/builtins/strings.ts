@@ -197,6 +197,13 @@ export function register(registry: BuiltinRegistry): void {
     if (typeof v === 'boolean') return v ? 1 : 0;
     if (typeof v === 'number') return v;
     if (typeof v === 'string') {
+      // OPA casts.go: infinities and NaN (any case, any sign) are type errors, not parse errors.
+      const bare = v.replace(/^[+-]+/, '').toLowerCase();
+      if (bare === 'inf' || bare === 'infinity' || bare === 'nan')
+        throw new BuiltinTypeError(
+          'to_number',
+          'operand 1 must be valid number string but got string',
+        );
       if (!NUMBER_RE.test(v))
         throw fail('to_number', `strconv.ParseFloat: parsing ${JSON.stringify(v)}: invalid syntax`);
       return Number(v);
