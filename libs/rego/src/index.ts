@@ -20,3 +20,5 @@ export type {
 export { BuiltinRegistry, BuiltinError, BuiltinTypeError } from './builtins/builtin.types';
 export type { BuiltinDecl } from './builtins/builtin.types';
 export { defaultBuiltins } from './builtins';
+export { capabilities } from './capabilities';
+export type { Capabilities, CapabilityBuiltin, CapabilityType } from './capabilities';
