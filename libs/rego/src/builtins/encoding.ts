@@ -9,7 +9,7 @@ const STD_B64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?
 const URL_B64 = /^(?:[A-Za-z0-9_-]{4})*(?:[A-Za-z0-9_-]{2}==|[A-Za-z0-9_-]{3}=)?$/;
 
 /** Go's base64 strict (padded) decoding: the bytes, or the offset of the first bad byte. */
-function b64Decode(s: string, url: boolean): Buffer | number {
+export function b64Decode(s: string, url: boolean): Buffer | number {
   const clean = s.includes('\n') || s.includes('\r') ? s.replace(/[\r\n]/g, '') : s;
   if ((url ? URL_B64 : STD_B64).test(clean))
     return Buffer.from(clean, url ? 'base64url' : 'base64');

@@ -10,8 +10,11 @@ import * as yaml from 'js-yaml';
 import { defaultBuiltins } from '../../src/builtins';
 import { BuiltinError } from '../../src/builtins/builtin.types';
 import { fromJSON, toJSON, Value } from '../../src/value';
+import { defaultConformanceDir } from '../../src/conformance/conformance-runner';
 
-const ROOT = process.env.OPA_CONFORMANCE_DIR ?? '/work/shared/opa-conformance/v1';
+const CASES = defaultConformanceDir(path.resolve(__dirname, '../../../..'));
+/** The topic directories: `v1/` under the case directory (OPA's layout). */
+const ROOT = fs.existsSync(path.join(CASES, 'v1')) ? path.join(CASES, 'v1') : CASES;
 
 interface Case {
   note: string;
@@ -50,10 +53,14 @@ const FORMS = [
 ];
 
 function extractCalls(): Call[] {
-  if (!fs.existsSync(ROOT)) return [];
+  if (!fs.existsSync(ROOT)) {
+    console.log(`OPA conformance cases not found at ${CASES} (set OPA_CONFORMANCE_DIR): skipped`);
+    return [];
+  }
   const calls: Call[] = [];
   const registry = defaultBuiltins();
   for (const topic of fs.readdirSync(ROOT)) {
+    if (!fs.statSync(path.join(ROOT, topic)).isDirectory()) continue;
     for (const file of fs.readdirSync(path.join(ROOT, topic))) {
       const doc = yaml.load(fs.readFileSync(path.join(ROOT, topic, file), 'utf8')) as {
         cases?: Case[];
