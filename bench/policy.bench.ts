@@ -2,13 +2,21 @@
  * `npm run bench:policy [-- --json FILE] [--iterations N]`: microseconds per
  * `data.nanopod.subsidy.decision` with the Rego engine (compiled once, evaluated many times
  * with varied realistic inputs) against the same decision written by hand in TypeScript.
- * Both must agree on every input; the mismatch count is printed.
+ * Both must agree on every input; the mismatch count is printed. A second scenario,
+ * `gateway.decision`, decides API requests against 10,000 keys and 10,000 routes of base data.
  */
 import { isDeepStrictEqual } from 'node:util';
 import * as path from 'node:path';
-import { compilePolicy, loadRegoDir } from '@nanopod/policy';
+import { compilePolicy, loadRegoDir } from '@nanopod/rego';
 import { parseBenchArgs, printTable, summarize, writeBenchJson } from './lib/bench-args';
 import { decideSubsidy } from './lib/handwritten-subsidy';
+import {
+  engineGateway,
+  gatewayData,
+  gatewayInputs,
+  handwrittenGateway,
+  type GatewayInput,
+} from './lib/gateway-scenario';
 
 const REF = 'data.nanopod.subsidy.decision';
 
@@ -78,11 +86,7 @@ function makeInputs(n: number): Record<string, unknown>[] {
   return out;
 }
 
-function timeEach(
-  inputs: Record<string, unknown>[],
-  iterations: number,
-  fn: (i: Record<string, unknown>) => unknown,
-): number[] {
+function timeEach<I>(inputs: I[], iterations: number, fn: (i: I) => unknown): number[] {
   const samples = new Array<number>(iterations);
   for (let k = 0; k < iterations; k++) {
     const input = inputs[k % inputs.length];
@@ -136,7 +140,24 @@ function main(): void {
       `inputs: ${inputs.length} varied; mismatches engine vs hand-written: ${mismatches}\n`,
   );
   if (example) process.stdout.write(`first mismatch: ${JSON.stringify(example)}\n`);
+  const g = gatewayScenario(iterations);
+  printTable(
+    ['gateway.decision', 'p50 us', 'p99 us', 'mean us', 'n'],
+    [
+      ['rego engine', g.engine.p50, g.engine.p99, g.engine.mean, g.engine.n],
+      ['hand-written TS', g.hand.p50, g.hand.p99, g.hand.mean, g.hand.n],
+    ],
+  );
+  process.stdout.write(
+    `\ngateway engine / hand-written (p50): ${(g.engine.p50 / g.hand.p50).toFixed(1)}x; ` +
+      `mismatches: ${g.mismatches}\n`,
+  );
+  mismatches += g.mismatches;
   writeBenchJson(args.json, 'policy', {
+    gateway_p50_us: g.engine.p50,
+    gateway_p99_us: g.engine.p99,
+    gateway_handwritten_p50_us: g.hand.p50,
+    gateway_to_handwritten: g.engine.p50 / g.hand.p50,
     engine_p50_us: e.p50,
     engine_p99_us: e.p99,
     handwritten_p50_us: h.p50,
@@ -145,6 +166,21 @@ function main(): void {
     mismatches,
   });
   if (mismatches > 0) process.exitCode = 1;
+}
+
+/** gateway.decision: 10,000 keys and 10,000 routes of base data, loaded once. */
+function gatewayScenario(iterations: number) {
+  const data = gatewayData(10_000);
+  const inputs = gatewayInputs(4000);
+  const engine = engineGateway(data);
+  const hand = handwrittenGateway(data);
+  let mismatches = 0;
+  for (const input of inputs) if (!isDeepStrictEqual(engine(input), hand(input))) mismatches++;
+  timeEach<GatewayInput>(inputs, Math.min(iterations, 5000), engine);
+  timeEach<GatewayInput>(inputs, Math.min(iterations, 5000), hand);
+  const engineSamples = timeEach<GatewayInput>(inputs, iterations, engine);
+  const handSamples = timeEach<GatewayInput>(inputs, iterations, hand);
+  return { engine: summarize(engineSamples), hand: summarize(handSamples), mismatches };
 }
 
 main();

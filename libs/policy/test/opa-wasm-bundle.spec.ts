@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import * as tar from 'tar';
 import { ConfigError } from '@nanopod/common';
 import { startTestPlatform } from '../../../test/support/test-platform';
-import { compilePolicy, CompiledPolicy, loadRegoDir } from '../src/engine';
+import { compilePolicy, CompiledPolicy, loadRegoDir } from '@nanopod/rego';
 import { evaluateSubsidy, SUBSIDY_DECISION_REF } from '../src/decisions/subsidy-evaluation';
 import { loadOpaWasmBundle, OpaBundleError } from '../src/runtime/opa-wasm-bundle';
 import { PolicyEvaluator } from '../src/runtime/policy-evaluator';

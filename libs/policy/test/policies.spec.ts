@@ -1,5 +1,5 @@
 import { projectRoot } from '@nanopod/common';
-import { loadRegoDir, runPolicyTestsInDir } from '@nanopod/policy';
+import { loadRegoDir, runPolicyTestsInDir } from '@nanopod/rego';
 import * as path from 'node:path';
 
 /** `opa test policies/`: every test_ rule of every shipped policy, each as its own jest test. */

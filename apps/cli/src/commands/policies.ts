@@ -110,7 +110,7 @@ function printTests(rows: TestRow[], json: boolean | undefined): void {
 
 /** Runs *_test.rego under a directory with the in-process engine: no server needed. */
 async function runLocalTests(dir: string): Promise<TestRow[]> {
-  const { loadRegoDir, compilePolicy, RegoCompileError } = await import('@nanopod/policy');
+  const { loadRegoDir, compilePolicy, RegoCompileError } = await import('@nanopod/rego');
   if (!existsSync(dir) || !statSync(dir).isDirectory())
     throw new CliError(`no such directory: ${dir}`, 2);
   const modules = loadRegoDir(dir);
@@ -273,7 +273,7 @@ export function registerPolicyCommands(program: Command): void {
         );
         problems = r.errors.map((p) => ({ ...p, file: file }));
       } else {
-        const { checkPolicy } = await import('@nanopod/policy');
+        const { checkPolicy } = await import('@nanopod/rego');
         problems = checkPolicy([{ path: file, source }]).map((e) => ({
           code: e.code,
           message: e.message,

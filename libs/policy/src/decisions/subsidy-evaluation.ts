@@ -1,4 +1,4 @@
-import { EvalLimits, RegoEvalError } from '../engine';
+import { EvalLimits, RegoEvalError } from '@nanopod/rego';
 import { PolicyEvaluator } from '../runtime/policy-evaluator';
 import { SubsidyDecision } from './subsidy.types';
 

@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import type { TestResult } from '../engine';
+import type { TestResult } from '@nanopod/rego';
 import { PolicyActivationEntity } from '../entities/policy-activation.entity';
 import { PolicyDecisionEntity } from '../entities/policy-decision.entity';
 import { PolicyVersionEntity } from '../entities/policy-version.entity';

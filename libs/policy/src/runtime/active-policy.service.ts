@@ -1,6 +1,6 @@
 import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { ClusterBus } from '@nanopod/common';
-import { CompiledPolicy, RegoModuleSource } from '../engine';
+import { CompiledPolicy, RegoModuleSource } from '@nanopod/rego';
 import { PolicyVersionEntity } from '../entities/policy-version.entity';
 import { PolicyRepository } from '../repositories/policy.repository';
 import { PolicySeeder } from '../store/policy-seeder.service';

@@ -5,7 +5,7 @@ import {
   RegoCompileError,
   RegoErrorInfo,
   RegoModuleSource,
-} from '../engine';
+} from '@nanopod/rego';
 import { PolicyProblem } from '../policy.errors';
 
 /** The module path a policy's source and tests compile under; errors name it. */

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { RegoCompileError, TestResult } from '../engine';
+import { RegoCompileError, TestResult } from '@nanopod/rego';
 import { PolicyVersionEntity } from '../entities/policy-version.entity';
 import {
   PolicyInvalidError,

@@ -1,4 +1,4 @@
-import { RegoModuleSource } from '../engine';
+import { RegoModuleSource } from '@nanopod/rego';
 import { PolicyInvalidError, PolicyProblem } from '../policy.errors';
 import { checkModules, packageOf, sourcePath, testsPath } from '../runtime/policy-compiler';
 
