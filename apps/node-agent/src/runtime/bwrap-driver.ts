@@ -164,7 +164,7 @@ export class BwrapDriver implements RuntimeDriver {
     };
     this.disk =
       options.disk_quota !== false && DiskQuota.probe(diskTools, this.runDir)
-        ? new DiskQuota(diskTools)
+        ? new DiskQuota(diskTools, join(this.runDir, 'disk-pool'))
         : null;
     this.seccompFile = writeSeccompFilter(options.bwrap_bin, this.runDir);
     this.disableUserns = bwrapAccepts(options.bwrap_bin, ['--disable-userns']);
@@ -464,6 +464,11 @@ export class BwrapDriver implements RuntimeDriver {
   async attach(sandbox: SandboxRecord): Promise<void> {
     if (!this.disk?.hasImage(sandbox.work_dir) || !existsSync(sandbox.work_dir)) return;
     await this.disk.mount(sandbox.work_dir, sandbox.spec.limits.disk_mb, sandbox.uid, sandbox.gid);
+  }
+
+  /** Frees the pool of ready work-dir filesystems (sandboxes were stopped and detached). */
+  async close(): Promise<void> {
+    await this.disk?.close();
   }
 
   /** After an agent restart: the netns (and pasta) of sandboxes it no longer runs. */

@@ -152,6 +152,7 @@ export class ManagerHarness {
 
   async close(): Promise<void> {
     await this.manager.shutdown();
+    await this.bwrap?.close();
     rmSync(this.stateDir, { recursive: true, force: true });
   }
 }
