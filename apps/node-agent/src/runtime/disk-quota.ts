@@ -1,4 +1,4 @@
-import { execFile, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import {
   chmodSync,
   chownSync,
@@ -13,10 +13,8 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { promisify } from 'node:util';
 import { AgentOperationError } from './runtime-driver';
-
-const run = promisify(execFile);
+import { runTool as run } from './tool-runner';
 
 export interface DiskQuotaOptions {
   mkfs_bin: string;
@@ -25,7 +23,7 @@ export interface DiskQuotaOptions {
 }
 
 /** Ready filesystems kept per size, so a start moves one in instead of making it. */
-const POOL_PER_SIZE = 2;
+const POOL_PER_SIZE = 4;
 
 interface PoolEntry {
   dir: string;

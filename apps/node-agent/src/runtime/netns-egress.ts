@@ -1,11 +1,8 @@
-import { execFile } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { AgentOperationError } from './runtime-driver';
-
-const run = promisify(execFile);
+import { runTool as run } from './tool-runner';
 
 export interface EgressNetworkOptions {
   pasta_bin: string;
@@ -189,7 +186,13 @@ export class EgressNetwork {
     try {
       await run(this.options.ip_bin, ['netns', 'add', name]);
       await this.nft(sandboxId, egressRuleset(allow));
-      await run(this.options.pasta_bin, [
+      // pasta daemonizes: its daemon gets a session of its own (the helper kills the spawn's
+      // process group once it exits) and must not hold the helper's pipes open.
+      await run('/bin/sh', [
+        '-c',
+        'exec setsid -w "$@" </dev/null >/dev/null 2>&1',
+        'pasta',
+        this.options.pasta_bin,
         '--runas',
         '0:0',
         '--config-net',
@@ -257,15 +260,21 @@ export class EgressNetwork {
     }
   }
 
+  /** Loads the ruleset inside the netns (from a root-only file: the helper has no stdin). */
   private async nft(sandboxId: string, ruleset: string): Promise<void> {
-    await new Promise<void>((resolve, reject) => {
-      const child = execFile(
-        this.options.nsenter_bin,
-        [`--net=${netnsPath(sandboxId)}`, '--', this.options.nft_bin, '-f', '-'],
-        (err) => (err ? reject(err) : resolve()),
-      );
-      child.stdin?.end(ruleset);
-    });
+    const file = join(this.options.run_dir, `${sandboxId}.nft`);
+    writeFileSync(file, ruleset, { mode: 0o600 });
+    try {
+      await run(this.options.nsenter_bin, [
+        `--net=${netnsPath(sandboxId)}`,
+        '--',
+        this.options.nft_bin,
+        '-f',
+        file,
+      ]);
+    } finally {
+      rmSync(file, { force: true });
+    }
   }
 
   private pidFile(sandboxId: string): string {
