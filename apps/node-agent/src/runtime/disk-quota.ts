@@ -43,7 +43,7 @@ interface PoolEntry {
  */
 export class DiskQuota {
   private readonly pool = new Map<number, PoolEntry[]>();
-  private readonly filling = new Set<number>();
+  private readonly filling = new Map<number, Promise<void>>();
   private seq = 0;
   private closed = false;
 
@@ -115,6 +115,8 @@ export class DiskQuota {
   /** Frees the pool (agent shutdown). */
   async close(): Promise<void> {
     this.closed = true;
+    // A fill still making an image would mount it after the agent is gone.
+    await Promise.all(this.filling.values());
     for (const entries of this.pool.values()) {
       for (const e of entries.splice(0)) {
         await run(this.options.umount_bin, ['-l', e.mnt]).catch(() => undefined);
@@ -142,8 +144,8 @@ export class DiskQuota {
   /** Tops the pool of `size` up in the background, one image at a time. */
   private refill(size: number): void {
     if (!this.poolDir || this.closed || this.filling.has(size)) return;
-    this.filling.add(size);
-    void (async () => {
+    const fill = (async () => {
+      await Promise.resolve(); // runs after the map holds this fill
       try {
         for (;;) {
           const entries = this.pool.get(size) ?? [];
@@ -169,6 +171,7 @@ export class DiskQuota {
         this.filling.delete(size);
       }
     })();
+    this.filling.set(size, fill);
   }
 
   /** Unmounts (lazily if something still holds it) and deletes the image. */
