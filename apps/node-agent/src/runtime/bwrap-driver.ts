@@ -460,8 +460,12 @@ export class BwrapDriver implements RuntimeDriver {
     await this.disk?.unmount(sandbox.work_dir);
   }
 
-  /** Mounts the work dir's image again, so a stopped sandbox's files can be read. */
+  /**
+   * After a restart: drops the groups a killed agent left (their processes were killed by the
+   * manager's recovery) and mounts the work dir's image again, so its files can be read.
+   */
   async attach(sandbox: SandboxRecord): Promise<void> {
+    if (sandbox.state !== 'running') this.cgroups.remove(sandbox.sandbox_id);
     if (!this.disk?.hasImage(sandbox.work_dir) || !existsSync(sandbox.work_dir)) return;
     await this.disk.mount(sandbox.work_dir, sandbox.spec.limits.disk_mb, sandbox.uid, sandbox.gid);
   }
