@@ -1,7 +1,9 @@
 /**
  * Sandbox start latency: create -> first output of `true` through the API (POST /v1/sandboxes,
  * then POST /exec streaming NDJSON; the clock stops at the first line), against a bare
- * `bwrap ... true` spawn on the same machine, in one run.
+ * `bwrap ... true` spawn on the same machine, in one run. Sandboxes without network and egress
+ * sandboxes (their own netns with pasta and a filter, made at create) are measured separately,
+ * interleaved so both see the same machine load.
  *
  *   npm run bench:sandbox [-- --runs 50 --json FILE]
  */
@@ -44,13 +46,14 @@ async function json<T>(res: Response): Promise<T> {
 async function apiOnce(
   url: string,
   auth: Record<string, string>,
+  network: 'none' | 'egress' = 'none',
 ): Promise<{ total: number; create: number; agent: number }> {
   const t0 = performance.now();
   const sb = await json<{ id: string; state: string; reason: string | null }>(
     await fetch(`${url}/v1/sandboxes`, {
       method: 'POST',
       headers: { ...auth, 'content-type': 'application/json' },
-      body: JSON.stringify({ ttl_seconds: 300 }),
+      body: JSON.stringify({ ttl_seconds: 300, network }),
     }),
   );
   if (sb.state !== 'running') throw new Error(`sandbox ${sb.state} (${sb.reason})`);
@@ -116,18 +119,25 @@ async function main(): Promise<void> {
     const api: number[] = [];
     const creates: number[] = [];
     const agents: number[] = [];
+    const egressApi: number[] = [];
+    const egressCreates: number[] = [];
     for (let i = 0; i < warmup + runs; i++) {
       const ms = await apiOnce(platform.url, auth);
+      const eg = await apiOnce(platform.url, auth, 'egress');
       if (i < warmup) continue;
       api.push(ms.total);
       creates.push(ms.create);
       agents.push(ms.agent);
+      egressApi.push(eg.total);
+      egressCreates.push(eg.create);
     }
     const a = summarize(api);
     const c = summarize(creates);
     const e = summarize(api.map((t, i) => t - creates[i]));
     const g = summarize(agents);
     const b = summarize(bwrap);
+    const x = summarize(egressApi);
+    const xc = summarize(egressCreates);
     printTable(
       ['path', 'runs', 'p50 ms', 'p99 ms', 'mean ms', 'x bare bwrap (p50)'],
       [
@@ -135,6 +145,8 @@ async function main(): Promise<void> {
         ['  of which POST /v1/sandboxes (running)', c.n, c.p50, c.p99, c.mean, c.p50 / b.p50],
         ['  of which POST /exec -> first line', e.n, e.p50, e.p99, e.mean, e.p50 / b.p50],
         ['    of which agent spawn -> exit (reported)', g.n, g.p50, g.p99, g.mean, g.p50 / b.p50],
+        ['egress sandbox: API create -> first output', x.n, x.p50, x.p99, x.mean, x.p50 / b.p50],
+        ['  of which POST /v1/sandboxes (running)', xc.n, xc.p50, xc.p99, xc.mean, xc.p50 / b.p50],
         ['bare `bwrap ... true` spawn', b.n, b.p50, b.p99, b.mean, 1],
       ],
     );
@@ -142,6 +154,8 @@ async function main(): Promise<void> {
     writeBenchJson(args.json, 'sandbox', {
       api_p50_ms: a.p50,
       api_p99_ms: a.p99,
+      api_egress_p50_ms: x.p50,
+      api_egress_p99_ms: x.p99,
       bwrap_p50_ms: b.p50,
       api_to_bwrap: a.p50 / b.p50,
     });

@@ -7,7 +7,7 @@ import { readCredential, writeCredential, type StoredCredential } from './creden
 import { InventoryCollector } from './inventory/node-inventory';
 import { createAgentLogger, type AgentLogger } from './logger';
 import { PlatformClient, PlatformError } from './platform-client';
-import { createDrivers } from './runtime/drivers';
+import { containmentOf, createDrivers, sweepDrivers } from './runtime/drivers';
 import { SandboxManager } from './sandboxes/sandbox-manager';
 import { SandboxStore } from './sandboxes/sandbox-store';
 import { AGENT_VERSION } from './version';
@@ -48,7 +48,11 @@ export async function enrollNode(options: EnrollOptions): Promise<StoredCredenti
   const url = config.url as string;
   await fs.mkdir(config.state_dir, { recursive: true, mode: 0o711 });
   const drivers = createDrivers(config, logger);
-  const inventory = await new InventoryCollector(config, () => [...drivers.keys()]).collect();
+  const inventory = await new InventoryCollector(
+    config,
+    () => [...drivers.keys()],
+    () => containmentOf(drivers),
+  ).collect();
   const name = config.name ?? hostname();
   const answer = await new PlatformClient(url).enroll({ token: options.token, name, inventory });
   const stored: StoredCredential = {
@@ -92,7 +96,11 @@ export async function startNodeAgent(options: NodeAgentOptions = {}): Promise<No
   await fs.chmod(config.state_dir, 0o711).catch(() => undefined);
 
   const drivers = createDrivers(config, logger);
-  const inventory = new InventoryCollector(config, () => [...drivers.keys()]);
+  const inventory = new InventoryCollector(
+    config,
+    () => [...drivers.keys()],
+    () => containmentOf(drivers),
+  );
   let channel: AgentChannel | null = null;
   const send = (message: AgentMessage): void => channel?.send(message);
   const manager = new SandboxManager({
@@ -106,6 +114,7 @@ export async function startNodeAgent(options: NodeAgentOptions = {}): Promise<No
     node_exec_enabled: config.node_exec_enabled,
   });
   await manager.recover();
+  await sweepDrivers(drivers);
 
   let intervalMs = config.heartbeat_interval_ms ?? stored.heartbeat_interval_ms ?? 10_000;
   let heartbeatTimer: NodeJS.Timeout | null = null;
@@ -137,6 +146,7 @@ export async function startNodeAgent(options: NodeAgentOptions = {}): Promise<No
       node_id: stored.node_id,
       agent_version: AGENT_VERSION,
       sandboxes: manager.snapshot(),
+      containment: containmentOf(drivers),
     }),
     onMessage: (message: PlatformMessage) => {
       if (

@@ -67,6 +67,18 @@ describe('node agent configuration', () => {
     );
   });
 
+  it('reads the egress allow-list as CIDR:port entries and refuses anything else', () => {
+    expect(
+      resolveAgentConfig(
+        configFromEnv({ NANOPOD_AGENT_EGRESS_ALLOW: '10.1.2.0/24:5432, [fd00::1]:443' }),
+      ).egress_allow,
+    ).toEqual(['10.1.2.0/24:5432', '[fd00::1]:443']);
+    expect(resolveAgentConfig({}).egress_allow).toEqual([]);
+    expect(resolveAgentConfig({}).disk_quota).toBe(true);
+    expect(() => resolveAgentConfig({ egress_allow: ['10.0.0.1'] })).toThrow(/not CIDR:port/);
+    expect(() => resolveAgentConfig({ egress_allow: 'example:80' })).toThrow(/not CIDR:port/);
+  });
+
   it('needs the three firecracker settings together and a Daytona key with its URL', () => {
     expect(() => resolveAgentConfig({ firecracker_bin: '/usr/bin/firecracker' })).toThrow(
       /needed together/,

@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import type { AgentMessage } from '@nanopod/federation';
 import { FakePlatform } from './support/fake-platform';
 import { BWRAP, sandboxProcesses, sandboxSpec } from './support/manager-harness';
+import { containmentHere } from './support/containment-support';
 
 const ROOT = resolve(__dirname, '../../..');
 const MAIN = 'apps/node-agent/src/main.ts';
@@ -128,6 +129,12 @@ describe('the node agent program against a platform speaking the agent protocol'
     expect(inventory.cpu_cores).toBeGreaterThan(0);
     expect(inventory.memory_mb).toBeGreaterThan(0);
     if (haveBwrap) expect(inventory.runtimes).toContain('bwrap');
+    if (haveBwrap) {
+      // What it can enforce, probed on this node: the same in the inventory and in hello.
+      const containment = containmentHere();
+      expect(inventory.containment).toEqual(containment);
+      expect(first).toMatchObject({ type: 'hello', containment });
+    }
     // The platform answered with a 200 ms interval: heartbeats follow it.
     const count = platform.heartbeats.length;
     await new Promise((r) => setTimeout(r, 1000));

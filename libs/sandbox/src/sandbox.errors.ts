@@ -2,6 +2,8 @@
 export const SandboxErrorCodes = {
   notFound: 'sandbox.not_found',
   noCapacity: 'sandbox.no_capacity',
+  /** Nodes with room exist, but none can enforce what the sandbox needs (egress netns, cgroups). */
+  uncontainable: 'sandbox.uncontainable',
   notRunning: 'sandbox.not_running',
   startFailed: 'sandbox.start_failed',
   pathInvalid: 'sandbox.path_invalid',

@@ -2,6 +2,7 @@ import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { containmentHere } from '../../../apps/node-agent/test/support/containment-support';
 import type { TestPlatform, TestUser } from '../../support/test-platform';
 
 const ROOT = path.resolve(__dirname, '../../..');
@@ -34,6 +35,8 @@ function bwrapUsable(): boolean {
 export function sandboxesRunHere(): boolean {
   const usable = bwrapUsable();
   if (!usable) console.warn('skipped: bubblewrap cannot create sandboxes on this machine');
+  // Says which containment checks this node would skip (no cgroups, no pasta, ...).
+  else containmentHere();
   return usable;
 }
 

@@ -28,6 +28,14 @@ export interface AgentConfig {
   bwrap_bin: string;
   prlimit_bin: string;
   /**
+   * Destinations egress sandboxes on this node may reach despite the deny list (the node, its
+   * LAN, private and link-local ranges): `CIDR:port`, `[CIDR]:port` for IPv6. Comma-separated
+   * in the environment.
+   */
+  egress_allow: string[];
+  /** Hold each work dir to its disk_mb with a loop-mounted filesystem image (root only). */
+  disk_quota: boolean;
+  /**
    * First outer uid handed to sandboxes when the agent runs as root (one uid per sandbox).
    * Defaults to a block derived from the state dir, so two agents on one host (the embedded
    * one and a test's) do not share uids and never kill each other's processes.
@@ -71,6 +79,8 @@ const KEYS: Array<keyof AgentConfig> = [
   'log_level',
   'bwrap_bin',
   'prlimit_bin',
+  'egress_allow',
+  'disk_quota',
   'sandbox_uid_base',
   'max_upload_mb',
   'exec_output_limit_mb',
@@ -146,6 +156,8 @@ export function resolveAgentConfig(...sources: AgentConfigInput[]): AgentConfig 
       ] as const) ?? 'info',
     bwrap_bin: v.string('bwrap_bin') ?? '/usr/bin/bwrap',
     prlimit_bin: v.string('prlimit_bin') ?? '/usr/bin/prlimit',
+    egress_allow: egressAllow(merged.egress_allow, problems),
+    disk_quota: v.bool('disk_quota') ?? true,
     sandbox_uid_base: v.int('sandbox_uid_base', 1000, 4_000_000_000) ?? uidBaseFor(stateDir),
     max_upload_mb: v.int('max_upload_mb', 1, 1_000_000) ?? 64,
     exec_output_limit_mb: v.int('exec_output_limit_mb', 1, 1_000_000) ?? 64,
@@ -166,6 +178,23 @@ export function resolveAgentConfig(...sources: AgentConfigInput[]): AgentConfig 
   }
   if (problems.length > 0) throw new AgentConfigError(problems);
   return config;
+}
+
+const ALLOW_ENTRY = /^(\[[0-9a-fA-F:.]+(\/\d{1,3})?\]|[0-9.]+(\/\d{1,2})?):\d{1,5}$/;
+
+/** A list or a comma-separated string of `CIDR:port` entries. */
+function egressAllow(raw: unknown, problems: string[]): string[] {
+  if (raw === undefined || raw === null || raw === '') return [];
+  const list = Array.isArray(raw) ? raw : typeof raw === 'string' ? raw.split(',') : null;
+  if (!list) {
+    problems.push('egress_allow must be a list of CIDR:port entries');
+    return [];
+  }
+  const entries = list.map((e) => String(e).trim()).filter(Boolean);
+  for (const e of entries) {
+    if (!ALLOW_ENTRY.test(e)) problems.push(`egress_allow entry "${e}" is not CIDR:port`);
+  }
+  return entries;
 }
 
 /** 200000 + one of 8192 blocks of 256 uids, picked by an FNV-1a hash of the state dir. */

@@ -1,6 +1,11 @@
 import { statfsSync } from 'node:fs';
 import { cpus, hostname, networkInterfaces, totalmem } from 'node:os';
-import type { GpuInventory, NodeInventory, RuntimeName } from '@nanopod/federation';
+import type {
+  GpuInventory,
+  NodeContainment,
+  NodeInventory,
+  RuntimeName,
+} from '@nanopod/federation';
 import type { AgentConfig } from '../config/agent-config';
 import { AGENT_VERSION } from '../version';
 import { probeGpus } from './gpu-probe';
@@ -35,6 +40,7 @@ export class InventoryCollector {
   constructor(
     private readonly config: AgentConfig,
     private readonly runtimes: () => RuntimeName[],
+    private readonly containment: () => NodeContainment | undefined = () => undefined,
   ) {}
 
   async collect(): Promise<NodeInventory> {
@@ -56,6 +62,7 @@ export class InventoryCollector {
           : ['latency_tolerant'],
       runtimes: this.runtimes(),
       agent_version: AGENT_VERSION,
+      ...(this.containment() ? { containment: this.containment() } : {}),
     };
   }
 

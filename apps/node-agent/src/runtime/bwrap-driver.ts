@@ -1,6 +1,8 @@
 import {
   chmodSync,
+  closeSync,
   cpSync,
+  openSync,
   existsSync,
   lstatSync,
   mkdirSync,
@@ -9,8 +11,23 @@ import {
   rmSync,
   writeFileSync,
 } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import type { NodeContainment } from '@nanopod/federation';
 import { posix, join } from 'node:path';
 import { WorkDirFiles } from '../sandboxes/work-dir-files';
+import { Cgroups } from './cgroups';
+import { DiskQuota } from './disk-quota';
+import { EgressNetwork, netnsPath, SANDBOX_DNS } from './netns-egress';
+import {
+  ENV_FD,
+  INNER_ENV_PATH,
+  INNER_LAUNCHER,
+  OUTER_LAUNCHER,
+  SECCOMP_FD,
+  writeEnvFile,
+} from './sandbox-launcher';
+import { buildSeccompFilter, seccompArch } from './seccomp-bpf';
+import { tmpfsSizes } from './tmpfs-limits';
 import { killProcessGroup, runProcess } from './process-runner';
 import {
   descendants,
@@ -34,6 +51,20 @@ export interface BwrapDriverOptions {
   prlimit_bin: string;
   /** Where the driver writes the sandbox's /etc/passwd and /etc/group. */
   state_dir: string;
+  /** Admin allow-list for egress sandboxes on this node (`CIDR:port`). */
+  egress_allow?: string[];
+  /** Off: the work dir is not a size-limited filesystem (disk_quota reported false). */
+  disk_quota?: boolean;
+  /** Tool paths; the defaults are Debian's. */
+  pasta_bin?: string;
+  nft_bin?: string;
+  ip_bin?: string;
+  nsenter_bin?: string;
+  setpriv_bin?: string;
+  mkfs_bin?: string;
+  mount_bin?: string;
+  umount_bin?: string;
+  cgroup_base?: string;
 }
 
 /** Uid/gid the command sees inside the sandbox's user namespace. */
@@ -65,10 +96,15 @@ const SYSTEM_DIRS = ['/bin', '/sbin', '/lib', '/lib32', '/lib64', '/libx32'];
 const STOP_SETTLE_MS = 10_000;
 
 /**
- * Sandboxes as bubblewrap namespaces (user, pid, ipc, uts, cgroup, mount, and net unless the
- * sandbox asks for egress). Limits are rlimits set by prlimit(1) on the bwrap process and
- * inherited by everything inside: RLIMIT_AS (memory), RLIMIT_NPROC (processes), RLIMIT_CPU,
- * RLIMIT_FSIZE. Wall time is an agent timer that kills the process group.
+ * Sandboxes as bubblewrap namespaces (user, pid, ipc, uts, cgroup, mount, net). An egress
+ * sandbox's net namespace is its own too, made at start with user-mode NAT and a deny list
+ * (netns-egress.ts); it never shares the node's. The sandbox as a whole is held by cgroups
+ * (memory incl. its tmpfs pages, pids, CPU; cgroups.ts) and its work dir by a size-limited
+ * filesystem (disk-quota.ts); each command also gets rlimits set by prlimit(1): RLIMIT_AS,
+ * RLIMIT_NPROC, RLIMIT_CPU, RLIMIT_FSIZE. A seccomp filter (seccomp-bpf.ts) and
+ * --disable-userns close the usual escapes. Env values travel in a 0600 file read through an
+ * fd (sandbox-launcher.ts), never on a command line. Wall time is an agent timer that kills
+ * the process group. `containment` says what of this the node can actually do.
  *
  * RLIMIT_NPROC is not enforced for processes whose real uid is root, so when the agent runs as
  * root each sandbox gets its own unprivileged outer uid (record.uid) and bwrap is started as
@@ -84,6 +120,18 @@ export class BwrapDriver implements RuntimeDriver {
   private readonly resolvConf: boolean;
   private readonly gpuDevices: string[];
   private readonly hasPrlimit: boolean;
+  private readonly cgroups: Cgroups;
+  private readonly egress: EgressNetwork | null;
+  private readonly disk: DiskQuota | null;
+  private readonly seccompFile: string | null;
+  private readonly disableUserns: boolean;
+  private readonly runDir: string;
+  private readonly egressResolvConf: string;
+  private readonly setprivBin: string;
+  private readonly nsenterBin: string;
+  private readonly asRoot = process.getuid?.() === 0;
+  /** What this node can enforce (reported to the platform in the inventory). */
+  readonly containment: NodeContainment;
   private readonly running = new Map<string, Set<ExecHandle>>();
   /** Per sandbox: how many times it was stopped; spawns carry it to the helper. */
   private readonly generations = new Map<string, number>();
@@ -93,6 +141,45 @@ export class BwrapDriver implements RuntimeDriver {
   constructor(private readonly options: BwrapDriverOptions) {
     this.hasPrlimit = existsSync(options.prlimit_bin);
     const etcDir = buildEtcTemplate(join(options.state_dir, 'etc'));
+    this.runDir = join(options.state_dir, 'run');
+    mkdirSync(this.runDir, { recursive: true, mode: 0o700 });
+    chmodSync(this.runDir, 0o700);
+    this.setprivBin = options.setpriv_bin ?? '/usr/bin/setpriv';
+    this.nsenterBin = options.nsenter_bin ?? '/usr/bin/nsenter';
+    this.cgroups = new Cgroups(options.cgroup_base);
+    const net = {
+      pasta_bin: options.pasta_bin ?? '/usr/bin/pasta',
+      nft_bin: options.nft_bin ?? '/usr/sbin/nft',
+      ip_bin: options.ip_bin ?? '/usr/sbin/ip',
+      nsenter_bin: this.nsenterBin,
+      run_dir: this.runDir,
+      allow: options.egress_allow ?? [],
+    };
+    this.egress =
+      EgressNetwork.probe(net) && existsSync(this.nsenterBin) ? new EgressNetwork(net) : null;
+    const diskTools = {
+      mkfs_bin: options.mkfs_bin ?? '/usr/sbin/mkfs.ext4',
+      mount_bin: options.mount_bin ?? '/usr/bin/mount',
+      umount_bin: options.umount_bin ?? '/usr/bin/umount',
+    };
+    this.disk =
+      options.disk_quota !== false && DiskQuota.probe(diskTools, this.runDir)
+        ? new DiskQuota(diskTools, join(this.runDir, 'disk-pool'))
+        : null;
+    this.seccompFile = writeSeccompFilter(options.bwrap_bin, this.runDir);
+    this.disableUserns = bwrapAccepts(options.bwrap_bin, ['--disable-userns']);
+    this.egressResolvConf = join(options.state_dir, 'etc-egress-resolv.conf');
+    writeFileSync(this.egressResolvConf, `nameserver ${SANDBOX_DNS}\n`, { mode: 0o644 });
+    this.containment = {
+      cgroup_version: this.cgroups.support.version,
+      cgroup_memory: this.cgroups.support.memory,
+      cgroup_pids: this.cgroups.support.pids,
+      cgroup_cpu: this.cgroups.support.cpu,
+      netns_egress: this.egress !== null && this.asRoot,
+      disk_quota: this.disk !== null,
+      seccomp: this.seccompFile !== null,
+      userns_disable: this.disableUserns,
+    };
     const args: string[] = [
       '--die-with-parent',
       '--new-session',
@@ -118,6 +205,8 @@ export class BwrapDriver implements RuntimeDriver {
     // on every spawn, and the bench goal leaves no room for twenty of them.
     args.push('--ro-bind', etcDir, '/etc');
     args.push('--proc', '/proc', '--dev', '/dev');
+    if (this.disableUserns) args.push('--disable-userns');
+    if (this.seccompFile) args.push('--seccomp', String(SECCOMP_FD));
     this.baseArgs = args;
     this.resolvConf = existsSync('/etc/resolv.conf');
     this.gpuDevices = listGpuDevices();
@@ -129,31 +218,79 @@ export class BwrapDriver implements RuntimeDriver {
     return existsSync(bwrapBin);
   }
 
+  /**
+   * Makes what the sandbox is held by: its cgroups, its size-limited work dir and, for egress,
+   * its network namespace. A part the node cannot make fails the start (agent.uncontainable)
+   * rather than running the sandbox without it.
+   */
   async start(sandbox: SandboxRecord): Promise<void> {
     if (!existsSync(sandbox.work_dir)) {
       throw new AgentOperationError('agent.internal', 'work dir missing');
     }
-    this.stopped.delete(sandbox.sandbox_id);
+    const id = sandbox.sandbox_id;
+    const egress = sandbox.spec.network === 'egress';
+    if (egress && !this.egress) {
+      throw new AgentOperationError(
+        'agent.uncontainable',
+        'this node cannot give a sandbox its own egress network (needs root, pasta and nftables)',
+      );
+    }
+    try {
+      if (this.disk) {
+        await this.disk.mount(
+          sandbox.work_dir,
+          sandbox.spec.limits.disk_mb,
+          sandbox.uid,
+          sandbox.gid,
+        );
+      }
+      this.cgroups.create(id, {
+        memory_mb: sandbox.spec.limits.memory_mb,
+        pids: sandbox.spec.limits.pids + 3,
+        cpu: sandbox.spec.cpu,
+      });
+      if (egress) await this.egress?.create(id, sandbox.spec.egress_allow ?? []);
+    } catch (err) {
+      // The work dir (and its files) stays: only what this start made for processes goes.
+      await this.release(sandbox, false);
+      if (err instanceof AgentOperationError) throw err;
+      throw new AgentOperationError(
+        'agent.uncontainable',
+        "the sandbox's limits could not be set up",
+      );
+    }
+    this.stopped.delete(id);
   }
 
-  /** The full argv (command first) for one exec; exported for the bench and the tests. */
-  buildArgv(sandbox: SandboxRecord, request: ExecRequest): { command: string; args: string[] } {
+  /**
+   * The full argv (command first) for one exec, and the env file it reads; exported for the
+   * bench and the tests. The chain: launcher (cgroups, fds) -> [nsenter into the egress netns]
+   * -> [setpriv to the sandbox's uid] -> prlimit -> bwrap -> inner launcher (env) -> command.
+   */
+  buildArgv(
+    sandbox: SandboxRecord,
+    request: ExecRequest,
+  ): { command: string; args: string[]; envFile: string } {
     const limits = sandbox.spec.limits;
     const egress = sandbox.spec.network === 'egress';
-    const bwrap: string[] = [this.options.bwrap_bin, '--unshare-all'];
+    const sizes = tmpfsSizes(limits);
+    const bwrap: string[] = [this.options.bwrap_bin, '--unshare-all', '--unshare-user'];
+    // Sized first: the root tmpfs every later mount point is made in.
+    bwrap.push('--size', String(sizes.root), '--tmpfs', '/');
     if (egress) {
+      // The process is already in the sandbox's own netns (nsenter): bwrap keeps that one.
       bwrap.push('--share-net');
-      // Over the empty placeholder in the /etc copy: egress sandboxes resolve names like the host.
-      if (this.resolvConf) bwrap.push('--ro-bind', '/etc/resolv.conf', '/etc/resolv.conf');
     }
     bwrap.push(...this.baseArgs);
+    if (egress) bwrap.push('--ro-bind', this.egressResolvConf, '/etc/resolv.conf');
     if (sandbox.spec.gpus > 0)
       for (const dev of this.gpuDevices) bwrap.push('--dev-bind', dev, dev);
-    bwrap.push('--size', String(Math.max(16, limits.disk_mb) * 1048576), '--tmpfs', '/tmp');
+    bwrap.push('--size', String(sizes.dev_shm), '--tmpfs', '/dev/shm');
+    bwrap.push('--size', String(sizes.tmp), '--tmpfs', '/tmp');
     bwrap.push('--bind', sandbox.work_dir, '/work');
     bwrap.push('--chdir', request.cwd ? posix.resolve('/work', request.cwd) : '/work');
-    bwrap.push('--clearenv');
-    const env: Record<string, string> = {
+    bwrap.push('--clearenv', '--perms', '0400', '--file', String(ENV_FD), INNER_ENV_PATH);
+    const envFile = writeEnvFile(this.runDir, {
       PATH: '/usr/local/bin:/usr/bin:/bin',
       HOME: '/work',
       USER: 'sandbox',
@@ -161,44 +298,59 @@ export class BwrapDriver implements RuntimeDriver {
       TMPDIR: '/tmp',
       ...sandbox.spec.env,
       ...request.env,
-    };
-    for (const [key, value] of Object.entries(env)) {
-      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key) || value.includes('\0')) {
-        throw new AgentOperationError(
-          'agent.path_invalid',
-          `invalid environment variable "${key}"`,
-        );
-      }
-      bwrap.push('--setenv', key, value);
-    }
+    });
+    bwrap.push('--', '/bin/sh', '-c', INNER_LAUNCHER, 'sh', ...request.argv);
     // Processes: the command plus bwrap's own two (monitor and pid 1). Without root the
     // sandbox shares the agent's uid, whose existing processes count against RLIMIT_NPROC
     // too, so they are added (a weaker limit, documented in the README).
     const sharedUid = sandbox.uid === process.getuid?.();
     const nproc = limits.pids + 3 + (sharedUid ? processesOfUid(sandbox.uid).length : 0);
     const memoryBytes = limits.memory_mb * 1048576;
-    if (this.hasPrlimit) {
-      return {
-        command: this.options.prlimit_bin,
-        args: [
-          `--as=${memoryBytes}`,
-          `--nproc=${nproc}`,
-          // Soft below hard: the command gets SIGXCPU (reported as cpu_time_limit), not SIGKILL.
-          `--cpu=${limits.cpu_seconds}:${limits.cpu_seconds + 1}`,
-          `--fsize=${limits.disk_mb * 1048576}`,
-          '--core=0',
-          '--',
-          ...bwrap,
-          '--',
-          ...request.argv,
-        ],
-      };
+    const chain: string[] = [];
+    if (egress) chain.push(this.nsenterBin, `--net=${netnsPath(sandbox.sandbox_id)}`, '--');
+    if (this.asRoot && sandbox.uid !== 0) {
+      chain.push(
+        this.setprivBin,
+        `--reuid=${sandbox.uid}`,
+        `--regid=${sandbox.gid}`,
+        '--clear-groups',
+        '--',
+      );
     }
-    const script = `ulimit -v ${Math.floor(memoryBytes / 1024)} -u ${nproc} -t ${limits.cpu_seconds} -c 0 && exec "$@"`;
+    if (this.hasPrlimit) {
+      chain.push(
+        this.options.prlimit_bin,
+        `--as=${memoryBytes}`,
+        `--nproc=${nproc}`,
+        // Soft below hard: the command gets SIGXCPU (reported as cpu_time_limit), not SIGKILL.
+        `--cpu=${limits.cpu_seconds}:${limits.cpu_seconds + 1}`,
+        `--fsize=${limits.disk_mb * 1048576}`,
+        '--core=0',
+        '--',
+        ...bwrap,
+      );
+    } else {
+      const script = `ulimit -v ${Math.floor(memoryBytes / 1024)} -u ${nproc} -t ${limits.cpu_seconds} -c 0 && exec "$@"`;
+      chain.push('/bin/sh', '-c', script, 'sh', ...bwrap);
+    }
+    const procs = this.cgroups.support.version ? this.cgroupProcs(sandbox) : [];
     return {
-      command: bwrap[0],
-      args: [...bwrap.slice(1), '--', '/bin/sh', '-c', script, 'sh', ...request.argv],
+      command: '/bin/sh',
+      args: [
+        '-c',
+        OUTER_LAUNCHER,
+        'launcher',
+        envFile,
+        this.seccompFile ?? '',
+        procs.join(' '),
+        ...chain,
+      ],
+      envFile,
     };
+  }
+
+  private cgroupProcs(sandbox: SandboxRecord): string[] {
+    return this.cgroups.procsFiles(sandbox.sandbox_id);
   }
 
   exec(sandbox: SandboxRecord, request: ExecRequest, sink: ExecSink): ExecHandle {
@@ -210,14 +362,12 @@ export class BwrapDriver implements RuntimeDriver {
         `sandbox ${sandbox.sandbox_id} is stopped`,
       );
     }
-    const { command, args } = this.buildArgv(sandbox, request);
-    const asSandboxUser = process.getuid?.() === 0 && sandbox.uid !== 0;
+    const { command, args, envFile } = this.buildArgv(sandbox, request);
+    // As root the launcher stays root until setpriv: it must join the cgroups and the netns.
     const handle = runProcess({
       command,
       args,
       env: {},
-      uid: asSandboxUser ? sandbox.uid : undefined,
-      gid: asSandboxUser ? sandbox.gid : undefined,
       wall_seconds: request.wall_seconds,
       output_limit_bytes: request.output_limit_bytes,
       sink,
@@ -226,13 +376,20 @@ export class BwrapDriver implements RuntimeDriver {
       mapExit: (code) => {
         // bwrap exits 128+N when the command died of signal N.
         if (code === 128 + 24) return { signal: 'SIGXCPU', reason: 'cpu_time_limit' };
+        if (code === 128 + 9 && this.cgroups.oomKilled(sandbox.sandbox_id)) {
+          return { signal: 'SIGKILL', reason: 'memory_limit' };
+        }
         return {};
       },
     });
     let set = this.running.get(sandbox.sandbox_id);
     if (!set) this.running.set(sandbox.sandbox_id, (set = new Set()));
     set.add(handle);
-    void handle.done.then(() => set.delete(handle));
+    void handle.done.then(() => {
+      set.delete(handle);
+      // Normally gone already (the launcher deletes it once open); not when the spawn failed.
+      rmSync(envFile, { force: true });
+    });
     return handle;
   }
 
@@ -265,8 +422,17 @@ export class BwrapDriver implements RuntimeDriver {
     for (const pid of roots) killProcessGroup(pid);
     for (const pid of tree) killPid(pid);
     killUidProcesses(sandbox.uid);
+    for (const pid of this.cgroups.pids(id)) killPid(pid);
     await Promise.all(handles.map((h) => h.done));
     await this.settle(sandbox, tree);
+    await this.release(sandbox, false);
+  }
+
+  /** Removes the netns and the cgroups (and, with `disk`, the work dir's filesystem). */
+  private async release(sandbox: SandboxRecord, disk = true): Promise<void> {
+    await this.egress?.destroy(sandbox.sandbox_id);
+    this.cgroups.remove(sandbox.sandbox_id);
+    if (disk) await this.disk?.release(sandbox.work_dir);
   }
 
   /** Waits until none of `pids` and (as root) nothing under the sandbox's uid is alive. */
@@ -274,7 +440,7 @@ export class BwrapDriver implements RuntimeDriver {
     const ownUid = sandbox.uid === 0 || sandbox.uid === process.getuid?.();
     const deadline = Date.now() + STOP_SETTLE_MS;
     for (;;) {
-      const alive = pids.filter(isAlive);
+      const alive = [...pids.filter(isAlive), ...this.cgroups.pids(sandbox.sandbox_id)];
       const byUid = ownUid ? 0 : processesOfUid(sandbox.uid).length;
       if (alive.length === 0 && byUid === 0) return;
       if (Date.now() > deadline) return; // uninterruptible sleep: it dies when the kernel lets it
@@ -286,6 +452,32 @@ export class BwrapDriver implements RuntimeDriver {
 
   async remove(sandbox: SandboxRecord): Promise<void> {
     await this.stop(sandbox);
+    await this.disk?.release(sandbox.work_dir);
+  }
+
+  /** Unmounts the work dir (the image stays); the sandbox is stopped already. */
+  async detach(sandbox: SandboxRecord): Promise<void> {
+    await this.disk?.unmount(sandbox.work_dir);
+  }
+
+  /**
+   * After a restart: drops the groups a killed agent left (their processes were killed by the
+   * manager's recovery) and mounts the work dir's image again, so its files can be read.
+   */
+  async attach(sandbox: SandboxRecord): Promise<void> {
+    if (sandbox.state !== 'running') this.cgroups.remove(sandbox.sandbox_id);
+    if (!this.disk?.hasImage(sandbox.work_dir) || !existsSync(sandbox.work_dir)) return;
+    await this.disk.mount(sandbox.work_dir, sandbox.spec.limits.disk_mb, sandbox.uid, sandbox.gid);
+  }
+
+  /** Frees the pool of ready work-dir filesystems (sandboxes were stopped and detached). */
+  async close(): Promise<void> {
+    await this.disk?.close();
+  }
+
+  /** After an agent restart: the netns (and pasta) of sandboxes it no longer runs. */
+  async sweep(): Promise<void> {
+    await this.egress?.sweep();
   }
 }
 
@@ -338,6 +530,33 @@ function buildEtcTemplate(etcDir: string): string {
   );
   writeFileSync(join(etcDir, 'resolv.conf'), '', { mode: 0o644 });
   return etcDir;
+}
+
+/** Whether this bwrap takes `extra` (probed once: old versions lack --disable-userns). */
+function bwrapAccepts(bwrapBin: string, extra: string[], fds: number[] = []): boolean {
+  const r = spawnSync(
+    bwrapBin,
+    ['--unshare-user', ...extra, '--ro-bind', '/', '/', '--', '/bin/true'],
+    { stdio: ['ignore', 'ignore', 'ignore', ...fds], timeout: 5000 },
+  );
+  return r.status === 0;
+}
+
+/** The seccomp program for this architecture, written once; null when bwrap cannot load it. */
+function writeSeccompFilter(bwrapBin: string, runDir: string): string | null {
+  const arch = seccompArch();
+  if (!arch) return null;
+  const file = join(runDir, 'seccomp.bpf');
+  writeFileSync(file, buildSeccompFilter(arch), { mode: 0o644 });
+  let fd: number | null = null;
+  try {
+    fd = openSync(file, 'r');
+    return bwrapAccepts(bwrapBin, ['--seccomp', '3'], [fd]) ? file : null;
+  } catch {
+    return null;
+  } finally {
+    if (fd !== null) closeSync(fd);
+  }
 }
 
 function listGpuDevices(): string[] {

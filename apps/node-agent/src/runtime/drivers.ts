@@ -1,4 +1,4 @@
-import type { RuntimeName } from '@nanopod/federation';
+import type { NodeContainment, RuntimeName } from '@nanopod/federation';
 import type { AgentConfig } from '../config/agent-config';
 import type { AgentLogger } from '../logger';
 import { BwrapDriver } from './bwrap-driver';
@@ -20,8 +20,20 @@ export function createDrivers(
         bwrap_bin: config.bwrap_bin,
         prlimit_bin: config.prlimit_bin,
         state_dir: config.state_dir,
+        egress_allow: config.egress_allow,
+        disk_quota: config.disk_quota,
       }),
     );
+    const contained = containmentOf(drivers);
+    const missing = Object.entries(contained ?? {})
+      .filter(([, v]) => v === false || v === null)
+      .map(([k]) => k);
+    if (missing.length > 0) {
+      log.warn(
+        { missing },
+        'bwrap sandboxes: this node cannot enforce every limit; the platform refuses sandboxes that need the missing ones',
+      );
+    }
   } else {
     log.warn({ bwrap_bin: config.bwrap_bin }, 'bubblewrap not found: the bwrap runtime is off');
   }
@@ -53,4 +65,18 @@ export function createDrivers(
     );
   }
   return drivers;
+}
+
+/** What the node's bwrap runtime can enforce; undefined without it. */
+export function containmentOf(
+  drivers: Map<RuntimeName, RuntimeDriver>,
+): NodeContainment | undefined {
+  const bwrap = drivers.get('bwrap');
+  return bwrap instanceof BwrapDriver ? bwrap.containment : undefined;
+}
+
+/** After an agent restart: removes what the drivers made for sandboxes no longer running. */
+export async function sweepDrivers(drivers: Map<RuntimeName, RuntimeDriver>): Promise<void> {
+  const bwrap = drivers.get('bwrap');
+  if (bwrap instanceof BwrapDriver) await bwrap.sweep();
 }

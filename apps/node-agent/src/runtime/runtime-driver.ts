@@ -65,6 +65,13 @@ export interface RuntimeDriver {
   exec(sandbox: SandboxRecord, request: ExecRequest, sink: ExecSink): ExecHandle;
   stop(sandbox: SandboxRecord): Promise<void>;
   remove(sandbox: SandboxRecord): Promise<void>;
+  /**
+   * The agent is shutting down: frees node resources a stopped sandbox still holds (its work
+   * dir's mount) so the state dir can be removed; `attach` brings them back after a restart.
+   */
+  detach?(sandbox: SandboxRecord): Promise<void>;
+  /** After an agent restart: what a stopped sandbox needs for its files to be read. */
+  attach?(sandbox: SandboxRecord): Promise<void>;
   /** Frees what the driver holds (connections); sandboxes are stopped by the agent first. */
   close?(): Promise<void>;
 }

@@ -92,6 +92,15 @@ export class SandboxManager {
           'sandbox found after restart, reported stopped',
         );
       }
+      await this.options.drivers
+        .get(record.spec.runtime)
+        ?.attach?.(record)
+        .catch((err: Error) =>
+          this.log.warn(
+            { sandbox_id: record.sandbox_id, err: err.message },
+            "sandbox's files could not be attached after restart",
+          ),
+        );
     }
     this.sampler.start();
   }
@@ -162,6 +171,12 @@ export class SandboxManager {
       await this.options.store.save(record).catch(() => undefined);
     }
     await Promise.all([...this.execs.values()].map((h) => h.done));
+    for (const record of this.sandboxes.values()) {
+      await this.options.drivers
+        .get(record.spec.runtime)
+        ?.detach?.(record)
+        .catch(() => undefined);
+    }
   }
 
   private async start(message: MessageOf<'sandbox.start'>): Promise<void> {

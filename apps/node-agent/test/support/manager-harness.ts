@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AgentMessage, PlatformMessage, SandboxSpec } from '@nanopod/federation';
 import { createAgentLogger } from '../../src/logger';
-import { BwrapDriver } from '../../src/runtime/bwrap-driver';
+import { BwrapDriver, type BwrapDriverOptions } from '../../src/runtime/bwrap-driver';
 import { processesOfUid } from '../../src/runtime/process-tree';
 import type { RuntimeDriver } from '../../src/runtime/runtime-driver';
 import { SandboxManager } from '../../src/sandboxes/sandbox-manager';
@@ -47,7 +47,14 @@ export class ManagerHarness {
   }> = [];
   private seq = 0;
 
-  constructor(drivers?: (stateDir: string) => Map<string, RuntimeDriver>, stateDir?: string) {
+  /** The bwrap driver, when the harness made one (its containment, for the tests). */
+  readonly bwrap: BwrapDriver | null;
+
+  constructor(
+    drivers?: (stateDir: string) => Map<string, RuntimeDriver>,
+    stateDir?: string,
+    bwrapOptions: Partial<BwrapDriverOptions> = {},
+  ) {
     this.stateDir = stateDir ?? mkdtempSync(join(tmpdir(), 'nanopod-agent-test-'));
     const map =
       drivers?.(this.stateDir) ??
@@ -58,9 +65,12 @@ export class ManagerHarness {
             bwrap_bin: BWRAP,
             prlimit_bin: '/usr/bin/prlimit',
             state_dir: this.stateDir,
+            ...bwrapOptions,
           }),
         ],
       ]);
+    const bwrap = map.get('bwrap');
+    this.bwrap = bwrap instanceof BwrapDriver ? bwrap : null;
     this.manager = new SandboxManager({
       store: new SandboxStore(this.stateDir),
       drivers: map as never,
@@ -142,6 +152,7 @@ export class ManagerHarness {
 
   async close(): Promise<void> {
     await this.manager.shutdown();
+    await this.bwrap?.close();
     rmSync(this.stateDir, { recursive: true, force: true });
   }
 }

@@ -44,6 +44,27 @@ export interface NodeInventory {
   workload_classes: WorkloadClassName[];
   runtimes: RuntimeName[];
   agent_version: string;
+  /** What the bwrap runtime can enforce on this node; absent from agents that predate it. */
+  containment?: NodeContainment;
+}
+
+/**
+ * Limits an agent can enforce on its node. The platform places a sandbox only on a node that
+ * can contain it (an egress sandbox needs `netns_egress`; every bwrap sandbox needs the memory
+ * and pids cgroups) and refuses it otherwise.
+ */
+export interface NodeContainment {
+  cgroup_version: 1 | 2 | null;
+  cgroup_memory: boolean;
+  cgroup_pids: boolean;
+  cgroup_cpu: boolean;
+  /** Egress sandboxes get their own network namespace with user-mode NAT and a deny list. */
+  netns_egress: boolean;
+  /** The work dir is a size-limited filesystem of `disk_mb`. */
+  disk_quota: boolean;
+  seccomp: boolean;
+  /** Nested user namespaces are blocked inside sandboxes. */
+  userns_disable: boolean;
 }
 
 export interface EnrollRequest {
@@ -95,6 +116,11 @@ export interface SandboxSpec {
   gpus: number;
   gpu_type: string | null;
   network: 'none' | 'egress';
+  /**
+   * Extra destinations an egress sandbox may reach despite the deny list (private, node and
+   * link-local ranges), `CIDR:port` or `[CIDR]:port`; admin-set, added to the agent's own list.
+   */
+  egress_allow?: string[];
   env: Record<string, string>;
   limits: SandboxLimits;
 }
@@ -144,7 +170,13 @@ export interface FileEntry {
 
 /** Agent -> platform. Replies carry the `id` of the request they answer. */
 export type AgentMessage =
-  | { type: 'hello'; node_id: string; agent_version: string; sandboxes: Heartbeat['sandboxes'] }
+  | {
+      type: 'hello';
+      node_id: string;
+      agent_version: string;
+      sandboxes: Heartbeat['sandboxes'];
+      containment?: NodeContainment;
+    }
   | {
       type: 'sandbox.state';
       sandbox_id: string;
@@ -191,5 +223,8 @@ export const AGENT_ERROR_CODES = [
   'agent.file_too_large',
   'agent.runtime_unavailable',
   'agent.busy',
+  /** The node cannot enforce what the sandbox needs (its egress network, its limits). */
+  'agent.uncontainable',
+  'agent.egress_allow_invalid',
   'agent.internal',
 ] as const;

@@ -1,6 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { ConflictError } from '@nanopod/common';
-import { NodeEntity, NodesService, RuntimeName, WorkloadClassName } from '@nanopod/federation';
+import {
+  NodeContainment,
+  NodeEntity,
+  NodesService,
+  RuntimeName,
+  WorkloadClassName,
+} from '@nanopod/federation';
 import { SandboxEntity } from '../entities/sandbox.entity';
 import { NodeUse, SandboxesRepository } from '../repositories/sandboxes.repository';
 import { SandboxErrorCodes } from '../sandbox.errors';
@@ -18,6 +24,8 @@ export interface PlacementRequest {
   gpus: number;
   gpu_type: string | null;
   workload_class: WorkloadClassName;
+  /** Absent: 'none'. An egress sandbox needs a node that can give it its own network. */
+  network?: 'none' | 'egress';
 }
 
 export interface NodeFree {
@@ -31,13 +39,17 @@ export interface NodeFree {
   gpu_models: string[];
   runtimes: string[];
   workload_classes: string[];
+  /** What the node's agent reported it can enforce; undefined from agents that predate it. */
+  containment?: NodeContainment;
 }
 
 /**
  * Picks a node for a sandbox: healthy, not cordoned or draining, agent connected, offering
  * the runtime and the workload class (latency-sensitive work only on InfiniBand nodes), with
- * free CPU, memory and GPUs (of the type asked). Among fits, the one with the most free
- * memory. No fit is a 409 with what was asked and what exists.
+ * free CPU, memory and GPUs (of the type asked), and able to contain it (see `uncontained`).
+ * Among fits, the one with the most free memory. No fit is a 409 with what was asked and what
+ * exists; when nodes had room but none could contain the sandbox, the 409 says so
+ * (`sandbox.uncontainable`) rather than run it uncontained.
  */
 @Injectable()
 export class SandboxPlacement {
@@ -68,10 +80,27 @@ export class SandboxPlacement {
     const candidates = await this.nodes.schedulable();
     const byNode = await this.sandboxes.useByNode(candidates.map((n) => n.id));
     const free = candidates.map((n) => freeOf(n, byNode.get(n.id)));
-    const fits = free
-      .filter((f) => this.fits(f, req))
+    const roomy = free.filter((f) => this.hasRoom(f, req));
+    const fits = roomy
+      .filter((f) => uncontained(f, req).length === 0)
       .sort((a, b) => b.free_memory_mb - a.free_memory_mb || a.name.localeCompare(b.name))
       .map((f) => candidates.find((c) => c.id === f.node_id)!);
+    if (fits.length === 0 && roomy.length > 0) {
+      throw new ConflictError(
+        SandboxErrorCodes.uncontainable,
+        req.network === 'egress'
+          ? 'No node with room can give this sandbox its own egress network and limits'
+          : 'No node with room can enforce this sandbox’s limits',
+        {
+          requested: req,
+          nodes: roomy.map((f) => ({
+            node_id: f.node_id,
+            name: f.name,
+            missing: uncontained(f, req),
+          })),
+        },
+      );
+    }
     return { node: fits[0] ?? null, fits, free };
   }
 
@@ -90,7 +119,9 @@ export class SandboxPlacement {
     for (const candidate of candidates) {
       const placed = await this.sandboxes.transaction(async (tx) => {
         const node = await this.nodes.lockForPlacement(tx.manager, candidate.id);
-        if (!node || !this.fits(freeOf(node, await tx.useOnNode(node.id)), req)) return null;
+        if (!node) return null;
+        const f = freeOf(node, await tx.useOnNode(node.id));
+        if (!this.hasRoom(f, req) || uncontained(f, req).length > 0) return null;
         const sb = build(node);
         await tx.insert(sb);
         return sb;
@@ -100,7 +131,7 @@ export class SandboxPlacement {
     return null;
   }
 
-  private fits(f: NodeFree, req: PlacementRequest): boolean {
+  private hasRoom(f: NodeFree, req: PlacementRequest): boolean {
     if (!f.runtimes.includes(req.runtime)) return false;
     if (!f.workload_classes.includes(req.workload_class)) return false;
     if (req.workload_class === 'latency_sensitive' && f.kind !== 'infiniband') return false;
@@ -116,6 +147,24 @@ export class SandboxPlacement {
   }
 }
 
+/**
+ * What a bwrap sandbox needs and the node cannot enforce (empty: it can be contained). Every
+ * one needs the memory and pids cgroups; egress also its own network namespace. An agent that
+ * predates the report is trusted for sandboxes without network only: its egress shared the
+ * host's network. Other runtimes isolate by themselves (a VM, a remote service).
+ */
+export function uncontained(f: Pick<NodeFree, 'containment'>, req: PlacementRequest): string[] {
+  if (req.runtime !== 'bwrap') return [];
+  const egress = req.network === 'egress';
+  const c = f.containment;
+  if (!c) return egress ? ['netns_egress'] : [];
+  const missing: string[] = [];
+  if (!c.cgroup_memory) missing.push('cgroup_memory');
+  if (!c.cgroup_pids) missing.push('cgroup_pids');
+  if (egress && !c.netns_egress) missing.push('netns_egress');
+  return missing;
+}
+
 function freeOf(n: NodeEntity, u: NodeUse | undefined): NodeFree {
   const inv = n.inventory;
   return {
@@ -129,5 +178,6 @@ function freeOf(n: NodeEntity, u: NodeUse | undefined): NodeFree {
     gpu_models: inv.gpus.map((g) => g.model),
     runtimes: inv.runtimes ?? ['bwrap'],
     workload_classes: inv.workload_classes ?? ['latency_tolerant'],
+    containment: inv.containment,
   };
 }

@@ -54,6 +54,7 @@ export class SandboxesService {
       gpus: input.gpus,
       gpu_type: input.gpuType,
       workload_class: input.workloadClass,
+      network: input.network,
     };
     const { node: best, fits, free } = await this.placement.find(request);
     const noCapacity = () =>

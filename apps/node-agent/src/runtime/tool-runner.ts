@@ -1,0 +1,44 @@
+import { execFile } from 'node:child_process';
+import { spawner } from './spawner';
+
+export interface ToolError extends Error {
+  code: number | null;
+  stderr: string;
+}
+
+/**
+ * Runs a node tool (ip, nft, pasta, mount, mkfs) to completion through the agent's spawn
+ * helper: forking the agent itself costs 10-30 ms in the embedded platform (and blocks its
+ * event loop meanwhile), the small helper forks in about one. Rejects with the exit code and
+ * stderr when the tool fails.
+ */
+export function runTool(command: string, args: string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let stderr = '';
+    const fail = (code: number | null, message?: string): void => {
+      const err = new Error(message ?? `${command} exited ${code}`) as ToolError;
+      err.code = code;
+      err.stderr = stderr;
+      reject(err);
+    };
+    const id = spawner.spawn(
+      { command, args, env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' }, limit: 1 << 20 },
+      {
+        spawned: () => undefined,
+        output: (stream, chunk) => {
+          if (stream === 'stderr' && stderr.length < 4096) stderr += chunk.toString();
+        },
+        exit: (code, _signal, _reason, error) => {
+          if (code === 0 && !error) resolve();
+          else fail(code, error);
+        },
+      },
+    );
+    if (id !== null) return;
+    execFile(command, args, (err, _stdout, errText) => {
+      stderr = String(errText ?? '');
+      if (err) fail(typeof err.code === 'number' ? err.code : null, err.message);
+      else resolve();
+    });
+  });
+}

@@ -1,0 +1,321 @@
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { createServer, type AddressInfo, type Server } from 'node:net';
+import { networkInterfaces } from 'node:os';
+import { join } from 'node:path';
+import { ManagerHarness, sandboxSpec } from './support/manager-harness';
+import { containmentHere, itWhen } from './support/containment-support';
+import { TestNamespace } from './support/test-netns';
+
+const contained = containmentHere();
+const describeContained = contained ? describe : describe.skip;
+const havePython = existsSync('/usr/bin/python3');
+
+/** Banner of the first line a TCP connect reads, or the error the sandbox saw. */
+function connectArgv(host: string, port: number): string[] {
+  return ['timeout', '5', 'bash', '-c', `exec 3<>/dev/tcp/${host}/${port} && head -n1 <&3`];
+}
+
+function hostAddresses(): string[] {
+  return Object.values(networkInterfaces())
+    .flat()
+    .filter((a) => a && a.family === 'IPv4' && !a.internal)
+    .map((a) => a!.address);
+}
+
+describeContained('bwrap sandboxes are contained as a whole (attacks from inside)', () => {
+  let harness: ManagerHarness;
+  let loopback: Server;
+  let anyAddr: Server;
+  let loopbackPort: number;
+  let anyPort: number;
+  const slot = process.pid % 60;
+  const privateNs = new TestNamespace('p', `10.213.${slot}.1`, `10.213.${slot}.2`);
+  // The "internet": a TEST-NET address behind a gateway (a private /30 link), as on a real node.
+  const internetNs = new TestNamespace(
+    'i',
+    `10.214.${slot}.1`,
+    `10.214.${slot}.2`,
+    `198.51.100.${slot + 1}`,
+  );
+
+  beforeAll(async () => {
+    harness = new ManagerHarness();
+    await harness.manager.recover();
+    loopback = createServer((s) => s.end('hello from the node loopback\n'));
+    await new Promise<void>((r) => loopback.listen(0, '127.0.0.1', r));
+    loopbackPort = (loopback.address() as AddressInfo).port;
+    anyAddr = createServer((s) => s.end('hello from a node address\n'));
+    await new Promise<void>((r) => anyAddr.listen(0, '0.0.0.0', r));
+    anyPort = (anyAddr.address() as AddressInfo).port;
+    if (contained?.netns_egress) {
+      await privateNs.up('hello from the private network', [8080, 8081]);
+      await internetNs.up('hello from the internet', [8080]);
+    }
+  }, 60_000);
+
+  afterAll(async () => {
+    privateNs.down();
+    internetNs.down();
+    await harness.close();
+    await new Promise<void>((r) => loopback.close(() => r()));
+    await new Promise<void>((r) => anyAddr.close(() => r()));
+  });
+
+  describe('egress in its own network namespace', () => {
+    itWhen('netns_egress')(
+      "cannot reach the node's loopback, PostgreSQL, or the node's own addresses",
+      async () => {
+        const spec = await harness.start(sandboxSpec({ network: 'egress' }));
+        const targets: Array<[string, number]> = [
+          ['127.0.0.1', loopbackPort],
+          ['127.0.0.1', 5432],
+          ...hostAddresses().map((a): [string, number] => [a, anyPort]),
+        ];
+        for (const [host, port] of targets) {
+          const r = await harness.exec(spec.sandbox_id, connectArgv(host, port));
+          expect({ host, port, out: r.stdout }).toEqual({ host, port, out: '' });
+          expect(r.exit.exit_code).not.toBe(0);
+        }
+        // The same loopback server answers from the host itself: the test can tell.
+        const psql = await harness.exec(spec.sandbox_id, [
+          'sh',
+          '-c',
+          'command -v psql >/dev/null || exit 0; psql -h 127.0.0.1 -U postgres -c "select 1" 2>&1; exit 1',
+        ]);
+        expect(psql.stdout).not.toMatch(/\(1 row\)/);
+      },
+    );
+
+    itWhen('netns_egress')(
+      'cannot reach a private address in another namespace, and CAN reach a TEST-NET "internet" server',
+      async () => {
+        const spec = await harness.start(sandboxSpec({ network: 'egress' }));
+        const priv = await harness.exec(spec.sandbox_id, connectArgv(privateNs.nsAddr, 8080));
+        expect(priv.stdout).not.toContain('private network');
+        expect(priv.exit.exit_code).not.toBe(0);
+        const net = await harness.exec(spec.sandbox_id, connectArgv(internetNs.nsAddr, 8080));
+        expect(net.stdout).toBe('hello from the internet\n');
+        expect(net.exit.exit_code).toBe(0);
+      },
+    );
+
+    itWhen('netns_egress')(
+      'lets an allow-listed CIDR:port through, and only that port',
+      async () => {
+        const spec = await harness.start(
+          sandboxSpec({ network: 'egress', egress_allow: [`${privateNs.nsAddr}/32:8080`] }),
+        );
+        const allowed = await harness.exec(spec.sandbox_id, connectArgv(privateNs.nsAddr, 8080));
+        expect(allowed.stdout).toBe('hello from the private network\n');
+        const other = await harness.exec(spec.sandbox_id, connectArgv(privateNs.nsAddr, 8081));
+        expect(other.stdout).toBe('');
+      },
+    );
+
+    itWhen('netns_egress')('cannot change its own filter or routes', async () => {
+      const spec = await harness.start(sandboxSpec({ network: 'egress' }));
+      const tamper = await harness.exec(spec.sandbox_id, [
+        'sh',
+        '-c',
+        'nft flush ruleset; ip route del default; ip addr add 10.213.0.9/32 dev lo; true',
+      ]);
+      expect(tamper.stderr).toMatch(/Operation not permitted|not permitted|No such file/);
+      const priv = await harness.exec(spec.sandbox_id, connectArgv(privateNs.nsAddr, 8080));
+      expect(priv.stdout).toBe('');
+      const net = await harness.exec(spec.sandbox_id, connectArgv(internetNs.nsAddr, 8080));
+      expect(net.stdout).toBe('hello from the internet\n');
+    });
+
+    itWhen('netns_egress')(
+      'removes the namespace and its pasta when the sandbox stops',
+      async () => {
+        const spec = await harness.start(sandboxSpec({ network: 'egress' }));
+        expect(existsSync(`/run/netns/nanopod-${spec.sandbox_id}`)).toBe(true);
+        await harness.request({
+          type: 'sandbox.stop',
+          id: harness.nextId(),
+          sandbox_id: spec.sandbox_id,
+          reason: 'test',
+        });
+        expect(existsSync(`/run/netns/nanopod-${spec.sandbox_id}`)).toBe(false);
+        expect(pastaFor(spec.sandbox_id)).toEqual([]);
+      },
+    );
+  });
+
+  describe('whole-sandbox limits', () => {
+    const limits = { memory_mb: 512, pids: 64, cpu_seconds: 60, wall_seconds: 60, disk_mb: 64 };
+
+    itWhen('cgroup_memory')(
+      'refuses 1 GiB into /dev/shm, /tmp or / of a 512 MB sandbox',
+      async () => {
+        const spec = await harness.start(sandboxSpec({ limits }));
+        for (const target of ['/dev/shm/fill', '/tmp/fill', '/fill']) {
+          const r = await harness.exec(spec.sandbox_id, [
+            'sh',
+            '-c',
+            `dd if=/dev/zero of=${target} bs=1M count=1024 2>&1; s=$(stat -c %s ${target} 2>/dev/null || echo 0); rm -f ${target}; echo "size=$s"`,
+          ]);
+          const size = Number(/size=(\d+)/.exec(r.stdout)?.[1] ?? 'NaN');
+          // Either dd was stopped (ENOSPC / killed) or could not write at all: never 1 GiB.
+          expect({ target, below: size < 600 * 1048576 }).toEqual({ target, below: true });
+        }
+      },
+    );
+
+    (havePython ? itWhen('cgroup_memory') : it.skip)(
+      '4 x 300 MB processes in a 512 MB sandbox do not all survive',
+      async () => {
+        const spec = await harness.start(sandboxSpec({ limits }));
+        const hog =
+          "import time; b = b'\\x01' * (300 << 20); time.sleep(2); print('alive', flush=True)";
+        const r = await harness.exec(spec.sandbox_id, [
+          'sh',
+          '-c',
+          `for i in 1 2 3 4; do python3 -c "${hog}" & done; wait`,
+        ]);
+        const alive = (r.stdout.match(/alive/g) ?? []).length;
+        expect(alive).toBeLessThan(4);
+      },
+      60_000,
+    );
+
+    itWhen('cgroup_pids')(
+      'holds a fork bomb to the pids cgroup, and the sandbox recovers',
+      async () => {
+        const spec = await harness.start(
+          sandboxSpec({ limits: { ...limits, pids: 24, wall_seconds: 8 } }),
+        );
+        const dir = `/sys/fs/cgroup/pids/nanopod/${spec.sandbox_id}`;
+        const v2 = `/sys/fs/cgroup/nanopod/${spec.sandbox_id}`;
+        const group = existsSync(dir) ? dir : v2;
+        expect(readFileSync(join(group, 'pids.max'), 'latin1').trim()).toBe(String(24 + 3));
+        let peak = 0;
+        const watch = setInterval(() => {
+          try {
+            peak = Math.max(peak, Number(readFileSync(join(group, 'pids.current'), 'latin1')));
+          } catch {
+            // between reads
+          }
+        }, 10);
+        const bomb = await harness.exec(spec.sandbox_id, [
+          'sh',
+          '-c',
+          'f(){ f | f & }; f; sleep 1',
+        ]);
+        clearInterval(watch);
+        // The bomb ran (a failed start would leave the group empty and prove nothing).
+        expect({ peakAboveFive: peak > 5, bomb }).toMatchObject({ peakAboveFive: true });
+        expect(peak).toBeLessThanOrEqual(27);
+        const after = await harness.exec(spec.sandbox_id, ['echo', 'still here']);
+        expect(after.stdout).toBe('still here\n');
+      },
+    );
+
+    itWhen('disk_quota')('holds the work dir to disk_mb and says why a write stops', async () => {
+      const spec = await harness.start(sandboxSpec({ limits: { ...limits, disk_mb: 32 } }));
+      const r = await harness.exec(spec.sandbox_id, [
+        'sh',
+        '-c',
+        'dd if=/dev/zero of=/work/fill bs=1M count=100 2>&1; stat -c %s /work/fill',
+      ]);
+      expect(r.stdout).toMatch(/No space left on device/);
+      expect(Number(r.stdout.trim().split('\n').pop())).toBeLessThanOrEqual(32 * 1048576);
+    });
+  });
+
+  describe('secrets and hardening', () => {
+    it('keeps env values off every command line on the host, and no env file behind', async () => {
+      const secret = `s3cr3t-${process.pid}-${Date.now()}`;
+      const spec = await harness.start(sandboxSpec({ env: { API_TOKEN: `${secret}-spec` } }));
+      const run = harness.exec(spec.sandbox_id, ['sh', '-c', 'echo "$API_TOKEN $REQ"; sleep 2'], {
+        env: { REQ: `${secret}-request` },
+      });
+      let seenInCmdline = false;
+      let sawSleep = false;
+      const deadline = Date.now() + 1500;
+      while (Date.now() < deadline) {
+        for (const pid of readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
+          try {
+            const cmd = readFileSync(`/proc/${pid}/cmdline`, 'latin1');
+            if (cmd.includes(secret)) seenInCmdline = true;
+            if (cmd.includes('sleep\u00002')) sawSleep = true;
+          } catch {
+            // gone
+          }
+        }
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      const result = await run;
+      expect(result.stdout).toBe(`${secret}-spec ${secret}-request\n`);
+      expect(sawSleep).toBe(true);
+      expect(seenInCmdline).toBe(false);
+      const runDir = join(harness.stateDir, 'run');
+      expect(readdirSync(runDir).filter((f) => f.endsWith('.env'))).toEqual([]);
+      expect(statSync(runDir).mode & 0o777).toBe(0o700);
+      const record = join(harness.stateDir, 'sandboxes', spec.sandbox_id, 'sandbox.json');
+      expect(statSync(record).mode & 0o077).toBe(0);
+    });
+
+    itWhen('userns_disable')('refuses a nested user namespace', async () => {
+      const spec = await harness.start(sandboxSpec());
+      const r = await harness.exec(spec.sandbox_id, ['unshare', '-U', 'id']);
+      expect(r.exit.exit_code).not.toBe(0);
+      expect(r.stdout).toBe('');
+    });
+
+    (havePython ? itWhen('seccomp') : it.skip)(
+      'answers EPERM to keyctl, bpf, perf_event_open and unshare(CLONE_NEWUSER)',
+      async () => {
+        const spec = await harness.start(sandboxSpec());
+        const nrs =
+          process.arch === 'arm64'
+            ? { keyctl: 219, bpf: 280, perf_event_open: 241, unshare: 97, getpid: 172 }
+            : { keyctl: 250, bpf: 321, perf_event_open: 298, unshare: 272, getpid: 39 };
+        const py = [
+          'import ctypes, errno, json',
+          'libc = ctypes.CDLL(None, use_errno=True)',
+          `nrs = ${JSON.stringify(nrs)}`,
+          'out = {}',
+          'for name, nr in nrs.items():',
+          '    arg = 0x10000000 if name == "unshare" else 0',
+          '    r = libc.syscall(nr, arg, 0, 0, 0, 0)',
+          '    out[name] = errno.errorcode.get(ctypes.get_errno(), "?") if r < 0 else "ok"',
+          'print(json.dumps(out))',
+        ].join('\n');
+        const r = await harness.exec(spec.sandbox_id, ['python3', '-c', py]);
+        expect(JSON.parse(r.stdout)).toEqual({
+          keyctl: 'EPERM',
+          bpf: 'EPERM',
+          perf_event_open: 'EPERM',
+          unshare: 'EPERM',
+          getpid: 'ok',
+        });
+      },
+    );
+
+    it('reports what it cannot contain without a host path', async () => {
+      const spec = sandboxSpec({ network: 'egress', egress_allow: ['not-a-cidr'] });
+      const reply = await harness.request({ type: 'sandbox.start', id: harness.nextId(), spec });
+      expect(reply).toMatchObject({ type: 'sandbox.state', state: 'failed' });
+      const reason = (reply as { reason?: string }).reason ?? '';
+      expect(reason).toMatch(/CIDR:port|egress/);
+      expect(reason).not.toContain(harness.stateDir);
+      expect(reason).not.toMatch(/\/(tmp|var|run|sys)\//);
+    });
+  });
+});
+
+/** pasta processes whose command line names the sandbox's netns. */
+function pastaFor(sandboxId: string): number[] {
+  const out: number[] = [];
+  for (const pid of readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
+    try {
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'latin1');
+      if (cmd.startsWith('pasta') && cmd.includes(`nanopod-${sandboxId}`)) out.push(Number(pid));
+    } catch {
+      // gone
+    }
+  }
+  return out;
+}
