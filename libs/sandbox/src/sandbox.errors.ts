@@ -7,6 +7,7 @@ export const SandboxErrorCodes = {
   pathInvalid: 'sandbox.path_invalid',
   fileNotFound: 'sandbox.file_not_found',
   fileTooLarge: 'sandbox.file_too_large',
+  archiveRefused: 'sandbox.archive_refused',
   commandMissing: 'sandbox.command_missing',
   nodeUnavailable: 'sandbox.node_unavailable',
   policyDenied: 'policy.denied',

@@ -68,14 +68,10 @@ export class SandboxFilesService {
   }
 }
 
-function tooLarge() {
-  return new PayloadTooLargeError(
-    SandboxErrorCodes.fileTooLarge,
-    `Uploads are limited to ${MAX_UPLOAD_BYTES} bytes`,
-    {
-      limit_bytes: MAX_UPLOAD_BYTES,
-    },
-  );
+function tooLarge(message = `Uploads are limited to ${MAX_UPLOAD_BYTES} bytes`) {
+  return new PayloadTooLargeError(SandboxErrorCodes.fileTooLarge, message, {
+    limit_bytes: MAX_UPLOAD_BYTES,
+  });
 }
 
 /**
@@ -102,7 +98,9 @@ function translate(err: AgentReplyError, path: string) {
     case 'agent.path_invalid':
       return new ValidationError(SandboxErrorCodes.pathInvalid, err.message, { path });
     case 'agent.file_too_large':
-      return tooLarge();
+      return tooLarge(err.message);
+    case 'agent.archive_refused':
+      return new ValidationError(SandboxErrorCodes.archiveRefused, err.message, { path });
     case 'agent.sandbox_not_found':
       return new NotFoundError(SandboxErrorCodes.notFound, 'The sandbox is gone from its node', {
         path,
