@@ -128,6 +128,6 @@ function freeOf(n: NodeEntity, u: NodeUse | undefined): NodeFree {
     free_gpus: inv.gpus.length - (u?.gpus ?? 0),
     gpu_models: inv.gpus.map((g) => g.model),
     runtimes: inv.runtimes ?? ['bwrap'],
-    workload_classes: inv.workload_classes ?? ['latency_tolerant'],
+    workload_classes: n.workloadClasses,
   };
 }
