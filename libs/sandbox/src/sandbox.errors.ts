@@ -8,6 +8,8 @@ export const SandboxErrorCodes = {
   fileNotFound: 'sandbox.file_not_found',
   fileTooLarge: 'sandbox.file_too_large',
   archiveRefused: 'sandbox.archive_refused',
+  quotaExceeded: 'sandbox.quota_exceeded',
+  insufficientFunds: 'sandbox.insufficient_funds',
   commandMissing: 'sandbox.command_missing',
   nodeUnavailable: 'sandbox.node_unavailable',
   policyDenied: 'policy.denied',

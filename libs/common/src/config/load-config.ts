@@ -92,6 +92,12 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): NanopodConf
     },
     nodeHeartbeatMs: env.NANOPOD_NODE_HEARTBEAT_MS ?? 5000,
     sandboxUsageIntervalMs: env.NANOPOD_SANDBOX_USAGE_INTERVAL_MS ?? 60000,
+    quotaDefaults: {
+      sandboxes: env.NANOPOD_QUOTA_SANDBOXES ?? 20,
+      cpu: env.NANOPOD_QUOTA_CPU ?? 32,
+      memoryMb: env.NANOPOD_QUOTA_MEMORY_MB ?? 65536,
+      gpus: env.NANOPOD_QUOTA_GPUS ?? 8,
+    },
     billing: {
       lago: env.NANOPOD_LAGO_API_URL
         ? {

@@ -31,6 +31,8 @@ export interface NanopodConfig {
   nodeHeartbeatMs: number;
   /** How often running sandboxes are metered (usage records), besides every state change. */
   sandboxUsageIntervalMs: number;
+  /** Per-user limits across active sandboxes unless an admin set others (NANOPOD_QUOTA_*). */
+  quotaDefaults: UserQuotaLimits;
   /** Billing: without `lago` the ledger works alone and usage waits in the outbox. */
   billing: {
     lago?: {
@@ -62,3 +64,10 @@ export interface NanopodConfig {
 }
 
 export const NANOPOD_CONFIG = Symbol('NANOPOD_CONFIG');
+
+export interface UserQuotaLimits {
+  sandboxes: number;
+  cpu: number;
+  memoryMb: number;
+  gpus: number;
+}

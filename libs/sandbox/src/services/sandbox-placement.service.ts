@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { ConflictError } from '@nanopod/common';
 import { NodeEntity, NodesService, RuntimeName, WorkloadClassName } from '@nanopod/federation';
 import { SandboxEntity } from '../entities/sandbox.entity';
-import { NodeUse, SandboxesRepository } from '../repositories/sandboxes.repository';
+import { NodeUse, SandboxesRepository, SandboxTx } from '../repositories/sandboxes.repository';
 import { SandboxErrorCodes } from '../sandbox.errors';
 
 /**
@@ -86,9 +86,13 @@ export class SandboxPlacement {
     req: PlacementRequest,
     candidates: NodeEntity[],
     build: (node: NodeEntity) => SandboxEntity,
+    admit?: (tx: SandboxTx, sb: SandboxEntity) => Promise<void>,
   ): Promise<SandboxEntity | null> {
     for (const candidate of candidates) {
       const placed = await this.sandboxes.transaction(async (tx) => {
+        // The owner's checks lock the user and wallet rows first (before the node row): the
+        // order every create takes, so concurrent creates queue instead of deadlocking.
+        if (admit) await admit(tx, build(candidate));
         const node = await this.nodes.lockForPlacement(tx.manager, candidate.id);
         if (!node || !this.fits(freeOf(node, await tx.useOnNode(node.id)), req)) return null;
         const sb = build(node);
