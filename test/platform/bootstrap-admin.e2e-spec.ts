@@ -68,6 +68,7 @@ describe('the built-in issuer in production', () => {
     const env = {
       NANOPOD_ENV: 'production',
       NANOPOD_PUBLIC_URL: 'https://nanopod.example.test',
+      NANOPOD_SECRETS_KEY: Buffer.alloc(32, 1).toString('base64'),
       NANOPOD_DATA_DIR: ':memory:',
       PORT: '0',
     };
@@ -92,6 +93,7 @@ describe('the built-in issuer in production', () => {
     const platform = await startPlatform({
       env: {
         NANOPOD_ENV: 'production',
+        NANOPOD_SECRETS_KEY: Buffer.alloc(32, 1).toString('base64'),
         NANOPOD_BUILTIN_ISSUER: 'true',
         NANOPOD_PUBLIC_URL: `http://127.0.0.1:${port}`,
         NANOPOD_DATA_DIR: ':memory:',

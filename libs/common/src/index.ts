@@ -2,6 +2,7 @@ export * from './config/nanopod-config';
 export { loadConfig, ConfigError } from './config/load-config';
 export { projectRoot } from './config/project-root';
 export { ConfigModule } from './config/config.module';
+export { SecretBox, decodeSecretsKey } from './secrets/secret-box';
 export * from './errors/nanopod.error';
 export { ErrorBodyDto, ErrorPayloadDto } from './errors/error-body.dto';
 export { GlobalErrorFilter, loggableError, toErrorResponse } from './errors/error.filter';

@@ -29,6 +29,7 @@ export function connectFakeAgent(
   url: string,
   node: EnrollResponse,
   startDelayMs = 30,
+  seen?: (msg: PlatformMessage) => void,
 ): Promise<WebSocket> {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(
@@ -39,6 +40,7 @@ export function connectFakeAgent(
     );
     ws.on('message', (data) => {
       const msg = JSON.parse((data as Buffer).toString()) as PlatformMessage;
+      seen?.(msg);
       if (msg.type === 'welcome') {
         ws.send(
           JSON.stringify({

@@ -158,6 +158,11 @@ export class EnvSchema {
   @Min(0, { message: 'NANOPOD_QUOTA_SANDBOXES must be at least 0' })
   NANOPOD_QUOTA_SANDBOXES?: number;
 
+  /** AES-256-GCM key sealing sandbox env values at rest (64 hex digits or base64 of 32 bytes). */
+  @IsOptional()
+  @IsString()
+  NANOPOD_SECRETS_KEY?: string;
+
   /** Default per-user limit of CPU across active sandboxes. */
   @IsOptional()
   @Transform(({ value }) => (value === undefined || value === '' ? undefined : Number(value)))

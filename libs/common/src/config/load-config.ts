@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
 import { EnvSchema } from './env.schema';
 import { projectRoot } from './project-root';
+import { decodeSecretsKey } from '../secrets/secret-box';
 import { NanopodConfig } from './nanopod-config';
 
 export class ConfigError extends Error {
@@ -45,6 +46,14 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): NanopodConf
       'NANOPOD_PUBLIC_URL is required in production (the URL users reach the platform at)',
     );
   }
+  if (env.NANOPOD_SECRETS_KEY && !decodeSecretsKey(env.NANOPOD_SECRETS_KEY)) {
+    problems.push('NANOPOD_SECRETS_KEY must be 32 bytes as 64 hex digits or base64');
+  }
+  if (nodeEnv === 'production' && !env.NANOPOD_SECRETS_KEY) {
+    problems.push(
+      'NANOPOD_SECRETS_KEY is required in production (32 random bytes, e.g. `openssl rand -base64 32`): it encrypts sandbox env values at rest',
+    );
+  }
   if (problems.length > 0) throw new ConfigError(problems);
 
   const port = env.PORT ?? 8080;
@@ -58,6 +67,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): NanopodConf
     host,
     publicUrl,
     dataDir,
+    secretsKey: env.NANOPOD_SECRETS_KEY,
     logLevel: env.NANOPOD_LOG_LEVEL ?? (nodeEnv === 'test' ? 'silent' : 'info'),
     database: env.DATABASE_URL
       ? { kind: 'postgres', url: env.DATABASE_URL }

@@ -7,6 +7,8 @@ export interface NanopodConfig {
   host: string;
   publicUrl: string;
   dataDir: string;
+  /** NANOPOD_SECRETS_KEY (hex or base64, 32 bytes); unset in development: one in the data dir. */
+  secretsKey?: string;
   logLevel: string;
   database: { kind: 'postgres'; url: string } | { kind: 'pglite'; dataDir: string | ':memory:' };
   adminGithubLogins: string[];

@@ -161,6 +161,35 @@ export class SandboxesRepository {
     };
   }
 
+  /**
+   * Rewrites the env of every row for which `seal` returns a new map (rows with a non-empty
+   * env only), in batches; returns how many changed.
+   */
+  async sealPlainEnv(
+    seal: (env: Record<string, string>) => Record<string, string> | null,
+  ): Promise<number> {
+    let changed = 0;
+    let after = '00000000-0000-0000-0000-000000000000';
+    for (;;) {
+      const rows = (await this.repo.manager.query(
+        `SELECT id, env FROM sandboxes WHERE env <> '{}'::jsonb AND id > $1 ORDER BY id LIMIT 500`,
+        [after],
+      )) as Array<{ id: string; env: Record<string, string> }>;
+      if (rows.length === 0) return changed;
+      for (const row of rows) {
+        const next = seal(row.env);
+        if (next) {
+          await this.repo.manager.query(`UPDATE sandboxes SET env = $2::jsonb WHERE id = $1`, [
+            row.id,
+            JSON.stringify(next),
+          ]);
+          changed++;
+        }
+      }
+      after = rows[rows.length - 1].id;
+    }
+  }
+
   /** One conditional UPDATE: applies `patch` only while the state is one of `states`. */
   async updateIfIn(
     id: string,

@@ -9,6 +9,7 @@ import { SandboxEntity, SandboxState } from '../entities/sandbox.entity';
 import { SandboxesRepository } from '../repositories/sandboxes.repository';
 import { SandboxErrorCodes } from '../sandbox.errors';
 import { SandboxAdmission } from './sandbox-admission.service';
+import { SandboxEnv } from './sandbox-env.service';
 import { SandboxPlacement } from './sandbox-placement.service';
 import { SandboxTransitions } from './sandbox-transitions.service';
 
@@ -46,6 +47,7 @@ export class SandboxesService {
     private readonly clock: Clock,
     private readonly costs: CostEstimator,
     private readonly admission: SandboxAdmission,
+    private readonly envs: SandboxEnv,
   ) {}
 
   async create(principal: Principal, input: CreateSandboxInput): Promise<SandboxEntity> {
@@ -89,7 +91,7 @@ export class SandboxesService {
           gpus: input.gpus,
           gpuType: input.gpuType,
           network: input.network,
-          env: input.env,
+          env: this.envs.seal(input.env),
           workloadClass: input.workloadClass,
           // Placed and decided: pending until the start goes out to the node.
           state: 'pending',
@@ -325,7 +327,7 @@ export class SandboxesService {
       gpus: sb.gpus,
       gpu_type: sb.gpuType,
       network: sb.network,
-      env: sb.env,
+      env: this.envs.open(sb.env),
       limits: {
         memory_mb: sb.memoryMb,
         pids: PIDS_LIMIT,
