@@ -158,6 +158,16 @@ export class EnvSchema {
   @Min(0, { message: 'NANOPOD_QUOTA_SANDBOXES must be at least 0' })
   NANOPOD_QUOTA_SANDBOXES?: number;
 
+  /** Port of the /metrics listener (not the API port); `off` disables it. Default 9464. */
+  @IsOptional()
+  @Matches(/^(off|\d{1,5})$/, { message: 'NANOPOD_METRICS_PORT must be a port number or off' })
+  NANOPOD_METRICS_PORT?: string;
+
+  /** Address of the /metrics listener; loopback unless a scraper elsewhere needs it. */
+  @IsOptional()
+  @IsString()
+  NANOPOD_METRICS_HOST?: string;
+
   /** AES-256-GCM key sealing sandbox env values at rest (64 hex digits or base64 of 32 bytes). */
   @IsOptional()
   @IsString()

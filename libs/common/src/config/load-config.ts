@@ -68,6 +68,14 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): NanopodConf
     publicUrl,
     dataDir,
     secretsKey: env.NANOPOD_SECRETS_KEY,
+    // Tests boot many platforms at once: there the listener takes any free port.
+    metrics:
+      env.NANOPOD_METRICS_PORT === 'off'
+        ? null
+        : {
+            host: env.NANOPOD_METRICS_HOST ?? '127.0.0.1',
+            port: Number(env.NANOPOD_METRICS_PORT ?? (nodeEnv === 'test' ? 0 : 9464)),
+          },
     logLevel: env.NANOPOD_LOG_LEVEL ?? (nodeEnv === 'test' ? 'silent' : 'info'),
     database: env.DATABASE_URL
       ? { kind: 'postgres', url: env.DATABASE_URL }

@@ -9,6 +9,8 @@ export interface NanopodConfig {
   dataDir: string;
   /** NANOPOD_SECRETS_KEY (hex or base64, 32 bytes); unset in development: one in the data dir. */
   secretsKey?: string;
+  /** The /metrics listener (never the API port); null: off. */
+  metrics: { host: string; port: number } | null;
   logLevel: string;
   database: { kind: 'postgres'; url: string } | { kind: 'pglite'; dataDir: string | ':memory:' };
   adminGithubLogins: string[];
