@@ -1,5 +1,6 @@
 import type WebSocket from 'ws';
 import type { EnrollResponse } from '@nanopod/federation';
+import { runCli } from '../support/cli-process';
 import { databaseKinds } from '../support/test-database';
 import { startTestPlatform, TestPlatform, TestUser } from '../support/test-platform';
 import { connectFakeAgent, fakeInventory } from './support/fake-agent';
@@ -142,6 +143,32 @@ describe.each(databaseKinds())('per-user quotas and reservations on %s', (kind) 
       created.map((r) => r.body.id as string),
     );
   });
+
+  it('lets admins set a quota with `nanopod users quota set` and shows it in `nanopod whoami`', async () => {
+    const dev = await platform.createUser();
+    const as = (user: TestUser) => ({
+      NANOPOD_URL: platform.url,
+      NANOPOD_API_KEY: user.apiKey,
+      NANOPOD_CONFIG_DIR: '/nonexistent-nanopod-config',
+    });
+    const set = await runCli(
+      ['users', 'quota', 'set', dev.id, '--sandboxes', '3', '--gpus', '0', '--json'],
+      as(admin),
+    ).done;
+    expect(set.code).toBe(0);
+    expect(JSON.parse(set.stdout)).toMatchObject({ max_sandboxes: 3, max_gpus: 0 });
+    const refused = await runCli(['users', 'quota', 'set', dev.id, '--sandboxes', '9'], as(dev))
+      .done;
+    expect(refused.code).not.toBe(0);
+    const who = await runCli(['whoami', '--json'], as(dev)).done;
+    expect(who.code).toBe(0);
+    expect(JSON.parse(who.stdout).quota).toMatch(/^3 sandboxes, \d+ CPU, \d+ MB, 0 GPUs$/);
+    const back = await runCli(
+      ['users', 'quota', 'set', dev.id, '--sandboxes', 'default', '--json'],
+      as(admin),
+    ).done;
+    expect(JSON.parse(back.stdout)).toMatchObject({ max_sandboxes: 20, overridden: ['max_gpus'] });
+  }, 120_000);
 
   it('lets a user with 3 credits commit no more than 3 credits of estimated cost at once', async () => {
     const dev = await platform.createUser();

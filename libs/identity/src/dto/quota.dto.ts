@@ -63,6 +63,7 @@ export class SetQuotaDto {
 }
 
 export class UserIdParams {
-  @IsUUID()
+  @ApiProperty({ format: 'uuid' })
+  @IsUUID('all', { message: 'id must be a UUID' })
   id!: string;
 }
