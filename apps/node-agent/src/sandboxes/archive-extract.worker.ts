@@ -1,7 +1,7 @@
 import { closeSync, constants, fchmodSync, fchownSync, fstatSync, ftruncateSync } from 'node:fs';
 import { linkSync, lstatSync, openSync, symlinkSync, unlinkSync, writeSync } from 'node:fs';
 import { posix } from 'node:path';
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
 import { createGunzip } from 'node:zlib';
 import { Parser, type ReadEntry } from 'tar';
 import { at, FdWalkError, fileKind, walkDirsSync, WRITE_FLAGS, type Owner } from './fd-walk';
@@ -247,7 +247,11 @@ export async function extract(job: ArchiveJob): Promise<ArchiveResult> {
   }
 }
 
-if (parentPort && workerData) {
+// One long-lived worker serves jobs in turn: loading it (and, from source, compiling it)
+// costs more CPU than most archives.
+if (parentPort) {
   const port = parentPort;
-  void extract(workerData as ArchiveJob).then((result) => port.postMessage(result));
+  port.on('message', (msg: { id: number; job: ArchiveJob }) => {
+    void extract(msg.job).then((result) => port.postMessage({ id: msg.id, result }));
+  });
 }

@@ -1,5 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { NotFoundError, PayloadTooLargeError, ValidationError } from '@nanopod/common';
+import {
+  NotFoundError,
+  PayloadTooLargeError,
+  UnprocessableError,
+  ValidationError,
+} from '@nanopod/common';
 import { AgentReplyError, FileEntry, NodeChannelRegistry } from '@nanopod/federation';
 import { Principal } from '@nanopod/identity';
 import { SandboxErrorCodes } from '../sandbox.errors';
@@ -100,7 +105,7 @@ function translate(err: AgentReplyError, path: string) {
     case 'agent.file_too_large':
       return tooLarge(err.message);
     case 'agent.archive_refused':
-      return new ValidationError(SandboxErrorCodes.archiveRefused, err.message, { path });
+      return new UnprocessableError(SandboxErrorCodes.archiveRefused, err.message, { path });
     case 'agent.sandbox_not_found':
       return new NotFoundError(SandboxErrorCodes.notFound, 'The sandbox is gone from its node', {
         path,
