@@ -58,6 +58,8 @@ export async function startPlatformProcess(
         NANOPOD_LOCAL_NODE_AGENT: 'false',
         NANOPOD_BOOTSTRAP_KEY_FILE: keyFile,
         NANOPOD_LOG_LEVEL: 'warn',
+        // Any free port: several platforms may run on this machine at once.
+        NANOPOD_METRICS_PORT: '0',
         ...db.env,
         ...env,
       },

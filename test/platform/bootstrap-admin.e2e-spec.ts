@@ -21,6 +21,7 @@ describe.each(databaseKinds())('bootstrap admin key (%s)', (kind) => {
       // PGlite on disk, so the second start sees the first start's database.
       NANOPOD_DATA_DIR: kind === 'pglite' ? path.join(dir, 'data') : ':memory:',
       NANOPOD_BOOTSTRAP_KEY_FILE: keyFile,
+      NANOPOD_METRICS_PORT: '0',
     };
     try {
       const first = await startPlatform({ env });
@@ -68,7 +69,9 @@ describe('the built-in issuer in production', () => {
     const env = {
       NANOPOD_ENV: 'production',
       NANOPOD_PUBLIC_URL: 'https://nanopod.example.test',
+      NANOPOD_SECRETS_KEY: Buffer.alloc(32, 1).toString('base64'),
       NANOPOD_DATA_DIR: ':memory:',
+      NANOPOD_METRICS_PORT: '0',
       PORT: '0',
     };
     const err = await startPlatform({ env }).catch((e: unknown) => e);
@@ -92,9 +95,11 @@ describe('the built-in issuer in production', () => {
     const platform = await startPlatform({
       env: {
         NANOPOD_ENV: 'production',
+        NANOPOD_SECRETS_KEY: Buffer.alloc(32, 1).toString('base64'),
         NANOPOD_BUILTIN_ISSUER: 'true',
         NANOPOD_PUBLIC_URL: `http://127.0.0.1:${port}`,
         NANOPOD_DATA_DIR: ':memory:',
+        NANOPOD_METRICS_PORT: '0',
         NANOPOD_LOG_LEVEL: 'silent',
         NANOPOD_LOCAL_NODE_AGENT: 'false',
         PORT: String(port),

@@ -18,13 +18,20 @@ describe.each(databaseKinds())('platform basics (%s)', (kind) => {
     expect(ready.body).toEqual({ status: 'ok', checks: { database: 'ok' } });
   });
 
-  it('exposes Prometheus metrics including HTTP durations by route', async () => {
+  it('exposes Prometheus metrics on their own loopback listener, never on the API port', async () => {
     await platform.http().get('/healthz');
-    const res = await platform.http().get('/metrics');
+    expect(platform.metricsUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/metrics$/);
+    expect(platform.metricsUrl).not.toContain(`:${platform.config.port}/`);
+    const res = await fetch(platform.metricsUrl!);
     expect(res.status).toBe(200);
-    expect(res.headers['content-type']).toContain('text/plain');
-    expect(res.text).toContain('nanopod_http_request_duration_seconds_bucket');
-    expect(res.text).toMatch(/route="\/healthz"/);
+    expect(res.headers.get('content-type')).toContain('text/plain');
+    const text = await res.text();
+    expect(text).toContain('nanopod_http_request_duration_seconds_bucket');
+    expect(text).toMatch(/route="\/healthz"/);
+    const onApi = await platform.http().get('/metrics');
+    expect(onApi.status).toBe(404);
+    expect(onApi.text).not.toContain('nanopod_');
+    expect((await fetch(platform.metricsUrl!.replace('/metrics', '/other'))).status).toBe(404);
   });
 
   it('echoes a sane request id and makes one up otherwise', async () => {

@@ -8,6 +8,8 @@ export interface TestPlatform extends RunningPlatform {
   db: TestDatabase;
   clock: Clock;
   http: () => ReturnType<typeof request>;
+  /** GET on the separate /metrics listener: the Prometheus text. */
+  metrics(): Promise<string>;
   /** Makes a user and an API key for them; returns the key's bearer header value. */
   createUser(overrides?: {
     githubLogin?: string;
@@ -60,6 +62,11 @@ export async function startTestPlatform(
     db,
     clock,
     http: () => request(platform.app.getHttpServer()),
+    async metrics() {
+      const res = await fetch(platform.metricsUrl!);
+      if (res.status !== 200) throw new Error(`metrics: ${res.status}`);
+      return res.text();
+    },
     async createUser(overrides = {}) {
       counter += 1;
       const login = overrides.githubLogin ?? `dev-${process.pid}-${counter}`;

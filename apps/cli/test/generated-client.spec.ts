@@ -15,7 +15,6 @@ const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options', 'tr
 
 /** Served by the platform but deliberately not part of the API document, with why. */
 const NOT_IN_DOCUMENT: Record<string, string> = {
-  'GET /metrics': 'Prometheus text for scrapers (@ApiExcludeController)',
   'POST /auth/logout': 'the dashboard form twin of GET /auth/logout (@ApiExcludeEndpoint)',
 };
 

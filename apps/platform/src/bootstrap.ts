@@ -5,12 +5,15 @@ import {
   Clock,
   configureHttpApp,
   EmbeddedPostgres,
+  listenMetrics,
   loadConfig,
+  MetricsRegistry,
   NanopodConfig,
   startEmbeddedPostgres,
 } from '@nanopod/common';
 import { Logger } from 'nestjs-pino';
-import { createServer } from 'node:net';
+import type { Server } from 'node:http';
+import { createServer, type AddressInfo } from 'node:net';
 import { AppModule } from './app.module';
 import { mountBuiltinIssuer } from './builtin-issuer';
 import { serveWebDashboard } from './web-static';
@@ -26,6 +29,8 @@ export interface RunningPlatform {
   app: INestApplication;
   config: NanopodConfig;
   url: string;
+  /** The /metrics listener's URL (`.../metrics`), or null when it is off. */
+  metricsUrl: string | null;
   close(): Promise<void>;
 }
 
@@ -76,12 +81,31 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Runn
     await embedded?.stop();
     throw err;
   }
+  let metricsServer: Server | undefined;
+  if (config.metrics) {
+    metricsServer = await listenMetrics(
+      app.get(MetricsRegistry),
+      config.metrics.host,
+      config.metrics.port,
+    ).catch(async (err: unknown) => {
+      await app.close();
+      await embedded?.stop();
+      throw err;
+    });
+  }
+  const metricsAddress = metricsServer?.address() as AddressInfo | undefined;
   const localAgent = await startLocalNodeAgent(app, config);
   return {
     app,
     config,
     url: `http://${config.host}:${config.port}`,
+    metricsUrl: metricsAddress
+      ? `http://${config.metrics!.host.includes(':') ? `[${config.metrics!.host}]` : config.metrics!.host}:${metricsAddress.port}/metrics`
+      : null,
     async close() {
+      await new Promise<void>((resolve) =>
+        metricsServer ? metricsServer.close(() => resolve()) : resolve(),
+      );
       await localAgent?.stop();
       await app.close();
       await embedded?.stop();

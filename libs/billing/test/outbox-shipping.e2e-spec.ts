@@ -71,8 +71,8 @@ describe.each(databaseKinds())('usage outbox shipping to Lago (%s)', (kind) => {
       }),
     });
     expect(typeof event!.timestamp).toBe('number');
-    const metrics = await platform.http().get('/metrics').expect(200);
-    expect(metrics.text).toMatch(/nanopod_billing_events_shipped_total [1-9]\d*/);
+    const metrics = await platform.metrics();
+    expect(metrics).toMatch(/nanopod_billing_events_shipped_total [1-9]\d*/);
     const subscriptionCalls = lago.requests.filter((r) => r.path === '/api/v1/subscriptions');
     expect(subscriptionCalls).toHaveLength(1);
     expect(lago.duplicatesAccepted()).toEqual([]);

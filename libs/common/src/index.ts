@@ -2,6 +2,7 @@ export * from './config/nanopod-config';
 export { loadConfig, ConfigError } from './config/load-config';
 export { projectRoot } from './config/project-root';
 export { ConfigModule } from './config/config.module';
+export { SecretBox, decodeSecretsKey } from './secrets/secret-box';
 export * from './errors/nanopod.error';
 export { ErrorBodyDto, ErrorPayloadDto } from './errors/error-body.dto';
 export { GlobalErrorFilter, loggableError, toErrorResponse } from './errors/error.filter';
@@ -10,7 +11,12 @@ export { startEmbeddedPostgres, EmbeddedPostgres } from './database/embedded-pos
 export { DatabaseModule, DatabaseOptions, DATABASE_OPTIONS } from './database/database.module';
 export { LeaderLock } from './leader/leader-lock';
 export { loggingModule, requestIdFor } from './logging/logging.module';
-export { MetricsModule, MetricsRegistry, HttpMetricsMiddleware } from './metrics/metrics';
+export {
+  MetricsModule,
+  MetricsRegistry,
+  HttpMetricsMiddleware,
+  listenMetrics,
+} from './metrics/metrics';
 export { HealthModule } from './health/health.controller';
 export { configureHttpApp, JSON_BODY_LIMIT } from './http/configure-app';
 export { nanopodValidationPipe } from './http/validation';

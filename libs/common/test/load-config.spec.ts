@@ -45,6 +45,7 @@ describe('loadConfig', () => {
       NANOPOD_ENV: 'production',
       NANOPOD_PUBLIC_URL: 'https://np.example.com',
       NANOPOD_BUILTIN_ISSUER: 'true',
+      NANOPOD_SECRETS_KEY: Buffer.alloc(32, 1).toString('base64'),
     });
     expect(config.oidc.builtin).toBe(true);
     expect(config.localNodeAgent).toBe(false);

@@ -13,4 +13,5 @@ export const FederationErrorCodes = {
   agentTimeout: 'federation.agent_timeout',
   agentError: 'federation.agent_error',
   inventoryInvalid: 'federation.inventory_invalid',
+  kindForbidden: 'federation.kind_forbidden',
 } as const;

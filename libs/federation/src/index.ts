@@ -16,5 +16,6 @@ export { NodeEntity, NodeState, NodeHealth, nodeState } from './entities/node.en
 export { UNHEALTHY_AFTER_MISSED, LOST_AFTER_MISSED } from './services/node-health.reconciler';
 
 import { FederationInit1764300000000 } from './migrations/1764300000000-federation-init';
+import { NodeTrust1764300000500 } from './migrations/1764300000500-node-trust';
 /** This context's migrations, in order. */
-export const federationMigrations = [FederationInit1764300000000];
+export const federationMigrations = [FederationInit1764300000000, NodeTrust1764300000500];

@@ -208,6 +208,76 @@ describe.each(databaseKinds())('federation on %s', (kind) => {
     expect(node.body.memory_mb).toBe(32768);
   });
 
+  it('takes kind, zone and classes from the token: a heartbeat claiming infiniband changes nothing', async () => {
+    const tok = await token(owner, { zone: 'trust-zone' });
+    const a = await enroll('node-claims', inventory({ zone: 'claimed-zone' }), tok);
+    const before = await platform.http().get(`/v1/nodes/${a.node_id}`).set(admin.auth);
+    expect(before.body).toMatchObject({
+      kind: 'federated',
+      zone: 'trust-zone',
+      workload_classes: ['latency_tolerant'],
+    });
+    const hb = await platform
+      .http()
+      .post(`/v1/agent/nodes/${a.node_id}/heartbeat`)
+      .set('Authorization', `Bearer ${a.credential}`)
+      .send({
+        inventory: inventory({
+          kind: 'infiniband',
+          zone: 'us-east-ib',
+          workload_classes: ['latency_tolerant', 'latency_sensitive'],
+          memory_mb: 4096,
+        }),
+        sandboxes: [],
+      });
+    expect(hb.status).toBe(200);
+    const after = await platform.http().get(`/v1/nodes/${a.node_id}`).set(admin.auth);
+    expect(after.body).toMatchObject({
+      kind: 'federated',
+      zone: 'trust-zone',
+      workload_classes: ['latency_tolerant'],
+      // Inventory is the agent's to report.
+      memory_mb: 4096,
+      claimed: {
+        kind: 'infiniband',
+        zone: 'us-east-ib',
+        workload_classes: ['latency_sensitive', 'latency_tolerant'],
+      },
+    });
+    expect(after.body.inventory).toMatchObject({ kind: 'federated', zone: 'trust-zone' });
+    // An honest heartbeat clears the shown mismatch.
+    await platform
+      .http()
+      .post(`/v1/agent/nodes/${a.node_id}/heartbeat`)
+      .set('Authorization', `Bearer ${a.credential}`)
+      .send({
+        inventory: inventory({ zone: 'trust-zone', workload_classes: ['latency_tolerant'] }),
+        sandboxes: [],
+      })
+      .expect(200);
+    const honest = await platform.http().get(`/v1/nodes/${a.node_id}`).set(admin.auth);
+    expect(honest.body.claimed).toBeNull();
+  });
+
+  it('lets only admins issue tokens for InfiniBand nodes', async () => {
+    const refused = await platform
+      .http()
+      .post(`/v1/partners/${partnerId}/enrollment-tokens`)
+      .set(owner.auth)
+      .send({ kind: 'infiniband' });
+    expect(refused.status).toBe(403);
+    expect(refused.body.error.code).toBe('federation.kind_forbidden');
+    const tok = await token(admin, { kind: 'infiniband', zone: 'ib-zone' });
+    const ib = await enroll('node-ib', inventory({ kind: 'federated' }), tok);
+    const node = await platform.http().get(`/v1/nodes/${ib.node_id}`).set(admin.auth);
+    expect(node.body).toMatchObject({
+      kind: 'infiniband',
+      zone: 'ib-zone',
+      workload_classes: ['latency_tolerant', 'latency_sensitive'],
+      claimed: { kind: 'federated' },
+    });
+  });
+
   it('opens the channel with the own credential only and welcomes the agent', async () => {
     const a = await enroll('node-ws-a');
     const b = await enroll('node-ws-b');

@@ -20,6 +20,8 @@ import { BootstrapAdminService } from './services/bootstrap-admin.service';
 import { LoginFlowService } from './services/login-flow.service';
 import { SessionsService } from './services/sessions.service';
 import { UsersService } from './services/users.service';
+import { QuotasService } from './services/quotas.service';
+import { UserQuotasRepository } from './repositories/user-quotas.repository';
 
 /** Global: the libs above identity (reputation, policy, billing, ...) inject its services. */
 @Global()
@@ -28,6 +30,8 @@ import { UsersService } from './services/users.service';
   controllers: [MeController, ApiKeysController, AuthController, AdminUsersController],
   providers: [
     UsersService,
+    QuotasService,
+    UserQuotasRepository,
     SessionsService,
     ApiKeysService,
     BootstrapAdminService,
@@ -44,6 +48,7 @@ import { UsersService } from './services/users.service';
   exports: [
     BuiltinIssuerService,
     UsersService,
+    QuotasService,
     SessionsService,
     ApiKeysService,
     OidcDiscoveryService,

@@ -20,11 +20,19 @@ export {
   TokenRejectedError,
 } from './oidc/access-token-verifier.service';
 export { MeDto } from './dto/me.dto';
+export { QuotaDto } from './dto/quota.dto';
+export { QuotasService, UserQuota } from './services/quotas.service';
+export { IdentityErrorCodes } from './identity.errors';
 export { BuiltinIssuerService } from './builtin-issuer/builtin-issuer.service';
 export { PLATFORM_RESOURCE } from './builtin-issuer/issuer-configuration';
 export { LoginFlowService } from './services/login-flow.service';
 
 import { IdentityInit1764000000000 } from './migrations/1764000000000-identity-init';
 import { SessionIdToken1764000000100 } from './migrations/1764000000100-session-id-token';
+import { UserQuotas1764000000500 } from './migrations/1764000000500-user-quotas';
 /** This context's migrations, in order. */
-export const identityMigrations = [IdentityInit1764000000000, SessionIdToken1764000000100];
+export const identityMigrations = [
+  IdentityInit1764000000000,
+  SessionIdToken1764000000100,
+  UserQuotas1764000000500,
+];

@@ -102,8 +102,8 @@ describe.each(databaseKinds())('subsidy decisions (%s)', (kind) => {
         request: { kind: 'sandbox' },
       },
     });
-    const metrics = await platform.http().get('/metrics').expect(200);
-    expect(metrics.text).toMatch(
+    const metrics = await platform.metrics();
+    expect(metrics).toMatch(
       /nanopod_policy_decision_duration_seconds_count\{outcome="allow"\} [1-9]/,
     );
   });

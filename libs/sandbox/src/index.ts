@@ -5,5 +5,6 @@ export { SandboxEntity, SandboxState, SANDBOX_STATES } from './entities/sandbox.
 export { SandboxDto } from './dto/sandbox.dto';
 
 import { SandboxInit1764400000000 } from './migrations/1764400000000-sandbox-init';
+import { SandboxReservations1764400000500 } from './migrations/1764400000500-sandbox-reservations';
 /** This context's migrations, in order. */
-export const sandboxMigrations = [SandboxInit1764400000000];
+export const sandboxMigrations = [SandboxInit1764400000000, SandboxReservations1764400000500];

@@ -6,6 +6,8 @@ import { SandboxesRepository } from './repositories/sandboxes.repository';
 import { SandboxExecService } from './services/sandbox-exec.service';
 import { SandboxFilesService } from './services/sandbox-files.service';
 import { SandboxLifecycle } from './services/sandbox-lifecycle.service';
+import { SandboxAdmission } from './services/sandbox-admission.service';
+import { SandboxEnv } from './services/sandbox-env.service';
 import { SandboxPlacement } from './services/sandbox-placement.service';
 import { SandboxTransitions } from './services/sandbox-transitions.service';
 import { SandboxesService } from './services/sandboxes.service';
@@ -23,6 +25,8 @@ import { SandboxesService } from './services/sandboxes.service';
     SandboxExecService,
     SandboxFilesService,
     SandboxPlacement,
+    SandboxAdmission,
+    SandboxEnv,
     SandboxTransitions,
     SandboxLifecycle,
   ],

@@ -44,6 +44,11 @@ function meRecord(me: Me, url: string): Record<string, unknown> {
     roles: me.roles,
     via: me.authenticated_via,
     scopes: me.scopes,
+    ...(me.quota
+      ? {
+          quota: `${me.quota.max_sandboxes} sandboxes, ${me.quota.max_cpu} CPU, ${me.quota.max_memory_mb} MB, ${me.quota.max_gpus} GPUs`,
+        }
+      : {}),
   };
 }
 

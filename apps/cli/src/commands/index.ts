@@ -9,6 +9,7 @@ import { registerRunCommand } from './run';
 import { registerSandboxCommands } from './sandboxes';
 import { registerGrantCommands } from './grants';
 import { registerReputationCommands } from './reputation';
+import { registerUserCommands } from './users';
 
 /** Each command group registers its verbs on the program. Add yours to this list. */
 export type RegisterCommands = (program: Command) => void;
@@ -24,4 +25,5 @@ export const commandGroups: RegisterCommands[] = [
   registerRunCommand,
   registerGrantCommands,
   registerReputationCommands,
+  registerUserCommands,
 ];

@@ -56,7 +56,7 @@ async function list(p: GlobalFlags): Promise<void> {
 
 async function token(
   partnerId: string,
-  p: GlobalFlags & { expiresIn?: string; zone?: string; labels?: string },
+  p: GlobalFlags & { expiresIn?: string; zone?: string; labels?: string; kind?: string },
 ): Promise<void> {
   const t = await unwrap(
     apiClient(resolveApiOptions(p)).POST('/v1/partners/{id}/enrollment-tokens', {
@@ -65,11 +65,15 @@ async function token(
         ...(p.expiresIn ? { expires_in_seconds: Number(p.expiresIn) } : {}),
         ...(p.zone ? { zone: p.zone } : {}),
         ...(p.labels ? { labels: parseKeyValues(p.labels) } : {}),
+        ...(p.kind ? { kind: p.kind as 'federated' | 'infiniband' } : {}),
       },
     }),
   );
   if (p.json) return printJson(t);
-  printRecord({ token: t.token, expires_at: t.expires_at, zone: t.zone, labels: t.labels }, p);
+  printRecord(
+    { token: t.token, expires_at: t.expires_at, zone: t.zone, kind: t.kind, labels: t.labels },
+    p,
+  );
   process.stderr.write(
     'Shown once. On the node: nanopod-node-agent enroll --url <platform> --token <token>\n',
   );
@@ -96,5 +100,6 @@ export function registerPartnerCommands(program: Command): void {
     .option('--expires-in <seconds>', 'validity in seconds (default 3600)')
     .option('--zone <zone>', 'zone for the node')
     .option('--labels <k=v,...>', 'labels for the node')
+    .option('--kind <kind>', 'federated (default) or infiniband (admins only)')
     .action(async (id: string, _o: unknown, cmd: Command) => token(id, cmd.optsWithGlobals()));
 }

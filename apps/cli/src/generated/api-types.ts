@@ -112,6 +112,27 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/admin/users/{id}/quota': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** A user's sandbox quota (admin) */
+    get: operations['AdminUsersController_quota'];
+    /**
+     * Set a user's sandbox quota (admin)
+     * @description Fields left out keep their value; null returns a limit to the default.
+     */
+    put: operations['AdminUsersController_setQuota'];
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v1/agent/enroll': {
     parameters: {
       query?: never;
@@ -1418,6 +1439,11 @@ export interface components {
       /** @example 3600 */
       expires_in_seconds?: number;
       /**
+       * @description The kind of the node that enrolls (infiniband: admins only). Default federated.
+       * @enum {string}
+       */
+      kind?: 'federated' | 'infiniband';
+      /**
        * @description Labels given to the node that enrolls
        * @example {
        *       "rack": "r1"
@@ -1426,6 +1452,8 @@ export interface components {
       labels?: {
         [key: string]: string;
       };
+      /** @description Workload classes of the node (federated nodes take latency_tolerant only) */
+      workload_classes?: ('latency_tolerant' | 'latency_sensitive')[];
       /**
        * @description Pins the zone of the node that enrolls
        * @example richmond
@@ -1613,6 +1641,8 @@ export interface components {
       expires_at: string;
       /** Format: uuid */
       id: string;
+      /** @enum {string} */
+      kind: 'federated' | 'infiniband';
       labels: {
         [key: string]: string;
       };
@@ -1866,6 +1896,8 @@ export interface components {
       /** Format: uuid */
       id: string;
       name: string | null;
+      /** @description Limits across your active sandboxes */
+      quota?: components['schemas']['QuotaDto'];
       roles: ('admin' | 'developer')[];
       scopes: ('read' | 'write' | 'admin')[];
     };
@@ -1875,6 +1907,8 @@ export interface components {
     };
     NodeDto: {
       agent_version: string | null;
+      /** @description What the node's agent claims (kind, zone, workload classes) where it differs from what the platform issued with its enrollment token. Shown, never trusted. */
+      claimed: Record<string, unknown> | null;
       /** @description Whether the agent channel is open on this platform instance */
       connected: boolean;
       cordoned: boolean;
@@ -2065,6 +2099,18 @@ export interface components {
     PriceListDto: {
       data: components['schemas']['PriceDto'][];
     };
+    QuotaDto: {
+      /** @description CPU across active sandboxes */
+      max_cpu: number;
+      /** @description GPUs across active sandboxes */
+      max_gpus: number;
+      /** @description Memory (MB) across active sandboxes */
+      max_memory_mb: number;
+      /** @description Active (pending, starting, running) sandboxes at once */
+      max_sandboxes: number;
+      /** @description Limits an admin set for this user; the others are the platform defaults */
+      overridden: string[];
+    };
     ReadyDto: {
       /**
        * @example {
@@ -2148,6 +2194,8 @@ export interface components {
       owner_id: string;
       /** @example idle */
       reason: string | null;
+      /** @description Estimated cost (credits: full-TTL list price at your rate) held against your balance while the sandbox is active; metering settles it, ending releases the rest */
+      reserved_cost: number;
       resources: components['schemas']['SandboxResourcesViewDto'];
       runtime: string;
       /** Format: date-time */
@@ -2230,6 +2278,12 @@ export interface components {
        * @example 0.0833
        */
       unit_price_credits: number;
+    };
+    SetQuotaDto: {
+      max_cpu?: number | null;
+      max_gpus?: number | null;
+      max_memory_mb?: number | null;
+      max_sandboxes?: number | null;
     };
     SubsidyDecisionDto: {
       allow: boolean;
@@ -2575,6 +2629,124 @@ export interface operations {
       };
       /** @description Authenticated but not allowed (role, scope, ownership or policy) */
       403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBodyDto'];
+        };
+      };
+    };
+  };
+  AdminUsersController_quota: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['QuotaDto'];
+        };
+      };
+      /** @description Invalid input (validation failure, malformed JSON, bad id) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBodyDto'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBodyDto'];
+        };
+      };
+      /** @description Authenticated but not allowed (role, scope, ownership or policy) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBodyDto'];
+        };
+      };
+      /** @description Not found (or not yours) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBodyDto'];
+        };
+      };
+    };
+  };
+  AdminUsersController_setQuota: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['SetQuotaDto'];
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['QuotaDto'];
+        };
+      };
+      /** @description Invalid input (validation failure, malformed JSON, bad id) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBodyDto'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBodyDto'];
+        };
+      };
+      /** @description Authenticated but not allowed (role, scope, ownership or policy) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBodyDto'];
+        };
+      };
+      /** @description Not found (or not yours) */
+      404: {
         headers: {
           [name: string]: unknown;
         };
@@ -4988,7 +5160,11 @@ export interface operations {
           'application/json': components['schemas']['ErrorBodyDto'];
         };
       };
-      /** @description Authenticated but not allowed (role, scope, ownership or policy) */
+      /**
+       * @description Authenticated but not allowed (role, scope, ownership or policy)
+       *
+       *     Authenticated but not allowed (role, scope, ownership or policy)
+       */
       403: {
         headers: {
           [name: string]: unknown;
@@ -6242,6 +6418,15 @@ export interface operations {
       };
       /** @description Request body too large */
       413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBodyDto'];
+        };
+      };
+      /** @description Semantically invalid (e.g. a policy that does not compile) */
+      422: {
         headers: {
           [name: string]: unknown;
         };

@@ -152,7 +152,8 @@ export class SandboxManager {
           type: 'error',
           id,
           code: 'agent.internal',
-          message: (err as Error).message,
+          // The message stays in the agent's log: it may name host paths.
+          message: `${message.type} failed on the node`,
         });
       }
     }

@@ -1,20 +1,37 @@
-import { constants, promises as fs } from 'node:fs';
-import { join } from 'node:path';
+import { promises as fs } from 'node:fs';
 import type { FileEntry } from '@nanopod/federation';
 import {
   AgentOperationError,
   type SandboxFiles,
   type SandboxRecord,
 } from '../runtime/runtime-driver';
-import { isContainedPath } from './sandbox-paths';
+import { extractArchive } from './archive-extractor';
+import {
+  at,
+  checkName,
+  componentError,
+  FdWalkError,
+  fileKind,
+  openRoot,
+  READ_FLAGS,
+  walkDirs,
+  WRITE_FLAGS,
+} from './fd-walk';
 
-const NOFOLLOW = constants.O_NOFOLLOW;
+/** Archive limits beyond the work dir's room (`disk_mb`). */
+const MAX_ARCHIVE_ENTRIES = 50_000;
+const MAX_ARCHIVE_RATIO = 200;
+/** Small archives may expand by any ratio: a few MB of zeros harm nobody. */
+const RATIO_FLOOR_BYTES = 64 * 1048576;
+const MAX_DEPTH = 64;
 
 /**
  * Files of a sandbox whose work dir lives on this host. The agent may run as root while the
- * sandbox owns its work dir, so every host path is walked component by component and a
- * symlink anywhere on the way is refused: a sandbox could otherwise point `out.txt` at
- * /etc/shadow and ask for it back.
+ * sandbox owns its work dir and runs code in it at the same time, so nothing here opens a
+ * path by name: every component is opened from its parent's descriptor (fd-walk.ts), the last
+ * one with O_NOFOLLOW|O_NONBLOCK, and only regular files are read or written (a FIFO would
+ * hold a libuv thread forever, a device could do anything on open). Errors name the path the
+ * caller sent, never a host path.
  */
 export class WorkDirFiles implements SandboxFiles {
   async putFile(sandbox: SandboxRecord, path: string, data: Buffer): Promise<number> {
@@ -25,181 +42,125 @@ export class WorkDirFiles implements SandboxFiles {
         `file is larger than ${sandbox.spec.limits.disk_mb} MB`,
       );
     }
-    await this.ensureRoom(sandbox, data.length);
     if (path === '.') throw new AgentOperationError('agent.path_invalid', 'a file needs a name');
+    await this.ensureRoom(sandbox, data.length);
     const parts = path.split('/');
-    const dir = await this.ensureDir(sandbox, parts.slice(0, -1));
-    const target = join(dir, parts[parts.length - 1]);
-    const existed = (await fs.lstat(target).catch(() => null)) !== null;
-    let handle;
-    try {
-      // No O_TRUNC: nothing is cut short before the opened file is known to be inside.
-      handle = await fs.open(target, constants.O_WRONLY | constants.O_CREAT | NOFOLLOW, 0o644);
-    } catch (err) {
-      throw this.mapError(err, path);
-    }
-    try {
-      const outside = await openedOutside(sandbox, handle.fd);
-      if (outside !== null) {
-        if (!existed) await fs.unlink(outside).catch(() => undefined);
-        throw new AgentOperationError('agent.path_invalid', `"${path}" leaves the work dir`);
+    const name = parts[parts.length - 1];
+    await this.inDir(sandbox, parts.slice(0, -1), true, async (dir) => {
+      checkName(name);
+      const existing = await fs.lstat(at(dir.fd, name)).catch(() => null);
+      if (existing && !existing.isFile())
+        throw new FdWalkError('not_a_file', `"${path}" is ${fileKind(existing)}`);
+      const handle = await fs.open(at(dir.fd, name), WRITE_FLAGS, 0o644).catch((err: unknown) => {
+        throw componentError(err, path);
+      });
+      try {
+        const stat = await handle.stat();
+        // A hard link would let a write land in a file the sandbox shares with something else.
+        if (!stat.isFile() || stat.nlink > 1)
+          throw new FdWalkError('not_a_file', `"${path}" is not a plain regular file`);
+        await handle.truncate(0);
+        await handle.writeFile(data);
+        await handle.chown(sandbox.uid, sandbox.gid).catch(() => undefined);
+      } finally {
+        await handle.close();
       }
-      await handle.truncate(0);
-      await handle.writeFile(data);
-      await handle.chown(sandbox.uid, sandbox.gid).catch(() => undefined);
-    } finally {
-      await handle.close();
-    }
+    });
     return data.length;
   }
 
   async putArchive(sandbox: SandboxRecord, path: string, tarGz: Buffer): Promise<number> {
-    // tar is only loaded when an archive arrives.
-    const tar = await import('tar');
     const limit = sandbox.spec.limits.disk_mb * 1024 * 1024;
-    let total = 0;
-    const problems: string[] = [];
-    const parser = new tar.Parser({
-      onReadEntry: (entry) => {
-        total += entry.size ?? 0;
-        if (!isContainedPath(entry.path)) problems.push(entry.path);
-        if (entry.type === 'SymbolicLink' && entry.linkpath) {
-          const base = entry.path.split('/').slice(0, -1).join('/') || '.';
-          if (!isContainedPath(entry.linkpath, base))
-            problems.push(`${entry.path} -> ${entry.linkpath}`);
-        }
-        if (entry.type === 'Link' && entry.linkpath && !isContainedPath(entry.linkpath)) {
-          problems.push(`${entry.path} => ${entry.linkpath}`);
-        }
-        if (
-          !['File', 'OldFile', 'ContiguousFile', 'Directory', 'SymbolicLink', 'Link'].includes(
-            entry.type,
-          )
-        ) {
-          problems.push(`${entry.path} (${entry.type})`);
-        }
-        entry.resume();
-      },
+    const room = Math.max(0, limit - (await this.usage(sandbox)));
+    const result = await extractArchive({
+      root: sandbox.work_dir,
+      target: path === '.' ? [] : path.split('/'),
+      tarGz,
+      owner: { uid: sandbox.uid, gid: sandbox.gid },
+      limitBytes: room,
+      maxEntries: MAX_ARCHIVE_ENTRIES,
+      maxRatio: MAX_ARCHIVE_RATIO,
+      ratioFloorBytes: RATIO_FLOOR_BYTES,
     });
-    await new Promise<void>((resolvePromise, reject) => {
-      parser.on('error', reject);
-      parser.on('end', () => resolvePromise());
-      parser.on('abort', (err: Error) => reject(err));
-      parser.end(tarGz);
-    }).catch((err: Error) => {
-      throw new AgentOperationError(
-        'agent.path_invalid',
-        `not a readable tar.gz archive: ${err.message}`,
-      );
-    });
-    if (problems.length > 0) {
-      throw new AgentOperationError(
-        'agent.path_invalid',
-        `archive entries leave the target dir: ${problems.slice(0, 5).join(', ')}`,
-      );
-    }
-    if (total > limit) {
+    if (result.ok) return result.bytes;
+    if (result.reason === 'too_large') {
       throw new AgentOperationError(
         'agent.file_too_large',
-        `archive unpacks to more than ${sandbox.spec.limits.disk_mb} MB`,
+        `${result.message} (work dir limit ${sandbox.spec.limits.disk_mb} MB)`,
       );
     }
-    await this.ensureRoom(sandbox, total);
-    const dir = await this.ensureDir(sandbox, path === '.' ? [] : path.split('/'));
-    await new Promise<void>((resolvePromise, reject) => {
-      const unpack = new tar.Unpack({
-        cwd: dir,
-        uid: sandbox.uid,
-        gid: sandbox.gid,
-        strict: true,
-        // Entries never come out with setuid bits or world-writable modes.
-        umask: 0o022,
-        noMtime: false,
-      });
-      unpack.on('error', (err: Error) =>
-        reject(new AgentOperationError('agent.path_invalid', err.message)),
-      );
-      unpack.on('close', () => resolvePromise());
-      unpack.end(tarGz);
-    });
-    return total;
+    throw new AgentOperationError(
+      result.reason === 'refused' ? 'agent.archive_refused' : 'agent.path_invalid',
+      result.message,
+    );
   }
 
   async getFile(sandbox: SandboxRecord, path: string, maxBytes: number): Promise<Buffer> {
     const parts = path === '.' ? [] : path.split('/');
     if (parts.length === 0)
       throw new AgentOperationError('agent.path_invalid', 'a file needs a name');
-    const dir = await this.walkDir(sandbox, parts.slice(0, -1), path);
-    let handle;
-    try {
-      handle = await fs.open(join(dir, parts[parts.length - 1]), constants.O_RDONLY | NOFOLLOW);
-    } catch (err) {
-      throw this.mapError(err, path);
-    }
-    try {
-      if ((await openedOutside(sandbox, handle.fd)) !== null)
-        throw new AgentOperationError('agent.path_invalid', `"${path}" leaves the work dir`);
-      const stat = await handle.stat();
-      if (!stat.isFile())
-        throw new AgentOperationError('agent.path_invalid', `"${path}" is not a file`);
-      if (stat.size > maxBytes) {
-        throw new AgentOperationError(
-          'agent.file_too_large',
-          `"${path}" is larger than ${Math.floor(maxBytes / 1048576)} MB`,
-        );
+    const name = parts[parts.length - 1];
+    return this.inDir(sandbox, parts.slice(0, -1), false, async (dir) => {
+      checkName(name);
+      // lstat first so a device is never even opened; fstat after, for a swap in between.
+      const before = await fs.lstat(at(dir.fd, name)).catch((err: unknown) => {
+        throw componentError(err, path);
+      });
+      if (!before.isFile()) throw new FdWalkError('not_a_file', `"${path}" is ${fileKind(before)}`);
+      const handle = await fs.open(at(dir.fd, name), READ_FLAGS).catch((err: unknown) => {
+        throw componentError(err, path);
+      });
+      try {
+        const stat = await handle.stat();
+        if (!stat.isFile()) throw new FdWalkError('not_a_file', `"${path}" is ${fileKind(stat)}`);
+        if (stat.size > maxBytes) {
+          throw new AgentOperationError(
+            'agent.file_too_large',
+            `"${path}" is larger than ${Math.floor(maxBytes / 1048576)} MB`,
+          );
+        }
+        // Read at most what fstat saw: a file growing meanwhile cannot pass maxBytes.
+        const buffer = Buffer.alloc(stat.size);
+        let offset = 0;
+        while (offset < buffer.length) {
+          const { bytesRead } = await handle.read(buffer, offset, buffer.length - offset, offset);
+          if (bytesRead === 0) break;
+          offset += bytesRead;
+        }
+        return buffer.subarray(0, offset);
+      } finally {
+        await handle.close();
       }
-      return await handle.readFile();
-    } finally {
-      await handle.close();
-    }
+    });
   }
 
   async list(sandbox: SandboxRecord, path: string): Promise<FileEntry[]> {
     const parts = path === '.' ? [] : path.split('/');
-    const root = await this.walkDir(sandbox, parts, path);
     const entries: FileEntry[] = [];
-    const visit = async (dir: string, rel: string, depth: number): Promise<void> => {
-      const names = await fs.readdir(dir, { withFileTypes: true });
-      for (const dirent of names.sort((a, b) => a.name.localeCompare(b.name))) {
-        if (entries.length >= 10_000) return;
-        const full = join(dir, dirent.name);
-        const relPath = rel ? `${rel}/${dirent.name}` : dirent.name;
-        const stat = await fs.lstat(full).catch(() => null);
-        if (!stat || stat.isSymbolicLink()) continue;
-        if (stat.isDirectory()) {
-          entries.push({
-            path: relPath,
-            size: 0,
-            type: 'dir',
-            modified_at: stat.mtime.toISOString(),
-          });
-          if (depth < 32) await visit(full, relPath, depth + 1);
-        } else if (stat.isFile()) {
-          entries.push({
-            path: relPath,
-            size: stat.size,
-            type: 'file',
-            modified_at: stat.mtime.toISOString(),
-          });
-        }
-      }
-    };
-    await visit(root, path === '.' ? '' : path, 0);
+    await this.inDir(sandbox, parts, false, async (start) => {
+      await visitTree(start, path === '.' ? '' : path, 0, (relPath, stat) => {
+        if (entries.length >= 10_000) return false;
+        entries.push({
+          path: relPath,
+          size: stat.isDirectory() ? 0 : stat.size,
+          type: stat.isDirectory() ? 'dir' : 'file',
+          modified_at: stat.mtime.toISOString(),
+        });
+        return true;
+      });
+    });
     return entries;
   }
 
   /** Bytes used under the work dir (symlinks not followed). */
   async usage(sandbox: SandboxRecord): Promise<number> {
     let total = 0;
-    const visit = async (dir: string): Promise<void> => {
-      const names = await fs.readdir(dir, { withFileTypes: true }).catch(() => []);
-      for (const dirent of names) {
-        const full = join(dir, dirent.name);
-        if (dirent.isDirectory()) await visit(full);
-        else if (dirent.isFile()) total += (await fs.lstat(full).catch(() => ({ size: 0 }))).size;
-      }
-    };
-    await visit(sandbox.work_dir);
+    await this.inDir(sandbox, [], false, async (root) => {
+      await visitTree(root, '', 0, (_rel, stat) => {
+        if (stat.isFile()) total += stat.size;
+        return true;
+      });
+    }).catch(() => undefined);
     return total;
   }
 
@@ -213,68 +174,74 @@ export class WorkDirFiles implements SandboxFiles {
     }
   }
 
-  /** Walks existing dirs, refusing symlinks; returns the host path. */
-  private async walkDir(
+  /** Runs `work` with a descriptor of the directory `parts` names, mapping walk errors. */
+  private async inDir<T>(
     sandbox: SandboxRecord,
     parts: string[],
-    original: string,
-  ): Promise<string> {
-    let dir = sandbox.work_dir;
-    for (const part of parts) {
-      dir = join(dir, part);
-      const stat = await fs.lstat(dir).catch(() => null);
-      if (!stat)
-        throw new AgentOperationError('agent.file_not_found', `"${original}" does not exist`);
-      if (!stat.isDirectory())
-        throw new AgentOperationError(
-          'agent.path_invalid',
-          `"${original}" goes through a non-directory`,
-        );
+    create: boolean,
+    work: (dir: fs.FileHandle) => Promise<T>,
+  ): Promise<T> {
+    let root: fs.FileHandle | undefined;
+    let dir: fs.FileHandle | undefined;
+    try {
+      root = await openRoot(sandbox.work_dir);
+      dir = await walkDirs(
+        root,
+        parts,
+        create ? { uid: sandbox.uid, gid: sandbox.gid } : undefined,
+      );
+      return await work(dir);
+    } catch (err) {
+      throw toAgentError(err);
+    } finally {
+      if (dir && dir !== root) await dir.close();
+      if (root) await root.close();
     }
-    return dir;
-  }
-
-  /** Like walkDir, creating missing dirs owned by the sandbox. */
-  private async ensureDir(sandbox: SandboxRecord, parts: string[]): Promise<string> {
-    let dir = sandbox.work_dir;
-    for (const part of parts) {
-      dir = join(dir, part);
-      const stat = await fs.lstat(dir).catch(() => null);
-      if (!stat) {
-        await fs.mkdir(dir, { mode: 0o755 });
-        await fs.chown(dir, sandbox.uid, sandbox.gid).catch(() => undefined);
-      } else if (!stat.isDirectory()) {
-        throw new AgentOperationError(
-          'agent.path_invalid',
-          `"${parts.join('/')}" goes through a non-directory or a link`,
-        );
-      }
-    }
-    return dir;
-  }
-
-  private mapError(err: unknown, path: string): Error {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT')
-      return new AgentOperationError('agent.file_not_found', `"${path}" does not exist`);
-    if (code === 'ELOOP')
-      return new AgentOperationError('agent.path_invalid', `"${path}" is a symbolic link`);
-    if (code === 'EISDIR')
-      return new AgentOperationError('agent.path_invalid', `"${path}" is a directory`);
-    return err as Error;
   }
 }
 
 /**
- * The host path an open descriptor points at when that is outside the work dir, else null.
- * walkDir checks each directory with lstat and O_NOFOLLOW guards the last component, but a
- * sandbox process can swap a checked directory for a symlink before the open (the agent may
- * be root): the kernel's view of the descriptor is the check that cannot race.
+ * Depth-first over a directory descriptor; symlinks and special files are skipped, children
+ * are opened from their parent's descriptor. `visit` returning false stops the walk.
  */
-async function openedOutside(sandbox: SandboxRecord, fd: number): Promise<string | null> {
-  const opened = await fs.readlink(`/proc/self/fd/${fd}`).catch(() => null);
-  // Without /proc (not Linux) the component walk is the only check.
-  if (opened === null) return null;
-  const root = await fs.realpath(sandbox.work_dir);
-  return opened === root || opened.startsWith(`${root}/`) ? null : opened;
+async function visitTree(
+  dir: fs.FileHandle,
+  rel: string,
+  depth: number,
+  visit: (relPath: string, stat: import('node:fs').Stats) => boolean,
+): Promise<boolean> {
+  const names = (await fs.readdir(at(dir.fd)).catch(() => [] as string[])).sort((a, b) =>
+    a.localeCompare(b),
+  );
+  for (const name of names) {
+    const stat = await fs.lstat(at(dir.fd, name)).catch(() => null);
+    if (!stat || !(stat.isFile() || stat.isDirectory())) continue;
+    const relPath = rel ? `${rel}/${name}` : name;
+    if (!visit(relPath, stat)) return false;
+    if (stat.isDirectory() && depth < MAX_DEPTH) {
+      const child = await walkDirs(dir, [name]).catch(() => null);
+      if (!child) continue;
+      try {
+        if (!(await visitTree(child, relPath, depth + 1, visit))) return false;
+      } finally {
+        await child.close();
+      }
+    }
+  }
+  return true;
+}
+
+function toAgentError(err: unknown): Error {
+  if (err instanceof AgentOperationError) return err;
+  if (err instanceof FdWalkError) {
+    return new AgentOperationError(
+      err.reason === 'not_found' ? 'agent.file_not_found' : 'agent.path_invalid',
+      err.message,
+    );
+  }
+  // Whatever else failed, its message may hold a host path: only the errno leaves.
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'ENOSPC' || code === 'EDQUOT' || code === 'EFBIG')
+    return new AgentOperationError('agent.file_too_large', 'the work dir is full');
+  return new AgentOperationError('agent.internal', `file operation failed (${code ?? 'error'})`);
 }

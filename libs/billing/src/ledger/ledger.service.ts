@@ -73,6 +73,15 @@ export class LedgerService {
     await this.repo.lockAccounts(manager, refs);
   }
 
+  /** Like `lock`, returning the accounts; `withBalances` (append-only ones) are summed. */
+  async lockAndRead(
+    manager: EntityManager,
+    refs: AccountRef[],
+    withBalances: AccountRef[] = [],
+  ): Promise<Account[]> {
+    return [...(await this.repo.lockAccounts(manager, refs, withBalances)).values()];
+  }
+
   async account(ref: AccountRef): Promise<Account | null> {
     return this.repo.findAccount(this.dataSource.manager, ref);
   }

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
 import { LedgerService } from '../ledger/ledger.service';
 import { Account, toCredits } from '../ledger/ledger.types';
 import { WelcomeCreditService } from './welcome-credit.service';
@@ -29,6 +30,21 @@ export class BalanceService {
       this.ledger.account({ kind: 'user_receivable', ownerId: userId }),
     ]);
     return toBalance(userId, wallet, receivable);
+  }
+
+  /**
+   * Row-locks the user's wallet in `manager`'s transaction and returns what the user can spend
+   * (micro-credits: balance + credit limit - owed). Holds against the wallet (sandbox
+   * reservations) are checked under this lock, the same one every debit of the wallet takes.
+   */
+  async lockAvailableMicro(manager: EntityManager, userId: string): Promise<number> {
+    const wallet = { kind: 'user_wallet' as const, ownerId: userId };
+    const receivable = { kind: 'user_receivable' as const, ownerId: userId };
+    const accounts = await this.ledger.lockAndRead(manager, [wallet, receivable], [receivable]);
+    const w = accounts.find((a) => a.kind === 'user_wallet');
+    const r = accounts.find((a) => a.kind === 'user_receivable');
+    const owed = Math.max(0, -(r?.balanceMicro ?? 0));
+    return (w?.balanceMicro ?? 0) + (w?.creditLimitMicro ?? 0) - owed;
   }
 
   async setCreditLimit(userId: string, credits: number): Promise<UserBalance> {

@@ -151,6 +151,49 @@ export class EnvSchema {
   @Min(100, { message: 'NANOPOD_SANDBOX_USAGE_INTERVAL_MS must be at least 100' })
   NANOPOD_SANDBOX_USAGE_INTERVAL_MS?: number;
 
+  /** Default per-user limit of active sandboxes (admins may override per user). */
+  @IsOptional()
+  @Transform(({ value }) => (value === undefined || value === '' ? undefined : Number(value)))
+  @IsInt({ message: 'NANOPOD_QUOTA_SANDBOXES must be a whole number' })
+  @Min(0, { message: 'NANOPOD_QUOTA_SANDBOXES must be at least 0' })
+  NANOPOD_QUOTA_SANDBOXES?: number;
+
+  /** Port of the /metrics listener (not the API port); `off` disables it. Default 9464. */
+  @IsOptional()
+  @Matches(/^(off|\d{1,5})$/, { message: 'NANOPOD_METRICS_PORT must be a port number or off' })
+  NANOPOD_METRICS_PORT?: string;
+
+  /** Address of the /metrics listener; loopback unless a scraper elsewhere needs it. */
+  @IsOptional()
+  @IsString()
+  NANOPOD_METRICS_HOST?: string;
+
+  /** AES-256-GCM key sealing sandbox env values at rest (64 hex digits or base64 of 32 bytes). */
+  @IsOptional()
+  @IsString()
+  NANOPOD_SECRETS_KEY?: string;
+
+  /** Default per-user limit of CPU across active sandboxes. */
+  @IsOptional()
+  @Transform(({ value }) => (value === undefined || value === '' ? undefined : Number(value)))
+  @IsInt({ message: 'NANOPOD_QUOTA_CPU must be a whole number' })
+  @Min(0, { message: 'NANOPOD_QUOTA_CPU must be at least 0' })
+  NANOPOD_QUOTA_CPU?: number;
+
+  /** Default per-user limit of memory (MB) across active sandboxes. */
+  @IsOptional()
+  @Transform(({ value }) => (value === undefined || value === '' ? undefined : Number(value)))
+  @IsInt({ message: 'NANOPOD_QUOTA_MEMORY_MB must be a whole number' })
+  @Min(0, { message: 'NANOPOD_QUOTA_MEMORY_MB must be at least 0' })
+  NANOPOD_QUOTA_MEMORY_MB?: number;
+
+  /** Default per-user limit of GPUs across active sandboxes. */
+  @IsOptional()
+  @Transform(({ value }) => (value === undefined || value === '' ? undefined : Number(value)))
+  @IsInt({ message: 'NANOPOD_QUOTA_GPUS must be a whole number' })
+  @Min(0, { message: 'NANOPOD_QUOTA_GPUS must be at least 0' })
+  NANOPOD_QUOTA_GPUS?: number;
+
   /** Lago API root (e.g. http://lago-api:3000). Unset: no Lago, usage waits in the outbox. */
   @IsOptional()
   @IsUrl(

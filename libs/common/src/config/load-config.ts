@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
 import { EnvSchema } from './env.schema';
 import { projectRoot } from './project-root';
+import { decodeSecretsKey } from '../secrets/secret-box';
 import { NanopodConfig } from './nanopod-config';
 
 export class ConfigError extends Error {
@@ -45,6 +46,14 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): NanopodConf
       'NANOPOD_PUBLIC_URL is required in production (the URL users reach the platform at)',
     );
   }
+  if (env.NANOPOD_SECRETS_KEY && !decodeSecretsKey(env.NANOPOD_SECRETS_KEY)) {
+    problems.push('NANOPOD_SECRETS_KEY must be 32 bytes as 64 hex digits or base64');
+  }
+  if (nodeEnv === 'production' && !env.NANOPOD_SECRETS_KEY) {
+    problems.push(
+      'NANOPOD_SECRETS_KEY is required in production (32 random bytes, e.g. `openssl rand -base64 32`): it encrypts sandbox env values at rest',
+    );
+  }
   if (problems.length > 0) throw new ConfigError(problems);
 
   const port = env.PORT ?? 8080;
@@ -58,6 +67,15 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): NanopodConf
     host,
     publicUrl,
     dataDir,
+    secretsKey: env.NANOPOD_SECRETS_KEY,
+    // Tests boot many platforms at once: there the listener takes any free port.
+    metrics:
+      env.NANOPOD_METRICS_PORT === 'off'
+        ? null
+        : {
+            host: env.NANOPOD_METRICS_HOST ?? '127.0.0.1',
+            port: Number(env.NANOPOD_METRICS_PORT ?? (nodeEnv === 'test' ? 0 : 9464)),
+          },
     logLevel: env.NANOPOD_LOG_LEVEL ?? (nodeEnv === 'test' ? 'silent' : 'info'),
     database: env.DATABASE_URL
       ? { kind: 'postgres', url: env.DATABASE_URL }
@@ -92,6 +110,12 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): NanopodConf
     },
     nodeHeartbeatMs: env.NANOPOD_NODE_HEARTBEAT_MS ?? 5000,
     sandboxUsageIntervalMs: env.NANOPOD_SANDBOX_USAGE_INTERVAL_MS ?? 60000,
+    quotaDefaults: {
+      sandboxes: env.NANOPOD_QUOTA_SANDBOXES ?? 20,
+      cpu: env.NANOPOD_QUOTA_CPU ?? 32,
+      memoryMb: env.NANOPOD_QUOTA_MEMORY_MB ?? 65536,
+      gpus: env.NANOPOD_QUOTA_GPUS ?? 8,
+    },
     billing: {
       lago: env.NANOPOD_LAGO_API_URL
         ? {

@@ -7,6 +7,10 @@ export interface NanopodConfig {
   host: string;
   publicUrl: string;
   dataDir: string;
+  /** NANOPOD_SECRETS_KEY (hex or base64, 32 bytes); unset in development: one in the data dir. */
+  secretsKey?: string;
+  /** The /metrics listener (never the API port); null: off. */
+  metrics: { host: string; port: number } | null;
   logLevel: string;
   database: { kind: 'postgres'; url: string } | { kind: 'pglite'; dataDir: string | ':memory:' };
   adminGithubLogins: string[];
@@ -31,6 +35,8 @@ export interface NanopodConfig {
   nodeHeartbeatMs: number;
   /** How often running sandboxes are metered (usage records), besides every state change. */
   sandboxUsageIntervalMs: number;
+  /** Per-user limits across active sandboxes unless an admin set others (NANOPOD_QUOTA_*). */
+  quotaDefaults: UserQuotaLimits;
   /** Billing: without `lago` the ledger works alone and usage waits in the outbox. */
   billing: {
     lago?: {
@@ -62,3 +68,10 @@ export interface NanopodConfig {
 }
 
 export const NANOPOD_CONFIG = Symbol('NANOPOD_CONFIG');
+
+export interface UserQuotaLimits {
+  sandboxes: number;
+  cpu: number;
+  memoryMb: number;
+  gpus: number;
+}

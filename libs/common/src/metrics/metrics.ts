@@ -1,5 +1,5 @@
-import { Controller, Get, Header, Injectable, Module, NestMiddleware } from '@nestjs/common';
-import { ApiExcludeController } from '@nestjs/swagger';
+import { Injectable, Module, NestMiddleware } from '@nestjs/common';
+import { createServer, type Server } from 'node:http';
 import type { NextFunction, Request, Response } from 'express';
 import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
 
@@ -36,21 +36,38 @@ export class HttpMetricsMiddleware implements NestMiddleware {
   }
 }
 
-@ApiExcludeController()
-@Controller()
-export class MetricsController {
-  constructor(private readonly metrics: MetricsRegistry) {}
-
-  @Get('metrics')
-  @Header('content-type', 'text/plain; version=0.0.4')
-  async metricsText(): Promise<string> {
-    return this.metrics.registry.metrics();
-  }
+/**
+ * `/metrics` on a listener of its own (NANOPOD_METRICS_HOST:NANOPOD_METRICS_PORT, loopback by
+ * default), never on the public API port: metrics name routes, counts and internals that are
+ * no business of API callers (or of sandboxes that can reach the API). Resolves with the
+ * listening server.
+ */
+export function listenMetrics(
+  metrics: MetricsRegistry,
+  host: string,
+  port: number,
+): Promise<Server> {
+  const server = createServer((req, res) => {
+    if (req.method !== 'GET' || (req.url ?? '').split('?')[0] !== '/metrics') {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
+      return;
+    }
+    metrics.registry.metrics().then(
+      (text) => res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(text),
+      () => res.writeHead(500, { 'content-type': 'text/plain' }).end('metrics failed\n'),
+    );
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve(server);
+    });
+  });
 }
 
 @Module({
   providers: [MetricsRegistry, HttpMetricsMiddleware],
-  controllers: [MetricsController],
   exports: [MetricsRegistry],
 })
 export class MetricsModule {}

@@ -66,7 +66,7 @@ export class PartnersController {
     description: 'Admins and partner owners. Single use, expiring; shown once, stored hashed.',
   })
   @ApiCreatedResponse({ type: EnrollmentTokenDto })
-  @ApiErrors(400, 404)
+  @ApiErrors(400, 403, 404)
   async createToken(
     @CurrentPrincipal() p: Principal,
     @Param() params: PartnerIdParams,
@@ -77,6 +77,8 @@ export class PartnersController {
         expiresInSeconds: body.expires_in_seconds,
         zone: body.zone,
         labels: body.labels,
+        kind: body.kind,
+        workloadClasses: body.workload_classes,
       }),
     );
   }

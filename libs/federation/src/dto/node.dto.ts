@@ -58,6 +58,14 @@ export class NodeDto {
   @ApiProperty({ type: [GpuDto] }) gpus!: GpuDto[];
   @ApiProperty({ type: [String] }) workload_classes!: string[];
   @ApiProperty({ type: [String] }) runtimes!: string[];
+  @ApiProperty({
+    type: Object,
+    nullable: true,
+    description:
+      "What the node's agent claims (kind, zone, workload classes) where it differs from what " +
+      'the platform issued with its enrollment token. Shown, never trusted.',
+  })
+  claimed!: { kind?: string; zone?: string; workload_classes?: string[] } | null;
   @ApiProperty({ nullable: true, type: String }) agent_version!: string | null;
   @ApiProperty({ format: 'date-time', nullable: true, type: String }) last_heartbeat_at!:
     string | null;
@@ -80,7 +88,8 @@ export class NodeDto {
       cpu_cores: n.inventory.cpu_cores,
       memory_mb: n.inventory.memory_mb,
       gpus: n.inventory.gpus,
-      workload_classes: n.inventory.workload_classes,
+      workload_classes: n.workloadClasses,
+      claimed: n.claimed,
       runtimes: n.inventory.runtimes,
       agent_version: n.agentVersion,
       last_heartbeat_at: n.lastHeartbeatAt?.toISOString() ?? null,

@@ -1,7 +1,9 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import {
   ArrayMaxSize,
+  ArrayNotEmpty,
   IsArray,
+  IsIn,
   IsInt,
   IsObject,
   IsOptional,
@@ -96,6 +98,25 @@ export class CreateEnrollmentTokenDto {
   @IsOptional()
   @IsObject()
   labels?: Record<string, string>;
+
+  @ApiPropertyOptional({
+    enum: ['federated', 'infiniband'],
+    description: 'The kind of the node that enrolls (infiniband: admins only). Default federated.',
+  })
+  @IsOptional()
+  @IsIn(['federated', 'infiniband'])
+  kind?: 'federated' | 'infiniband';
+
+  @ApiPropertyOptional({
+    type: [String],
+    enum: ['latency_tolerant', 'latency_sensitive'],
+    description: 'Workload classes of the node (federated nodes take latency_tolerant only)',
+  })
+  @IsOptional()
+  @IsArray()
+  @ArrayNotEmpty()
+  @IsIn(['latency_tolerant', 'latency_sensitive'], { each: true })
+  workload_classes?: Array<'latency_tolerant' | 'latency_sensitive'>;
 }
 
 export class EnrollmentTokenDto {
@@ -106,6 +127,7 @@ export class EnrollmentTokenDto {
   @ApiProperty({ nullable: true, type: String }) zone!: string | null;
   @ApiProperty({ type: 'object', additionalProperties: { type: 'string' } })
   labels!: Record<string, string>;
+  @ApiProperty({ enum: ['federated', 'infiniband'] }) kind!: string;
 
   static from(t: CreatedEnrollmentToken): EnrollmentTokenDto {
     return {
@@ -115,6 +137,7 @@ export class EnrollmentTokenDto {
       expires_at: t.row.expiresAt.toISOString(),
       zone: t.row.zone,
       labels: t.row.labels,
+      kind: t.row.kind,
     };
   }
 }

@@ -1,4 +1,5 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
+import type { NodeKind, WorkloadClassName } from '../protocol/agent-protocol';
 
 @Entity({ name: 'enrollment_tokens' })
 export class EnrollmentTokenEntity {
@@ -16,6 +17,14 @@ export class EnrollmentTokenEntity {
 
   @Column({ type: 'jsonb' })
   labels!: Record<string, string>;
+
+  /** The kind of the node that enrolls with this token (only admins issue `infiniband`). */
+  @Column({ type: 'text' })
+  kind!: NodeKind;
+
+  /** Null: the kind's default classes. */
+  @Column({ name: 'workload_classes', type: 'jsonb', nullable: true })
+  workloadClasses!: WorkloadClassName[] | null;
 
   @Column({ name: 'created_by', type: 'uuid', nullable: true })
   createdBy!: string | null;

@@ -1,5 +1,12 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
-import type { NodeInventory, NodeKind } from '../protocol/agent-protocol';
+import type { NodeInventory, NodeKind, WorkloadClassName } from '../protocol/agent-protocol';
+
+/** What an agent claimed about itself that differs from what the platform issued. */
+export interface NodeClaims {
+  kind?: string;
+  zone?: string;
+  workload_classes?: string[];
+}
 
 /** Liveness from heartbeats: unhealthy after 2 missed, lost after 3. */
 export type NodeHealth = 'healthy' | 'unhealthy' | 'lost';
@@ -37,8 +44,17 @@ export class NodeEntity {
   @Column({ type: 'jsonb' })
   labels!: Record<string, string>;
 
+  /** From the enrollment token, never from the agent. */
   @Column({ type: 'text' })
   kind!: NodeKind;
+
+  /** From the enrollment token (or the kind's default), never from the agent. */
+  @Column({ name: 'workload_classes', type: 'jsonb' })
+  workloadClasses!: WorkloadClassName[];
+
+  /** The agent's last claims that differ from the issued kind, zone or classes; null if none. */
+  @Column({ type: 'jsonb', nullable: true })
+  claimed!: NodeClaims | null;
 
   @Column({ type: 'jsonb' })
   inventory!: NodeInventory;

@@ -221,6 +221,8 @@ export const AGENT_ERROR_CODES = [
   'agent.path_invalid',
   'agent.file_not_found',
   'agent.file_too_large',
+  /** an archive refused for its shape (compression ratio, time), not its size. */
+  'agent.archive_refused',
   'agent.runtime_unavailable',
   'agent.busy',
   /** The node cannot enforce what the sandbox needs (its egress network, its limits). */

@@ -2,22 +2,40 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import {
   Clock,
   ConflictError,
+  ForbiddenError,
   NANOPOD_CONFIG,
   NanopodConfig,
   UnauthenticatedError,
 } from '@nanopod/common';
-import { Principal } from '@nanopod/identity';
+import { isAdmin, Principal } from '@nanopod/identity';
 import { randomUUID } from 'node:crypto';
 import { EnrollmentTokenEntity } from '../entities/enrollment-token.entity';
 import { NodeEntity } from '../entities/node.entity';
 import { FederationErrorCodes } from '../federation.errors';
 import { EnrollmentTokensRepository } from '../repositories/enrollment-tokens.repository';
-import type { EnrollRequest, EnrollResponse } from '../protocol/agent-protocol';
+import type {
+  EnrollRequest,
+  EnrollResponse,
+  NodeKind,
+  WorkloadClassName,
+} from '../protocol/agent-protocol';
 import { normalizeInventory } from './inventory';
+import { differingClaims, issuedClasses, trustedInventory } from './node-trust';
 import { generateSecret, parseSecret, secretMatches } from './node-secrets';
 import { PartnersService } from './partners.service';
 
 export const DEFAULT_TOKEN_TTL_SECONDS = 3600;
+
+/** The zone of a node whose token pinned none: never the one its agent names. */
+export const DEFAULT_NODE_ZONE = 'default';
+
+export interface TokenInput {
+  expiresInSeconds?: number;
+  zone?: string;
+  labels?: Record<string, string>;
+  kind?: NodeKind;
+  workloadClasses?: WorkloadClassName[];
+}
 
 export interface CreatedEnrollmentToken {
   row: EnrollmentTokenEntity;
@@ -39,10 +57,18 @@ export class EnrollmentService {
   async createToken(
     principal: Principal,
     partnerId: string,
-    input: { expiresInSeconds?: number; zone?: string; labels?: Record<string, string> },
+    input: TokenInput,
   ): Promise<CreatedEnrollmentToken> {
     // 404 unless the partner exists and the caller is an admin or one of its owners.
     await this.partners.get(principal, partnerId);
+    // A partner may enroll its own machines, but only the platform vouches for InfiniBand.
+    if ((input.kind ?? 'federated') !== 'federated' && !isAdmin(principal)) {
+      throw new ForbiddenError(
+        FederationErrorCodes.kindForbidden,
+        'Only admins issue tokens for InfiniBand nodes',
+        { kind: input.kind },
+      );
+    }
     return this.issue(partnerId, principal.userId, input);
   }
 
@@ -50,8 +76,9 @@ export class EnrollmentService {
   async issue(
     partnerId: string,
     createdBy: string | null,
-    input: { expiresInSeconds?: number; zone?: string; labels?: Record<string, string> },
+    input: TokenInput,
   ): Promise<CreatedEnrollmentToken> {
+    const kind = input.kind ?? 'federated';
     const id = randomUUID();
     const { token, secretHash } = generateSecret('npe', id);
     const now = this.clock.now();
@@ -61,6 +88,8 @@ export class EnrollmentService {
       secretHash,
       zone: input.zone ?? null,
       labels: input.labels ?? {},
+      kind,
+      workloadClasses: input.workloadClasses ? issuedClasses(kind, input.workloadClasses) : null,
       createdBy,
       createdAt: now,
       expiresAt: new Date(
@@ -119,6 +148,18 @@ export class EnrollmentService {
           'This enrollment token was already used',
         );
       }
+      const issued = {
+        kind: row.kind,
+        zone: row.zone ?? DEFAULT_NODE_ZONE,
+        workloadClasses: issuedClasses(row.kind, row.workloadClasses),
+      };
+      const claimed = differingClaims(issued, req.inventory);
+      if (claimed) {
+        this.logger.warn(
+          { nodeId, tokenId: row.id, claimed },
+          'agent claims differ from its token',
+        );
+      }
       await tx.insertNode(
         Object.assign(new NodeEntity(), {
           id: nodeId,
@@ -128,10 +169,12 @@ export class EnrollmentService {
           health: 'healthy',
           drain: 'none',
           cordoned: false,
-          zone: row.zone ?? inventory.zone,
+          zone: issued.zone,
           labels: { ...inventory.labels, ...row.labels },
-          kind: inventory.kind,
-          inventory,
+          kind: issued.kind,
+          workloadClasses: issued.workloadClasses,
+          claimed,
+          inventory: trustedInventory(inventory, issued),
           agentVersion: inventory.agent_version,
           lastHeartbeatAt: now,
           healthChangedAt: now,

@@ -16,6 +16,7 @@ import { NodesRepository } from '../repositories/nodes.repository';
 import type { Heartbeat, HeartbeatAck } from '../protocol/agent-protocol';
 import type { EntityManager } from 'typeorm';
 import { normalizeInventory } from './inventory';
+import { differingClaims, trustedInventory } from './node-trust';
 import { NodeAuthService } from './node-auth.service';
 import { PartnersService } from './partners.service';
 
@@ -58,9 +59,15 @@ export class NodesService {
       );
     }
     const wasUnwell = node.health !== 'healthy';
+    // Inventory (CPU, memory, GPUs) is the agent's to report; what the node is stays as issued.
+    const issued = { kind: node.kind, zone: node.zone, workloadClasses: node.workloadClasses };
+    const claimed = differingClaims(issued, hb.inventory);
+    if (JSON.stringify(claimed) !== JSON.stringify(node.claimed ?? null) && claimed) {
+      this.logger.warn({ nodeId, claimed }, 'agent claims differ from what the node was issued');
+    }
     await this.nodes.update(nodeId, {
-      inventory,
-      kind: inventory.kind,
+      inventory: trustedInventory(inventory, issued),
+      claimed,
       agentVersion: inventory.agent_version,
       lastHeartbeatAt: now,
       health: 'healthy',

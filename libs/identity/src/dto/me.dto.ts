@@ -1,6 +1,7 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { UserEntity } from '../entities/user.entity';
 import { Principal } from '../auth/principal';
+import { QuotaDto } from './quota.dto';
 
 export class MeDto {
   @ApiProperty({ format: 'uuid' }) id!: string;
@@ -17,6 +18,8 @@ export class MeDto {
   authenticated_via!: string;
   @ApiProperty({ isArray: true, enum: ['read', 'write', 'admin'] }) scopes!: string[];
   @ApiProperty({ format: 'date-time' }) created_at!: string;
+  @ApiPropertyOptional({ type: QuotaDto, description: 'Limits across your active sandboxes' })
+  quota?: QuotaDto;
 
   static from(user: UserEntity, principal: Principal): MeDto {
     return {

@@ -218,7 +218,7 @@ export class SandboxesController {
   @ApiConsumes('application/gzip')
   @ApiBody({ schema: { type: 'string', format: 'binary' } })
   @ApiOkResponse({ type: FilePutResultDto })
-  @ApiErrors(400, 404, 409, 413)
+  @ApiErrors(400, 404, 409, 413, 422)
   async putArchive(
     @CurrentPrincipal() p: Principal,
     @Param() params: SandboxIdParams,

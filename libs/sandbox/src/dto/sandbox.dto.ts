@@ -183,6 +183,12 @@ export class SandboxDto {
   @ApiProperty({ format: 'date-time', nullable: true, type: String }) stopped_at!: string | null;
   @ApiProperty({ format: 'date-time' }) created_at!: string;
   @ApiProperty({ type: SandboxSubsidyDto }) subsidy!: SandboxSubsidyDto;
+  @ApiProperty({
+    description:
+      'Estimated cost (credits: full-TTL list price at your rate) held against your balance ' +
+      'while the sandbox is active; metering settles it, ending releases the rest',
+  })
+  reserved_cost!: number;
 
   static from(s: SandboxEntity): SandboxDto {
     return {
@@ -204,6 +210,7 @@ export class SandboxDto {
       stopped_at: s.stoppedAt?.toISOString() ?? null,
       created_at: s.createdAt.toISOString(),
       subsidy: s.subsidy,
+      reserved_cost: (s.reservedMicro ?? 0) / 1_000_000,
     };
   }
 }

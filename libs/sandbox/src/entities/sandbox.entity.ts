@@ -87,6 +87,17 @@ export class SandboxEntity {
   @Column({ name: 'metered_until', type: 'timestamptz', nullable: true })
   meteredUntil!: Date | null;
 
+  /**
+   * Estimated cost held against the owner's wallet while active (micro-credits); the part not
+   * yet metered counts, so metering settles it and ending releases it.
+   */
+  @Column({
+    name: 'reserved_micro',
+    type: 'bigint',
+    transformer: { to: (v: number) => v, from: (v: string | number) => Number(v) },
+  })
+  reservedMicro!: number;
+
   @Column({ type: 'jsonb' })
   subsidy!: SandboxSubsidy;
 

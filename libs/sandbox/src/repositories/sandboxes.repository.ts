@@ -12,6 +12,14 @@ export interface SandboxTx {
   insert(sb: SandboxEntity): Promise<void>;
   /** What active sandboxes take on one node, read in this transaction. */
   useOnNode(nodeId: string): Promise<NodeUse>;
+  /** What the owner's active sandboxes take and hold, read in this transaction. */
+  useOfOwner(ownerId: string): Promise<OwnerUse>;
+}
+
+/** What one owner's active sandboxes take, and the unmetered part of their reservations. */
+export interface OwnerUse extends NodeUse {
+  sandboxes: number;
+  heldMicro: number;
 }
 
 export interface NodeUse {
@@ -128,6 +136,60 @@ export class SandboxesRepository {
     );
   }
 
+  /**
+   * The owner's active sandboxes: count, CPU, memory, GPUs, and what their reservations still
+   * hold: the share of each reservation for the time not yet metered (metering settles the rest).
+   */
+  async useOfOwner(ownerId: string, manager: EntityManager = this.repo.manager): Promise<OwnerUse> {
+    const rows = (await manager.query(
+      `SELECT COUNT(*) AS n, COALESCE(SUM(cpu), 0) AS cpu, COALESCE(SUM(memory_mb), 0) AS memory_mb,
+              COALESCE(SUM(gpus), 0) AS gpus,
+              COALESCE(SUM(CEIL(reserved_micro * LEAST(1, GREATEST(0,
+                EXTRACT(EPOCH FROM (expires_at - GREATEST(COALESCE(metered_until, created_at), created_at)))
+                / GREATEST(ttl_seconds, 1))))), 0) AS held
+         FROM sandboxes
+        WHERE owner_id = $1 AND state IN ('pending', 'starting', 'running')`,
+      [ownerId],
+    )) as Array<Record<string, string | number>>;
+    const r = rows[0];
+    return {
+      sandboxes: Number(r.n),
+      cpu: Number(r.cpu),
+      memoryMb: Number(r.memory_mb),
+      gpus: Number(r.gpus),
+      heldMicro: Number(r.held),
+    };
+  }
+
+  /**
+   * Rewrites the env of every row for which `seal` returns a new map (rows with a non-empty
+   * env only), in batches; returns how many changed.
+   */
+  async sealPlainEnv(
+    seal: (env: Record<string, string>) => Record<string, string> | null,
+  ): Promise<number> {
+    let changed = 0;
+    let after = '00000000-0000-0000-0000-000000000000';
+    for (;;) {
+      const rows = (await this.repo.manager.query(
+        `SELECT id, env FROM sandboxes WHERE env <> '{}'::jsonb AND id > $1 ORDER BY id LIMIT 500`,
+        [after],
+      )) as Array<{ id: string; env: Record<string, string> }>;
+      if (rows.length === 0) return changed;
+      for (const row of rows) {
+        const next = seal(row.env);
+        if (next) {
+          await this.repo.manager.query(`UPDATE sandboxes SET env = $2::jsonb WHERE id = $1`, [
+            row.id,
+            JSON.stringify(next),
+          ]);
+          changed++;
+        }
+      }
+      after = rows[rows.length - 1].id;
+    }
+  }
+
   /** One conditional UPDATE: applies `patch` only while the state is one of `states`. */
   async updateIfIn(
     id: string,
@@ -159,6 +221,7 @@ export class SandboxesRepository {
         insert: async (sb) => {
           await manager.insert(SandboxEntity, sb);
         },
+        useOfOwner: (ownerId) => this.useOfOwner(ownerId, manager),
         useOnNode: async (nodeId) =>
           (await this.useByNode([nodeId], manager)).get(nodeId) ?? { cpu: 0, memoryMb: 0, gpus: 0 },
       }),

@@ -1,5 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { NotFoundError, PayloadTooLargeError, ValidationError } from '@nanopod/common';
+import {
+  NotFoundError,
+  PayloadTooLargeError,
+  UnprocessableError,
+  ValidationError,
+} from '@nanopod/common';
 import { AgentReplyError, FileEntry, NodeChannelRegistry } from '@nanopod/federation';
 import { Principal } from '@nanopod/identity';
 import { SandboxErrorCodes } from '../sandbox.errors';
@@ -68,14 +73,10 @@ export class SandboxFilesService {
   }
 }
 
-function tooLarge() {
-  return new PayloadTooLargeError(
-    SandboxErrorCodes.fileTooLarge,
-    `Uploads are limited to ${MAX_UPLOAD_BYTES} bytes`,
-    {
-      limit_bytes: MAX_UPLOAD_BYTES,
-    },
-  );
+function tooLarge(message = `Uploads are limited to ${MAX_UPLOAD_BYTES} bytes`) {
+  return new PayloadTooLargeError(SandboxErrorCodes.fileTooLarge, message, {
+    limit_bytes: MAX_UPLOAD_BYTES,
+  });
 }
 
 /**
@@ -102,7 +103,9 @@ function translate(err: AgentReplyError, path: string) {
     case 'agent.path_invalid':
       return new ValidationError(SandboxErrorCodes.pathInvalid, err.message, { path });
     case 'agent.file_too_large':
-      return tooLarge();
+      return tooLarge(err.message);
+    case 'agent.archive_refused':
+      return new UnprocessableError(SandboxErrorCodes.archiveRefused, err.message, { path });
     case 'agent.sandbox_not_found':
       return new NotFoundError(SandboxErrorCodes.notFound, 'The sandbox is gone from its node', {
         path,

@@ -8,7 +8,7 @@ import {
   WorkloadClassName,
 } from '@nanopod/federation';
 import { SandboxEntity } from '../entities/sandbox.entity';
-import { NodeUse, SandboxesRepository } from '../repositories/sandboxes.repository';
+import { NodeUse, SandboxesRepository, SandboxTx } from '../repositories/sandboxes.repository';
 import { SandboxErrorCodes } from '../sandbox.errors';
 
 /**
@@ -115,9 +115,13 @@ export class SandboxPlacement {
     req: PlacementRequest,
     candidates: NodeEntity[],
     build: (node: NodeEntity) => SandboxEntity,
+    admit?: (tx: SandboxTx, sb: SandboxEntity) => Promise<void>,
   ): Promise<SandboxEntity | null> {
     for (const candidate of candidates) {
       const placed = await this.sandboxes.transaction(async (tx) => {
+        // The owner's checks lock the user and wallet rows first (before the node row): the
+        // order every create takes, so concurrent creates queue instead of deadlocking.
+        if (admit) await admit(tx, build(candidate));
         const node = await this.nodes.lockForPlacement(tx.manager, candidate.id);
         if (!node) return null;
         const f = freeOf(node, await tx.useOnNode(node.id));
@@ -177,7 +181,7 @@ function freeOf(n: NodeEntity, u: NodeUse | undefined): NodeFree {
     free_gpus: inv.gpus.length - (u?.gpus ?? 0),
     gpu_models: inv.gpus.map((g) => g.model),
     runtimes: inv.runtimes ?? ['bwrap'],
-    workload_classes: inv.workload_classes ?? ['latency_tolerant'],
+    workload_classes: n.workloadClasses,
     containment: inv.containment,
   };
 }

@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { Clock, ConflictError, NotFoundError, PolicyDeniedError } from '@nanopod/common';
-import { CostEstimator } from '@nanopod/billing';
+import { CostEstimator, MICRO_PER_CREDIT } from '@nanopod/billing';
 import { NodeChannelRegistry, NodeEntity, SandboxSpec } from '@nanopod/federation';
 import { isAdmin, Principal } from '@nanopod/identity';
 import { SubsidyDecider } from '@nanopod/policy';
@@ -8,6 +8,8 @@ import { randomUUID } from 'node:crypto';
 import { SandboxEntity, SandboxState } from '../entities/sandbox.entity';
 import { SandboxesRepository } from '../repositories/sandboxes.repository';
 import { SandboxErrorCodes } from '../sandbox.errors';
+import { SandboxAdmission } from './sandbox-admission.service';
+import { SandboxEnv } from './sandbox-env.service';
 import { SandboxPlacement } from './sandbox-placement.service';
 import { SandboxTransitions } from './sandbox-transitions.service';
 
@@ -44,6 +46,8 @@ export class SandboxesService {
     private readonly channels: NodeChannelRegistry,
     private readonly clock: Clock,
     private readonly costs: CostEstimator,
+    private readonly admission: SandboxAdmission,
+    private readonly envs: SandboxEnv,
   ) {}
 
   async create(principal: Principal, input: CreateSandboxInput): Promise<SandboxEntity> {
@@ -67,45 +71,52 @@ export class SandboxesService {
       await this.explainNoFit(principal, input, request);
       throw noCapacity();
     }
-    const decision = await this.decide(principal, input, best.kind);
+    const { decision, estimatedCost } = await this.decide(principal, input, best.kind);
+    // Held against the wallet while active: the full-TTL list price at the user's rate.
+    const reservedMicro = Math.ceil(estimatedCost * decision.rate_multiplier * MICRO_PER_CREDIT);
     const now = this.clock.now();
     // The decision was taken for this node kind: only nodes of that kind are tried.
     const candidates = fits.filter((n) => n.kind === best.kind);
-    const sb = await this.placement.reserve(request, candidates, (node) =>
-      Object.assign(new SandboxEntity(), {
-        id: randomUUID(),
-        ownerId: principal.userId,
-        nodeId: node.id,
-        partnerId: node.partnerId,
-        runtime: input.runtime,
-        cpu: input.cpu,
-        memoryMb: input.memoryMb,
-        gpus: input.gpus,
-        gpuType: input.gpuType,
-        network: input.network,
-        env: input.env,
-        workloadClass: input.workloadClass,
-        // Placed and decided: pending until the start goes out to the node.
-        state: 'pending',
-        stateReason: null,
-        ttlSeconds: input.ttlSeconds,
-        idleTimeoutSeconds: input.idleTimeoutSeconds,
-        expiresAt: new Date(now.getTime() + input.ttlSeconds * 1000),
-        lastActivityAt: now,
-        startedAt: null,
-        stoppedAt: null,
-        meteredUntil: null,
-        subsidy: {
-          tier: decision.tier,
-          rate_multiplier: decision.rate_multiplier,
-          max_gpu_hours: decision.max_gpu_hours,
-          decision_id: decision.decision_id,
-          policy_version: decision.policy_version,
-        },
-        createdAt: now,
-        updatedAt: now,
-        deletedAt: null,
-      }),
+    const sb = await this.placement.reserve(
+      request,
+      candidates,
+      (node) =>
+        Object.assign(new SandboxEntity(), {
+          id: randomUUID(),
+          ownerId: principal.userId,
+          nodeId: node.id,
+          partnerId: node.partnerId,
+          runtime: input.runtime,
+          cpu: input.cpu,
+          memoryMb: input.memoryMb,
+          gpus: input.gpus,
+          gpuType: input.gpuType,
+          network: input.network,
+          env: this.envs.seal(input.env),
+          workloadClass: input.workloadClass,
+          // Placed and decided: pending until the start goes out to the node.
+          state: 'pending',
+          stateReason: null,
+          ttlSeconds: input.ttlSeconds,
+          idleTimeoutSeconds: input.idleTimeoutSeconds,
+          expiresAt: new Date(now.getTime() + input.ttlSeconds * 1000),
+          lastActivityAt: now,
+          startedAt: null,
+          stoppedAt: null,
+          meteredUntil: null,
+          reservedMicro,
+          subsidy: {
+            tier: decision.tier,
+            rate_multiplier: decision.rate_multiplier,
+            max_gpu_hours: decision.max_gpu_hours,
+            decision_id: decision.decision_id,
+            policy_version: decision.policy_version,
+          },
+          createdAt: now,
+          updatedAt: now,
+          deletedAt: null,
+        }),
+      (tx, sb) => this.admission.admit(tx, sb),
     );
     // Others took the room between the read and the lock.
     if (!sb) throw noCapacity();
@@ -193,7 +204,7 @@ export class SandboxesService {
         },
       );
     }
-    return decision;
+    return { decision, estimatedCost };
   }
 
   /**
@@ -317,7 +328,7 @@ export class SandboxesService {
       gpus: sb.gpus,
       gpu_type: sb.gpuType,
       network: sb.network,
-      env: sb.env,
+      env: this.envs.open(sb.env),
       limits: {
         memory_mb: sb.memoryMb,
         pids: PIDS_LIMIT,

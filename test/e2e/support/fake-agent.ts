@@ -1,0 +1,76 @@
+import WebSocket from 'ws';
+import type { EnrollResponse, NodeInventory, PlatformMessage } from '@nanopod/federation';
+
+export function fakeInventory(over: Partial<NodeInventory> = {}): NodeInventory {
+  return {
+    hostname: 'fake-host',
+    cpu_cores: 64,
+    memory_mb: 262144,
+    disk_gb: 100,
+    gpus: [],
+    power_watts: 1440,
+    vpn_address: '10.8.0.9',
+    zone: 'fake-zone',
+    labels: {},
+    kind: 'federated',
+    workload_classes: ['latency_tolerant'],
+    runtimes: ['bwrap'],
+    agent_version: '0.1.0-test',
+    ...over,
+  };
+}
+
+/**
+ * An agent speaking the protocol over the real channel, answering every start with `running`
+ * after `startDelayMs` (the window in which unlocked admission would let creates through) and
+ * every stop with `stopped`.
+ */
+export function connectFakeAgent(
+  url: string,
+  node: EnrollResponse,
+  startDelayMs = 30,
+  seen?: (msg: PlatformMessage) => void,
+): Promise<WebSocket> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(
+      `${url.replace('http', 'ws')}/v1/agent/nodes/${node.node_id}/channel`,
+      {
+        headers: { authorization: `Bearer ${node.credential}` },
+      },
+    );
+    ws.on('message', (data) => {
+      const msg = JSON.parse((data as Buffer).toString()) as PlatformMessage;
+      seen?.(msg);
+      if (msg.type === 'welcome') {
+        ws.send(
+          JSON.stringify({
+            type: 'hello',
+            node_id: node.node_id,
+            agent_version: 't',
+            sandboxes: [],
+          }),
+        );
+        resolve(ws);
+      } else if (msg.type === 'sandbox.start') {
+        const reply = {
+          type: 'sandbox.state',
+          id: msg.id,
+          sandbox_id: msg.spec.sandbox_id,
+          state: 'running',
+        };
+        setTimeout(() => ws.send(JSON.stringify(reply)), startDelayMs);
+      } else if (msg.type === 'sandbox.stop' || msg.type === 'sandbox.delete') {
+        ws.send(
+          JSON.stringify({
+            type: 'sandbox.state',
+            id: msg.id,
+            sandbox_id: msg.sandbox_id,
+            state: 'stopped',
+          }),
+        );
+      }
+    });
+    ws.once('unexpected-response', (_req, res) => reject(new Error(`upgrade ${res.statusCode}`)));
+    ws.once('error', reject);
+  });
+}
