@@ -9,6 +9,7 @@ import { SandboxLifecycle } from './services/sandbox-lifecycle.service';
 import { SandboxPlacement } from './services/sandbox-placement.service';
 import { SandboxTransitions } from './services/sandbox-transitions.service';
 import { SandboxesService } from './services/sandboxes.service';
+import { SandboxRawBodyRegistrar } from './http/raw-body.registrar';
 
 /**
  * The sandbox lifecycle API. Needs FederationModule (nodes and agent channels), the policy's
@@ -25,6 +26,7 @@ import { SandboxesService } from './services/sandboxes.service';
     SandboxPlacement,
     SandboxTransitions,
     SandboxLifecycle,
+    SandboxRawBodyRegistrar,
   ],
   exports: [SandboxesService],
 })
