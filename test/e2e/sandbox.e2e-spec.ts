@@ -127,7 +127,7 @@ describeIf.each(databaseKinds())(
         const put = await fetch(`${platform.url}/v1/sandboxes/${id}/files?path=${path}`, {
           method: 'PUT',
           headers: { ...alice.auth, 'content-type': type },
-          body: data,
+          body: new Uint8Array(data),
         });
         expect({ type, status: put.status }).toEqual({ type, status: 200 });
         expect(await put.json()).toMatchObject({ path, bytes: data.length });
