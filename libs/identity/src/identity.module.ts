@@ -18,6 +18,7 @@ import { OidcDiscoveryService } from './oidc/oidc-discovery.service';
 import { ApiKeysService } from './services/api-keys.service';
 import { BootstrapAdminService } from './services/bootstrap-admin.service';
 import { LoginFlowService } from './services/login-flow.service';
+import { NewUserHooks } from './services/new-user-hooks';
 import { SessionsService } from './services/sessions.service';
 import { UsersService } from './services/users.service';
 
@@ -27,6 +28,7 @@ import { UsersService } from './services/users.service';
   imports: [PassportModule, TypeOrmModule.forFeature([UserEntity, SessionEntity, ApiKeyEntity])],
   controllers: [MeController, ApiKeysController, AuthController, AdminUsersController],
   providers: [
+    NewUserHooks,
     UsersService,
     SessionsService,
     ApiKeysService,
@@ -42,6 +44,7 @@ import { UsersService } from './services/users.service';
     RequirementGuard,
   ],
   exports: [
+    NewUserHooks,
     BuiltinIssuerService,
     UsersService,
     SessionsService,

@@ -2,6 +2,7 @@ export { IdentityModule } from './identity.module';
 export { IdentityInit1764000000000 } from './migrations/1764000000000-identity-init';
 export { UserEntity, Role } from './entities/user.entity';
 export { UsersService, ExternalIdentity } from './services/users.service';
+export { NewUserHooks, NewUserHook } from './services/new-user-hooks';
 export { SessionsService, SESSION_COOKIE } from './services/sessions.service';
 export { ApiKeysService, CreatedApiKey } from './services/api-keys.service';
 export {
@@ -28,3 +29,4 @@ import { IdentityInit1764000000000 } from './migrations/1764000000000-identity-i
 import { SessionIdToken1764000000100 } from './migrations/1764000000100-session-id-token';
 /** This context's migrations, in order. */
 export const identityMigrations = [IdentityInit1764000000000, SessionIdToken1764000000100];
+export { assertSameOrigin, CSRF_ERROR_CODE } from './auth/same-origin';
