@@ -121,6 +121,16 @@ describeIf('two platform replicas, one PostgreSQL, the agent on A', () => {
     expect(deleted.status).toBeLessThan(300);
   }, 120_000);
 
+  it('runs an operator command on the node through B', async () => {
+    const res = await onB()
+      .post('/v1/nodes/exec')
+      .set(admin.auth)
+      .send({ selector: { zone: 'test-zone' }, argv: ['sh', '-c', 'echo hi; exit 2'] });
+    expect(res.status).toBe(200);
+    const mine = res.body.results.find((r: { node_id: string }) => r.node_id === agent.nodeId);
+    expect(mine).toMatchObject({ connected: true, exit_code: 2, stdout: 'hi\n' });
+  });
+
   it('refuses on B, within a second, an API key revoked on A', async () => {
     const key = await a
       .http()
@@ -140,6 +150,25 @@ describeIf('two platform replicas, one PostgreSQL, the agent on A', () => {
     expect(status).toBe(401);
     expect(Date.now() - revokedAt).toBeLessThan(1000);
   });
+
+  it('answers 503 federation.node_not_connected through B once no replica holds the agent', async () => {
+    const created = await onB().post('/v1/sandboxes').set(alice.auth).send({ ttl_seconds: 600 });
+    expect(created.status).toBe(201);
+    const id = created.body.id as string;
+    const list = () => onB().get(`/v1/sandboxes/${id}/files/list?path=.`).set(alice.auth);
+    expect((await list()).status).toBe(200);
+    await agent.kill('SIGKILL');
+    // A sees the socket close and says so; B then has nobody to route to.
+    const deadline = Date.now() + 20_000;
+    let res = await list();
+    while (res.status === 200 && Date.now() < deadline) res = await list();
+    expect(res.status).toBe(503);
+    expect(res.body.error).toMatchObject({
+      code: 'federation.node_not_connected',
+      details: { node_id: agent.nodeId },
+    });
+    await agent.restart();
+  }, 90_000);
 
   it("refuses on B a terminated node's credential once A terminated it", async () => {
     const { credential } = JSON.parse(
