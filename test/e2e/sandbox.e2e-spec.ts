@@ -109,6 +109,36 @@ describeIf.each(databaseKinds())(
       );
     });
 
+    it('writes the raw bytes of an upload whatever its Content-Type, and they round-trip', async () => {
+      const id = await running(alice);
+      const bodies: Record<string, Buffer> = {
+        // curl's default for -d / --data-binary
+        'application/x-www-form-urlencoded': Buffer.from('a=1&b=two&__proto__=x'),
+        'application/json': Buffer.from('{"deep": [[[[1]]]], "a": 1, "a": 2}\n'),
+        'text/plain': Buffer.from('plain text\u0000with a NUL\n'),
+        'application/octet-stream': Buffer.from([0, 1, 2, 255, 254, 10, 13]),
+        'multipart/form-data; boundary=x': Buffer.from('--x\r\nnot really a form\r\n--x--'),
+      };
+      // A body nested far past the JSON depth limit is just bytes here.
+      bodies['application/json; charset=utf-8'] = Buffer.from('['.repeat(5000) + ']'.repeat(5000));
+      let n = 0;
+      for (const [type, data] of Object.entries(bodies)) {
+        const path = `upload-${n++}.bin`;
+        const put = await fetch(`${platform.url}/v1/sandboxes/${id}/files?path=${path}`, {
+          method: 'PUT',
+          headers: { ...alice.auth, 'content-type': type },
+          body: new Uint8Array(data),
+        });
+        expect({ type, status: put.status }).toEqual({ type, status: 200 });
+        expect(await put.json()).toMatchObject({ path, bytes: data.length });
+        const got = await fetch(`${platform.url}/v1/sandboxes/${id}/files?path=${path}`, {
+          headers: alice.auth,
+        });
+        expect(got.status).toBe(200);
+        expect(Buffer.from(await got.arrayBuffer()).equals(data)).toBe(true);
+      }
+    });
+
     it('streams exec output as NDJSON lines ending with the exit code', async () => {
       const id = await running(alice);
       const res = await fetch(`${platform.url}/v1/sandboxes/${id}/exec`, {

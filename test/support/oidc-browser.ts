@@ -120,6 +120,8 @@ export class Browser {
       maxHops?: number;
       /** Stop before fetching a URL (e.g. a loopback redirect nobody listens on). */
       stopAt?: (url: URL) => boolean;
+      /** The page's origin, sent as `Origin` on a POST as browsers do (default: the URL's own). */
+      origin?: string;
     } = {},
   ): Promise<Page> {
     let current = new URL(url);
@@ -135,6 +137,7 @@ export class Browser {
       const cookie = this.jar.header(current);
       if (cookie) headers.cookie = cookie;
       if (body !== undefined) headers['content-type'] = 'application/x-www-form-urlencoded';
+      if (method !== 'GET') headers.origin = init.origin ?? current.origin;
       const res = await fetch(current, { method, headers, body, redirect: 'manual' });
       this.jar.store(current, res.headers.getSetCookie());
       const location = res.headers.get('location');
@@ -168,12 +171,14 @@ export class Browser {
       method: form.method.toUpperCase(),
       form: { ...form.fields, ...extra },
       stopAt,
+      origin: new URL(page.url).origin,
     });
   }
 
   /**
    * Walks the built-in issuer's pages from `start` until none is left: realm login page ->
-   * development GitHub page (typed identity) -> device confirmation / logout confirmation.
+   * development GitHub page (typed identity) -> device confirmation / logout confirmation (the
+   * platform's and the realm's).
    */
   async signIn(
     start: string,
@@ -186,6 +191,7 @@ export class Browser {
       const github = parseForm(page.body, 'github-login');
       const confirm = parseForm(page.body, 'op.deviceConfirmForm');
       const logout = parseForm(page.body, 'op.logoutForm');
+      const platformLogout = parseForm(page.body, 'nanopod-logout');
       // Pages that post themselves on load (oidc-provider's form_post-style hops).
       const auto = /document\.forms\[0\]\.submit\(\)/.test(page.body)
         ? parseForm(page.body)
@@ -205,6 +211,8 @@ export class Browser {
         page = await this.go(new URL(unescape(idp[1]), page.url).href, { stopAt });
       } else if (confirm) {
         page = await this.submit(page, confirm, {}, stopAt);
+      } else if (platformLogout) {
+        page = await this.submit(page, platformLogout, {}, stopAt);
       } else if (logout) {
         page = await this.submit(page, logout, { logout: 'yes' }, stopAt);
       } else if (auto) {

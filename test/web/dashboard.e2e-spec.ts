@@ -62,7 +62,7 @@ describeWithBrowser('the web dashboard', () => {
           await expect(page.locator('main').textContent()).resolves.toContain('Mona Lisa');
           await screenshot(page, `web-github-sign-in-${kind}`);
 
-          await page.getByRole('link', { name: 'Sign out' }).click();
+          await page.getByRole('button', { name: 'Sign out' }).click();
           await page.getByRole('link', { name: 'Sign in with GitHub' }).waitFor();
           const cookies = await page.context().cookies(base);
           expect(cookies.find((c) => c.name === 'nanopod_session')).toBeUndefined();

@@ -2,6 +2,7 @@ import { Injectable, OnModuleInit } from '@nestjs/common';
 import { PolicyInputRegistry } from '@nanopod/policy';
 import { BalanceService } from './services/balance.service';
 import { UsageQueryService } from './services/usage-query.service';
+import { WelcomeCreditService } from './services/welcome-credit.service';
 
 /**
  * Adds `usage` and `balance` to every subsidy decision's input:
@@ -14,6 +15,7 @@ export class BillingPolicyInputs implements OnModuleInit {
     private readonly registry: PolicyInputRegistry,
     private readonly usage: UsageQueryService,
     private readonly balance: BalanceService,
+    private readonly welcome: WelcomeCreditService,
   ) {}
 
   onModuleInit(): void {
@@ -31,6 +33,8 @@ export class BillingPolicyInputs implements OnModuleInit {
     this.registry.register({
       key: 'balance',
       contribute: async (subject) => {
+        // A decision may lead to a charge: the credit is there before the balance is judged.
+        await this.welcome.ensure(subject.userId);
         const b = await this.balance.forUser(subject.userId);
         return { available: b.available, currency: 'credits', credit_limit: b.creditLimit };
       },

@@ -22,6 +22,7 @@ import { TopUpService } from './services/top-up.service';
 import { UsageQueryService } from './services/usage-query.service';
 import { StatementsRepository } from './statements/statements.repository';
 import { WelcomeCreditService } from './services/welcome-credit.service';
+import { WelcomeCreditHooks } from './services/welcome-credit.hooks';
 import { ApiRequestCounter, ApiRequestMeteringMiddleware } from './usage/api-request-counter';
 import { ApiRequestMeter } from './usage/api-request-meter';
 import { CostEstimator } from './usage/cost-estimator';
@@ -74,6 +75,7 @@ import { UsageRecorder } from './usage/usage-recorder';
     ApiRequestCounter,
     ApiRequestMeteringMiddleware,
     WelcomeCreditService,
+    WelcomeCreditHooks,
     CostEstimator,
     BillingPolicyInputs,
   ],

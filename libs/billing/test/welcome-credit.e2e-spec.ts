@@ -1,6 +1,7 @@
 import { DataSource } from 'typeorm';
 import { LedgerService, WelcomeCreditService, welcomeKey } from '@nanopod/billing';
 import { NANOPOD_CONFIG, NanopodConfig } from '@nanopod/common';
+import { ApiKeysService, Principal, UsersService } from '@nanopod/identity';
 import { PolicyInputRegistry } from '@nanopod/policy';
 import { databaseKinds } from '../../../test/support/test-database';
 import { startTestPlatform, TestPlatform } from '../../../test/support/test-platform';
@@ -48,6 +49,47 @@ describe.each(databaseKinds())('welcome credit (%s)', (kind) => {
     )) as { amount: string }[];
     expect(pool!.amount).toBe('-500000000');
     expect(await ledgerAudit(platform)).toMatchObject({ total: 0, unbalanced: 0, drifted: 0 });
+  });
+
+  it('grants at sign-in, never on a read: GETs of the balance and ledger change nothing', async () => {
+    const ds = platform.app.get(DataSource);
+    // A user from before this rule (no hook ran): reading must not grant.
+    const sub = `pre-existing-${Date.now()}`;
+    const [{ id }] = (await ds.query(
+      `INSERT INTO users (keycloak_sub, github_login) VALUES ($1, $1) RETURNING id`,
+      [sub],
+    )) as { id: string }[];
+    const { token } = await platform.app.get(ApiKeysService).create(
+      {
+        userId: id,
+        githubLogin: sub,
+        roles: ['developer'],
+        via: 'api_key',
+        scopes: ['read', 'write'],
+      } as Principal,
+      { name: 'k', scopes: ['read'] },
+    );
+    const auth = { Authorization: `Bearer ${token}` };
+    for (let i = 0; i < 3; i++) {
+      const b = await platform.http().get('/v1/billing/balance').set(auth).expect(200);
+      expect(b.body).toMatchObject({ balance: 0 });
+      await platform.http().get('/v1/billing/ledger').set(auth).expect(200);
+    }
+    expect(await welcomeEntries(platform, id)).toHaveLength(0);
+    // Signing in grants it, once, however often.
+    for (let i = 0; i < 2; i++) {
+      await platform.app
+        .get(UsersService)
+        .upsertFromIdentity({ keycloakSub: sub, githubLogin: sub }, { login: true });
+    }
+    expect(await welcomeEntries(platform, id)).toHaveLength(1);
+    const after = await platform.http().get('/v1/billing/balance').set(auth).expect(200);
+    expect(after.body).toMatchObject({ balance: 500 });
+  });
+
+  it('grants when the user is created', async () => {
+    const user = await platform.createUser();
+    expect(await welcomeEntries(platform, user.id)).toHaveLength(1);
   });
 
   it('gives the policy a balance of 500 on the first decision input', async () => {

@@ -2,6 +2,7 @@ import { Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { NodeCredentialGuard } from './auth/node-credential.guard';
 import { AgentChannelGateway } from './channel/agent-channel.gateway';
+import { AgentRouter } from './channel/agent-router';
 import { NodeChannelRegistry } from './channel/node-channel.registry';
 import { AgentController } from './controllers/agent.controller';
 import { NodesController } from './controllers/nodes.controller';
@@ -10,6 +11,7 @@ import { EnrollmentTokenEntity } from './entities/enrollment-token.entity';
 import { NodeEntity } from './entities/node.entity';
 import { PartnerEntity, PartnerMemberEntity } from './entities/partner.entity';
 import { NodeEvents } from './events/node-events';
+import { AgentRpcBodiesRepository } from './repositories/agent-rpc-bodies.repository';
 import { EnrollmentTokensRepository } from './repositories/enrollment-tokens.repository';
 import { NodesRepository } from './repositories/nodes.repository';
 import { PartnersRepository } from './repositories/partners.repository';
@@ -47,6 +49,8 @@ import { PartnersService } from './services/partners.service';
     NodeExecService,
     NodeHealthReconciler,
     NodeEvents,
+    AgentRpcBodiesRepository,
+    AgentRouter,
     NodeChannelRegistry,
     AgentChannelGateway,
     NodeCredentialGuard,

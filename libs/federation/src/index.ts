@@ -11,11 +11,22 @@ export {
   UsageMessage,
 } from './events/node-events';
 export { NodeChannelRegistry } from './channel/node-channel.registry';
-export { NodeChannel, AgentReplyError, ExecExit, ExecOutput } from './channel/node-channel';
+export {
+  NodeChannel,
+  AgentLink,
+  AgentReplyError,
+  ExecExit,
+  ExecOutput,
+} from './channel/node-channel';
 export { NodeEntity, NodeState, NodeHealth, nodeState } from './entities/node.entity';
 export { UNHEALTHY_AFTER_MISSED, LOST_AFTER_MISSED } from './services/node-health.reconciler';
 
 import { FederationInit1764300000000 } from './migrations/1764300000000-federation-init';
+import { AgentRpcBodies1764300000200 } from './migrations/1764300000200-agent-rpc-bodies';
 import { NodeTrust1764300000500 } from './migrations/1764300000500-node-trust';
 /** This context's migrations, in order. */
-export const federationMigrations = [FederationInit1764300000000, NodeTrust1764300000500];
+export const federationMigrations = [
+  FederationInit1764300000000,
+  AgentRpcBodies1764300000200,
+  NodeTrust1764300000500,
+];

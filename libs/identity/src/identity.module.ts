@@ -18,6 +18,7 @@ import { OidcDiscoveryService } from './oidc/oidc-discovery.service';
 import { ApiKeysService } from './services/api-keys.service';
 import { BootstrapAdminService } from './services/bootstrap-admin.service';
 import { LoginFlowService } from './services/login-flow.service';
+import { NewUserHooks } from './services/new-user-hooks';
 import { SessionsService } from './services/sessions.service';
 import { UsersService } from './services/users.service';
 import { QuotasService } from './services/quotas.service';
@@ -29,6 +30,7 @@ import { UserQuotasRepository } from './repositories/user-quotas.repository';
   imports: [PassportModule, TypeOrmModule.forFeature([UserEntity, SessionEntity, ApiKeyEntity])],
   controllers: [MeController, ApiKeysController, AuthController, AdminUsersController],
   providers: [
+    NewUserHooks,
     UsersService,
     QuotasService,
     UserQuotasRepository,
@@ -46,6 +48,7 @@ import { UserQuotasRepository } from './repositories/user-quotas.repository';
     RequirementGuard,
   ],
   exports: [
+    NewUserHooks,
     BuiltinIssuerService,
     UsersService,
     QuotasService,

@@ -2,6 +2,7 @@ export { IdentityModule } from './identity.module';
 export { IdentityInit1764000000000 } from './migrations/1764000000000-identity-init';
 export { UserEntity, Role } from './entities/user.entity';
 export { UsersService, ExternalIdentity } from './services/users.service';
+export { NewUserHooks, NewUserHook } from './services/new-user-hooks';
 export { SessionsService, SESSION_COOKIE } from './services/sessions.service';
 export { ApiKeysService, CreatedApiKey } from './services/api-keys.service';
 export {
@@ -36,3 +37,4 @@ export const identityMigrations = [
   SessionIdToken1764000000100,
   UserQuotas1764000000500,
 ];
+export { assertSameOrigin, CSRF_ERROR_CODE } from './auth/same-origin';

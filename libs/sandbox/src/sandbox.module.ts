@@ -11,6 +11,7 @@ import { SandboxEnv } from './services/sandbox-env.service';
 import { SandboxPlacement } from './services/sandbox-placement.service';
 import { SandboxTransitions } from './services/sandbox-transitions.service';
 import { SandboxesService } from './services/sandboxes.service';
+import { SandboxRawBodyRegistrar } from './http/raw-body.registrar';
 
 /**
  * The sandbox lifecycle API. Needs FederationModule (nodes and agent channels), the policy's
@@ -29,6 +30,7 @@ import { SandboxesService } from './services/sandboxes.service';
     SandboxEnv,
     SandboxTransitions,
     SandboxLifecycle,
+    SandboxRawBodyRegistrar,
   ],
   exports: [SandboxesService],
 })

@@ -51,12 +51,16 @@ export interface paths {
       cookie?: never;
     };
     /**
-     * Sign out
-     * @description Ends the platform session, then redirects to the realm end-session endpoint.
+     * Sign-out page
+     * @description Changes nothing: a page with a button that POSTs to /auth/logout (a GET must not sign anyone out).
      */
-    get: operations['AuthController_logout'];
+    get: operations['AuthController_logoutPage'];
     put?: never;
-    post?: never;
+    /**
+     * Sign out
+     * @description Ends the platform session, then redirects to the realm end-session endpoint. With the session cookie, only from our own pages (Origin / Sec-Fetch-Site).
+     */
+    post: operations['AuthController_logout'];
     delete?: never;
     options?: never;
     head?: never;
@@ -2523,6 +2527,24 @@ export interface operations {
       };
     };
   };
+  AuthController_logoutPage: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description An HTML page with the sign-out form */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+    };
+  };
   AuthController_logout: {
     parameters: {
       query?: never;
@@ -2538,6 +2560,15 @@ export interface operations {
           [name: string]: unknown;
         };
         content?: never;
+      };
+      /** @description Authenticated but not allowed (role, scope, ownership or policy) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBodyDto'];
+        };
       };
     };
   };

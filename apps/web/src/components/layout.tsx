@@ -82,9 +82,12 @@ export function Layout(props: { me: Me; isAdmin: boolean; children: ReactNode })
               <Avatar me={props.me} />
               <span>{props.me.github_login ?? props.me.name ?? props.me.id}</span>
             </Link>
-            <a className="btn btn-ghost btn-sm" href={LOGOUT_HREF}>
-              Sign out
-            </a>
+            {/* A POST from our page (the browser adds Origin): a GET must never sign out. */}
+            <form method="post" action={LOGOUT_HREF} className="inline-form">
+              <button type="submit" className="btn btn-ghost btn-sm">
+                Sign out
+              </button>
+            </form>
           </div>
         </header>
         <main className="content">{props.children}</main>

@@ -65,7 +65,7 @@ export function useMe(): { me: Me; isAdmin: boolean } {
   return { me: state.me, isAdmin: state.isAdmin };
 }
 
-/** Where the sign-in and sign-out buttons go (identity's browser flow). */
+/** Where the sign-in link and the sign-out form go (identity's browser flow; sign-out is a POST). */
 export function loginHref(returnTo: string = window.location.pathname): string {
   return `/auth/login?return_to=${encodeURIComponent(returnTo)}`;
 }

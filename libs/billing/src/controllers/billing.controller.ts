@@ -17,7 +17,6 @@ import { BalanceService } from '../services/balance.service';
 import { InvoicesService } from '../services/invoices.service';
 import { PricesService } from '../services/prices.service';
 import { UsageQueryService } from '../services/usage-query.service';
-import { WelcomeCreditService } from '../services/welcome-credit.service';
 import { BillingSubjects } from './subject';
 
 @ApiTags('billing')
@@ -29,7 +28,6 @@ export class BillingController {
     private readonly invoices: InvoicesService,
     private readonly ledger: LedgerService,
     private readonly prices: PricesService,
-    private readonly welcome: WelcomeCreditService,
     private readonly subjects: BillingSubjects,
   ) {}
 
@@ -95,7 +93,6 @@ export class BillingController {
   ): Promise<JournalEntryListDto> {
     const userId = await this.subjects.resolve(principal, q.user_id);
     const limit = q.limit ?? 50;
-    await this.welcome.ensure(userId);
     const list = await this.ledger.entriesForUser(userId, limit, q.before);
     return {
       data: list.map((e) => JournalEntryDto.from(e, userId)),

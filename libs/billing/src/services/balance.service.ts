@@ -2,7 +2,6 @@ import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { LedgerService } from '../ledger/ledger.service';
 import { Account, toCredits } from '../ledger/ledger.types';
-import { WelcomeCreditService } from './welcome-credit.service';
 
 export interface UserBalance {
   userId: string;
@@ -17,14 +16,14 @@ export interface UserBalance {
 
 @Injectable()
 export class BalanceService {
-  constructor(
-    private readonly ledger: LedgerService,
-    private readonly welcome: WelcomeCreditService,
-  ) {}
+  constructor(private readonly ledger: LedgerService) {}
 
-  /** The user's balance; the first look grants the welcome credit. */
+  /**
+   * The user's balance, read only: the welcome credit is granted at sign-in (WelcomeCreditHooks)
+   * and before a charge or a subsidy decision, never by a look (a GET a cross-site page could
+   * trigger).
+   */
   async forUser(userId: string): Promise<UserBalance> {
-    await this.welcome.ensure(userId);
     const [wallet, receivable] = await Promise.all([
       this.ledger.account({ kind: 'user_wallet', ownerId: userId }),
       this.ledger.account({ kind: 'user_receivable', ownerId: userId }),

@@ -13,9 +13,10 @@ const MAX_REMEMBERED = 200_000;
  * The one-time welcome credit (`NANOPOD_WELCOME_CREDITS`, default 500 = $5, 0 disables): a
  * balanced entry from the subsidy pool to the user's wallet, idempotency key `welcome:<userId>`
  * (unique in `billing_journal_entries`, so it can never be granted twice, also across
- * replicas and concurrent first touches). Granted lazily the first time billing touches the
- * user: the `balance` policy input, the balance endpoint, usage recording. Like a top-up it first
- * settles what the user owes (usage recorded before the grant existed).
+ * replicas and concurrent first touches). Granted when the user is created or signs in
+ * (WelcomeCreditHooks), and made sure of before a charge: the `balance` policy input and usage
+ * recording. Never by a read. Like a top-up it first settles what the user owes (usage recorded
+ * before the grant existed).
  *
  * Users known to have it are remembered in memory, so later touches cost nothing.
  */

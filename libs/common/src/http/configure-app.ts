@@ -3,11 +3,19 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import cookieParser from 'cookie-parser';
 import express from 'express';
+import type { IncomingMessage } from 'node:http';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { CommonErrorCodes, PayloadTooLargeError, ValidationError } from '../errors/nanopod.error';
+import {
+  CommonErrorCodes,
+  NanopodError,
+  PayloadTooLargeError,
+  ValidationError,
+} from '../errors/nanopod.error';
 import { GlobalErrorFilter } from '../errors/error.filter';
 import { ErrorBodyDto } from '../errors/error-body.dto';
 import { nanopodValidationPipe } from './validation';
+import { isRawBodyRoute } from './raw-body-routes';
+import { assertJsonShape, JsonBodyErrorCodes } from './json-shape';
 
 export const JSON_BODY_LIMIT = '1mb';
 
@@ -17,8 +25,22 @@ export function configureHttpApp(
   options: { title: string; version: string },
 ): void {
   const server = app as NestExpressApplication;
-  app.use(withBodyErrors(express.json({ limit: JSON_BODY_LIMIT })));
-  app.use(withBodyErrors(express.urlencoded({ limit: JSON_BODY_LIMIT, extended: false })));
+  app.use(rejectNulInUrl);
+  app.use(
+    withBodyErrors(express.text({ type: parsedAs('application/json'), limit: JSON_BODY_LIMIT })),
+  );
+  app.use(parseJsonText);
+  app.use(
+    withBodyErrors(
+      express.urlencoded({
+        type: parsedAs('application/x-www-form-urlencoded'),
+        limit: JSON_BODY_LIMIT,
+        extended: false,
+        parameterLimit: 1000,
+      }),
+    ),
+  );
+  app.use(rejectForbiddenFormKeys);
   server.disable('x-powered-by');
   // The dashboard acts with the session cookie: no framing (clickjacking), no MIME sniffing,
   // and no full URLs (sign-in codes, return paths) leaked to other sites in Referer.
@@ -67,6 +89,7 @@ function withBodyErrors(parser: RequestHandler): RequestHandler {
   return (req: Request, res: Response, next: NextFunction) =>
     parser(req, res, (err?: unknown) => {
       if (!err) return next();
+      if (err instanceof NanopodError) return next(err);
       const type = (err as BodyParserError).type;
       if (type === 'entity.parse.failed') {
         return next(
@@ -78,6 +101,14 @@ function withBodyErrors(parser: RequestHandler): RequestHandler {
           new PayloadTooLargeError(
             CommonErrorCodes.tooLarge,
             `The request body is larger than ${JSON_BODY_LIMIT}`,
+          ),
+        );
+      }
+      if (type === 'parameters.too.many') {
+        return next(
+          new ValidationError(
+            JsonBodyErrorCodes.tooManyValues,
+            'The request body holds too many parameters',
           ),
         );
       }
@@ -93,4 +124,73 @@ function withBodyErrors(parser: RequestHandler): RequestHandler {
         new ValidationError(CommonErrorCodes.validation, 'The request body could not be read'),
       );
     });
+}
+
+/** The parsers' content-type test, skipping routes whose body is bytes. */
+function parsedAs(type: string): (req: IncomingMessage) => boolean {
+  return (req) => !isRawBodyRoute(req as Request) && Boolean((req as Request).is(type));
+}
+
+type BodyRequest = Request & { _body?: boolean; body?: unknown };
+
+/**
+ * JSON bodies are read as text and checked for shape (depth, size, prototype and duplicate keys,
+ * NUL) before `JSON.parse`: the validation pipe recurses per level and overflows the stack on a
+ * body nested a few thousand levels deep. Strict like body-parser's: objects and arrays only.
+ */
+function parseJsonText(req: BodyRequest, _res: Response, next: NextFunction): void {
+  if (typeof req.body !== 'string' || !req.is('application/json')) return next();
+  const text = req.body;
+  if (text.trim() === '') {
+    req.body = {};
+    return next();
+  }
+  const first = text.trimStart()[0];
+  const malformed = () =>
+    new ValidationError(CommonErrorCodes.malformedJson, 'The request body is not valid JSON');
+  if (first !== '{' && first !== '[') return next(malformed());
+  try {
+    assertJsonShape(text);
+  } catch (err) {
+    return next(err);
+  }
+  try {
+    req.body = JSON.parse(text) as unknown;
+  } catch {
+    return next(malformed());
+  }
+  next();
+}
+
+const FORBIDDEN_FORM_KEYS = ['__proto__', 'constructor', 'prototype'];
+
+/** Form bodies are flat (not extended), but their keys still reach DTO copies: same rule as JSON. */
+function rejectForbiddenFormKeys(req: BodyRequest, _res: Response, next: NextFunction): void {
+  const body = req.body;
+  if (!body || typeof body !== 'object' || !req.is('application/x-www-form-urlencoded')) {
+    return next();
+  }
+  const key = FORBIDDEN_FORM_KEYS.find((k) => Object.prototype.hasOwnProperty.call(body, k));
+  if (key) {
+    return next(
+      new ValidationError(JsonBodyErrorCodes.forbiddenKey, `The key ${key} is not allowed`, {
+        key,
+      }),
+    );
+  }
+  const nul = Object.values(body as Record<string, unknown>).some(
+    (v) => typeof v === 'string' && v.includes('\u0000'),
+  );
+  if (nul)
+    return next(new ValidationError(JsonBodyErrorCodes.nulByte, 'Values may not contain NUL'));
+  next();
+}
+
+/** A NUL in a path or query (`%00`) is never meant: ids, names and file paths cannot hold one. */
+function rejectNulInUrl(req: Request, _res: Response, next: NextFunction): void {
+  const url = req.originalUrl ?? req.url;
+  if (/%00/.test(url) || url.includes('\u0000')) {
+    return next(new ValidationError(JsonBodyErrorCodes.nulByte, 'The URL may not contain NUL'));
+  }
+  next();
 }

@@ -29,11 +29,30 @@ export class AgentReplyError extends UpstreamError {
 }
 
 /**
+ * What callers use to talk to a node's agent: the channel itself on the replica the agent is
+ * connected to, or a link routed to that replica (RemoteAgentLink).
+ */
+export interface AgentLink {
+  readonly nodeId: string;
+  readonly isOpen: boolean;
+  request(msg: WithoutId<PlatformMessage>, timeoutMs: number): Promise<Reply>;
+  stream(
+    msg: WithoutId<Extract<PlatformMessage, { type: 'exec' | 'node.exec' }>>,
+    onOutput: (out: ExecOutput) => void,
+    timeoutMs: number,
+    signal?: AbortSignal,
+  ): Promise<ExecExit>;
+  close(reason: string, code?: number): void;
+}
+
+export type AgentReply = Reply;
+
+/**
  * One live WebSocket to one node agent. Requests carry a uuid `id`; replies with that id are
  * routed to whoever waits on it (a promise, or a stream of exec output), so many requests share
  * the socket concurrently and output is pushed to HTTP callers as it arrives.
  */
-export class NodeChannel {
+export class NodeChannel implements AgentLink {
   private readonly pending = new Map<string, Pending>();
   private closed = false;
 

@@ -1,18 +1,24 @@
 import { Controller, Get, HttpCode, Inject, Post, Query, Req, Res } from '@nestjs/common';
-import {
-  ApiExcludeEndpoint,
-  ApiFoundResponse,
-  ApiOkResponse,
-  ApiOperation,
-  ApiTags,
-} from '@nestjs/swagger';
+import { ApiFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiErrors, NANOPOD_CONFIG, NanopodConfig } from '@nanopod/common';
 import type { Request, Response } from 'express';
+import { assertSameOrigin } from '../auth/same-origin';
 import { AuthConfigDto, CallbackQueryDto, LoginQueryDto } from '../dto/auth.dto';
 import { LoginFlowService, PendingLogin } from '../services/login-flow.service';
 import { SESSION_COOKIE, SessionsService } from '../services/sessions.service';
 
 const LOGIN_COOKIE = 'nanopod_login';
+
+/** No script (the CSP allows none inline); the form posts from our origin, so it passes CSRF. */
+const LOGOUT_PAGE = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Sign out - Nanopod</title>
+<meta name="viewport" content="width=device-width, initial-scale=1"></head>
+<body style="font-family: system-ui, sans-serif; max-width: 28rem; margin: 4rem auto">
+<h1>Sign out of Nanopod?</h1>
+<form id="nanopod-logout" method="post" action="/auth/logout">
+<button type="submit">Sign out</button> <a href="/">Cancel</a>
+</form></body></html>
+`;
 const LOGIN_COOKIE_MAX_AGE_MS = 10 * 60_000;
 
 function readPending(req: Request): PendingLogin | undefined {
@@ -84,23 +90,31 @@ export class AuthController {
 
   @Get('auth/logout')
   @ApiOperation({
-    summary: 'Sign out',
-    description: 'Ends the platform session, then redirects to the realm end-session endpoint.',
+    summary: 'Sign-out page',
+    description:
+      'Changes nothing: a page with a button that POSTs to /auth/logout (a GET must not sign anyone out).',
   })
-  @ApiFoundResponse({ description: 'Redirect to the realm end_session endpoint' })
-  async logout(@Req() req: Request, @Res() res: Response): Promise<void> {
-    const token = (req.cookies as Record<string, string> | undefined)?.[SESSION_COOKIE];
-    const redirectTo = await this.flow.logout(token);
-    const { maxAge: _maxAge, ...cookie } = this.sessions.cookieOptions();
-    res.clearCookie(SESSION_COOKIE, cookie);
-    res.redirect(302, redirectTo);
+  @ApiOkResponse({ description: 'An HTML page with the sign-out form' })
+  logoutPage(@Res() res: Response): void {
+    res.status(200).type('html').setHeader('Cache-Control', 'no-store').send(LOGOUT_PAGE);
   }
 
   @Post('auth/logout')
   @HttpCode(302)
-  @ApiExcludeEndpoint()
-  logoutPost(@Req() req: Request, @Res() res: Response): Promise<void> {
-    return this.logout(req, res);
+  @ApiOperation({
+    summary: 'Sign out',
+    description:
+      'Ends the platform session, then redirects to the realm end-session endpoint. With the session cookie, only from our own pages (Origin / Sec-Fetch-Site).',
+  })
+  @ApiFoundResponse({ description: 'Redirect to the realm end_session endpoint' })
+  @ApiErrors(403)
+  async logout(@Req() req: Request, @Res() res: Response): Promise<void> {
+    const token = (req.cookies as Record<string, string> | undefined)?.[SESSION_COOKIE];
+    if (token) assertSameOrigin(req, this.config.publicUrl);
+    const redirectTo = await this.flow.logout(token);
+    const { maxAge: _maxAge, ...cookie } = this.sessions.cookieOptions();
+    res.clearCookie(SESSION_COOKIE, cookie);
+    res.redirect(302, redirectTo);
   }
 
   @Get('v1/auth/config')

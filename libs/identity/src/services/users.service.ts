@@ -3,6 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { Clock, NANOPOD_CONFIG, NanopodConfig, NotFoundError } from '@nanopod/common';
 import { Repository } from 'typeorm';
 import { Role, UserEntity } from '../entities/user.entity';
+import { NewUserHooks } from './new-user-hooks';
 
 export interface ExternalIdentity {
   keycloakSub: string;
@@ -46,6 +47,7 @@ export class UsersService {
     @InjectRepository(UserEntity) private readonly users: Repository<UserEntity>,
     @Inject(NANOPOD_CONFIG) private readonly config: NanopodConfig,
     private readonly clock: Clock,
+    private readonly hooks: NewUserHooks,
   ) {}
 
   async get(id: string): Promise<UserEntity> {
@@ -91,14 +93,18 @@ export class UsersService {
     identity: ExternalIdentity,
     opts: { login?: boolean } = {},
   ): Promise<UserEntity> {
+    let user: UserEntity;
     try {
-      return await this.upsertOnce(identity, opts);
+      user = await this.upsertOnce(identity, opts);
     } catch (err) {
       // Two first requests of a new user (a CLI firing in parallel) race to insert the row; the
       // loser finds it on the second try instead of answering 500.
       if ((err as { code?: unknown }).code !== '23505') throw err;
-      return this.upsertOnce(identity, opts);
+      user = await this.upsertOnce(identity, opts);
     }
+    // At creation and at every sign-in (idempotent), never on a read.
+    await this.hooks.run(user.id);
+    return user;
   }
 
   private async upsertOnce(
@@ -133,13 +139,15 @@ export class UsersService {
     displayName: string;
     roles: Role[];
   }): Promise<UserEntity> {
-    return this.users.save(
+    const user = await this.users.save(
       this.users.create({
         githubLogin: fields.githubLogin ?? null,
         displayName: fields.displayName,
         roles: fields.roles,
       }),
     );
+    await this.hooks.run(user.id);
+    return user;
   }
 
   async setRoles(id: string, roles: Role[]): Promise<UserEntity> {

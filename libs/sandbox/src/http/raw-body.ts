@@ -3,13 +3,10 @@ import type { Request } from 'express';
 import { SandboxErrorCodes } from '../sandbox.errors';
 
 /**
- * Reads a raw request body up to `limit` bytes (uploads are not JSON, so no body parser took
- * them). A body a JSON parser already consumed is given back as its JSON text.
+ * Reads a raw request body up to `limit` bytes. Upload routes are marked raw
+ * (SandboxRawBodyRegistrar), so no body parser consumed the stream, whatever the Content-Type.
  */
 export async function readRawBody(req: Request, limit: number): Promise<Buffer> {
-  if ((req as Request & { _body?: boolean })._body) {
-    return Buffer.from(JSON.stringify(req.body));
-  }
   const declared = Number(req.headers['content-length'] ?? 0);
   if (declared > limit) throw tooLarge(limit);
   const chunks: Buffer[] = [];
