@@ -1,0 +1,1 @@
+export { placeNode, PlacementAsk, PlacementNode } from './placement';

@@ -1,0 +1,3 @@
+export { OrderBook } from './order-book';
+export * from './order-book.types';
+export * from './time-blocks';
