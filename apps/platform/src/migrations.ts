@@ -3,6 +3,7 @@ import { policyMigrations } from '@nanopod/policy';
 import { reputationMigrations } from '@nanopod/reputation';
 import { billingMigrations } from '@nanopod/billing';
 import { federationMigrations } from '@nanopod/federation';
+import { marketMigrations } from '@nanopod/market';
 import { sandboxMigrations } from '@nanopod/sandbox';
 
 /** Every context's migrations; TypeORM orders them by their timestamps. */
@@ -12,5 +13,6 @@ export const platformMigrations = [
   ...reputationMigrations,
   ...billingMigrations,
   ...federationMigrations,
+  ...marketMigrations,
   ...sandboxMigrations,
 ];

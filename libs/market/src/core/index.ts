@@ -1,3 +1,5 @@
 export { OrderBook } from './order-book';
 export * from './order-book.types';
 export * from './time-blocks';
+export * from './instance-types';
+export * from './order-spec';
