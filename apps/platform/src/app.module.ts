@@ -18,6 +18,7 @@ import { ReputationModule } from '@nanopod/reputation';
 import { ApiRequestMeteringMiddleware, BillingModule } from '@nanopod/billing';
 import { FederationModule } from '@nanopod/federation';
 import { MarketModule } from '@nanopod/market';
+import { ComputeModule } from '@nanopod/compute';
 import { SandboxModule } from '@nanopod/sandbox';
 import { platformMigrations } from './migrations';
 
@@ -46,6 +47,7 @@ export class AppModule implements NestModule {
         BillingModule,
         FederationModule,
         MarketModule,
+        ComputeModule,
         SandboxModule,
       ],
     };

@@ -4,6 +4,7 @@ import { reputationMigrations } from '@nanopod/reputation';
 import { billingMigrations } from '@nanopod/billing';
 import { federationMigrations } from '@nanopod/federation';
 import { marketMigrations } from '@nanopod/market';
+import { computeMigrations } from '@nanopod/compute';
 import { sandboxMigrations } from '@nanopod/sandbox';
 
 /** Every context's migrations; TypeORM orders them by their timestamps. */
@@ -14,5 +15,6 @@ export const platformMigrations = [
   ...billingMigrations,
   ...federationMigrations,
   ...marketMigrations,
+  ...computeMigrations,
   ...sandboxMigrations,
 ];
