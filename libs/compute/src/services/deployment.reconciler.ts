@@ -22,7 +22,7 @@ import { DeploymentsRepository } from '../repositories/deployments.repository';
 import { ProcurementsRepository } from '../repositories/procurements.repository';
 
 /** How long a node runs after an interruption notice before it is preempted. */
-export const NOTICE_GRACE_MS = 2 * 60_000;
+export const NOTICE_GRACE_MS = 5 * 60_000;
 const TICK_MS = 5_000;
 
 /** Running first (oldest first), then provisioning, then waiting: who keeps the held time. */
@@ -116,7 +116,11 @@ export class DeploymentReconciler implements OnApplicationBootstrap, OnApplicati
    */
   private async allocate(capacityId: string, now: Date): Promise<void> {
     const nowHour = hourOf(now.getTime());
-    const [held] = await this.market.coverage(capacityId, nowHour, 1);
+    const [held, next] = await this.market.coverage(capacityId, nowHour, 2);
+    const blockEnd = (nowHour + 1) * HOUR_MS;
+    // Within the grace period before the block ends, nodes the next block does not hold get
+    // their notice now, so they stop when their paid time ends rather than after it.
+    const endingSoon = blockEnd - now.getTime() <= NOTICE_GRACE_MS;
     const live = (await this.deployments.liveNodesOfCapacity(capacityId)).sort(
       (a, b) =>
         KEEP_RANK[a.state] - KEEP_RANK[b.state] ||
@@ -139,6 +143,8 @@ export class DeploymentReconciler implements OnApplicationBootstrap, OnApplicati
             noticeReason: null,
             updatedAt: now,
           });
+        } else if (n.state === 'running' && endingSoon && i >= next && !n.noticeAt) {
+          await this.notice(n, 'compute_time_ending', new Date(blockEnd), now);
         }
         continue;
       }
