@@ -9,6 +9,13 @@ import { registerRunCommand } from './run';
 import { registerSandboxCommands } from './sandboxes';
 import { registerGrantCommands } from './grants';
 import { registerReputationCommands } from './reputation';
+import { registerZoneCommands } from './zones';
+import { registerCapacityCommands } from './capacities';
+import { registerNodeTemplateCommands } from './node-templates';
+import { registerDeploymentCommands } from './deployments';
+import { registerProcurementCommands } from './procurements';
+import { registerOrderCommands } from './orders';
+import { registerMarketCommands } from './market';
 
 /** Each command group registers its verbs on the program. Add yours to this list. */
 export type RegisterCommands = (program: Command) => void;
@@ -24,4 +31,11 @@ export const commandGroups: RegisterCommands[] = [
   registerRunCommand,
   registerGrantCommands,
   registerReputationCommands,
+  registerZoneCommands,
+  registerCapacityCommands,
+  registerNodeTemplateCommands,
+  registerDeploymentCommands,
+  registerProcurementCommands,
+  registerOrderCommands,
+  registerMarketCommands,
 ];

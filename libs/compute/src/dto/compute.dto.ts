@@ -20,6 +20,7 @@ const NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
 const NAME_MSG = '$property must be lowercase letters, digits and dashes (1..63)';
 
 export class NameParams {
+  @ApiProperty({ description: 'Name or id' })
   @Matches(/^[A-Za-z0-9-]{1,64}$/)
   name!: string;
 }
@@ -159,6 +160,12 @@ export class SetDeploymentDto {
   @ApiProperty({ example: 8 }) @IsNumber() target_node_count!: number;
 }
 
+export class NoticeDto {
+  @ApiProperty() reason!: string;
+  @ApiProperty({ description: 'When the node is preempted unless its time is renewed' })
+  deadline!: string;
+}
+
 export class DeploymentNodeDto {
   @ApiProperty() id!: string;
   @ApiProperty() seq!: number;
@@ -191,7 +198,12 @@ export class DeploymentDto {
   @ApiProperty() capacity!: string;
   @ApiProperty() node_template!: string;
   @ApiProperty() target_node_count!: number;
-  @ApiProperty({ description: 'Live nodes per state' }) counts!: Record<string, number>;
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: { type: 'number' },
+    description: 'Nodes per state',
+  })
+  counts!: Record<string, number>;
   @ApiProperty({ type: [DeploymentNodeDto] }) nodes!: DeploymentNodeDto[];
   @ApiProperty() created_at!: string;
 

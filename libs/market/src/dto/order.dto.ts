@@ -122,6 +122,7 @@ export class ListOrdersQuery {
 }
 
 export class OrderIdParams {
+  @ApiProperty({ format: 'uuid' })
   @IsUUID()
   id!: string;
 }
