@@ -20,6 +20,8 @@ export function checkCloudInit(text: string): { kind: CloudInitKind } | { proble
     return { kind: 'script' };
   }
   if (/^#cloud-config\s*(\n|$)/.test(text)) {
+    // Only comments: a valid, empty config (this YAML parser refuses empty input).
+    if (text.split('\n').every((l) => /^\s*(#.*)?$/.test(l))) return { kind: 'cloud-config' };
     let doc: unknown;
     try {
       doc = load(text, { json: false });

@@ -4,6 +4,7 @@ import { PolicySubject, SubsidyDecider } from '@nanopod/policy';
 import { randomUUID } from 'node:crypto';
 import {
   BookOrder,
+  canMoveOrder,
   checkOrder,
   Fill,
   hourOf,
@@ -108,7 +109,7 @@ export class MarketService {
     const order = await this.get(actor, id);
     await this.withBook(order.zone, order.instanceType, async (tx, book, _row, now) => {
       const locked = await tx.lockOrder(id);
-      if (!locked || (locked.status !== 'open' && locked.status !== 'pending')) {
+      if (!locked || !canMoveOrder(locked.status, 'cancelled')) {
         throw new ConflictError(
           MarketErrorCodes.notCancellable,
           `Order ${id} is ${locked?.status}`,
