@@ -17,6 +17,8 @@ import { PolicyModule } from '@nanopod/policy';
 import { ReputationModule } from '@nanopod/reputation';
 import { ApiRequestMeteringMiddleware, BillingModule } from '@nanopod/billing';
 import { FederationModule } from '@nanopod/federation';
+import { MarketModule } from '@nanopod/market';
+import { ComputeModule } from '@nanopod/compute';
 import { SandboxModule } from '@nanopod/sandbox';
 import { platformMigrations } from './migrations';
 
@@ -44,6 +46,8 @@ export class AppModule implements NestModule {
         ReputationModule,
         BillingModule,
         FederationModule,
+        MarketModule,
+        ComputeModule,
         SandboxModule,
       ],
     };

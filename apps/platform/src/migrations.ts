@@ -3,6 +3,8 @@ import { policyMigrations } from '@nanopod/policy';
 import { reputationMigrations } from '@nanopod/reputation';
 import { billingMigrations } from '@nanopod/billing';
 import { federationMigrations } from '@nanopod/federation';
+import { marketMigrations } from '@nanopod/market';
+import { computeMigrations } from '@nanopod/compute';
 import { sandboxMigrations } from '@nanopod/sandbox';
 
 /** Every context's migrations; TypeORM orders them by their timestamps. */
@@ -12,5 +14,7 @@ export const platformMigrations = [
   ...reputationMigrations,
   ...billingMigrations,
   ...federationMigrations,
+  ...marketMigrations,
+  ...computeMigrations,
   ...sandboxMigrations,
 ];

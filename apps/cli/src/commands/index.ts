@@ -10,6 +10,13 @@ import { registerSandboxCommands } from './sandboxes';
 import { registerGrantCommands } from './grants';
 import { registerReputationCommands } from './reputation';
 import { registerUserCommands } from './users';
+import { registerZoneCommands } from './zones';
+import { registerCapacityCommands } from './capacities';
+import { registerNodeTemplateCommands } from './node-templates';
+import { registerDeploymentCommands } from './deployments';
+import { registerProcurementCommands } from './procurements';
+import { registerOrderCommands } from './orders';
+import { registerMarketCommands } from './market';
 
 /** Each command group registers its verbs on the program. Add yours to this list. */
 export type RegisterCommands = (program: Command) => void;
@@ -26,4 +33,11 @@ export const commandGroups: RegisterCommands[] = [
   registerGrantCommands,
   registerReputationCommands,
   registerUserCommands,
+  registerZoneCommands,
+  registerCapacityCommands,
+  registerNodeTemplateCommands,
+  registerDeploymentCommands,
+  registerProcurementCommands,
+  registerOrderCommands,
+  registerMarketCommands,
 ];

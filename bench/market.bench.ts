@@ -1,0 +1,262 @@
+/**
+ * `npm run bench:market [-- --json FILE] [--orders N]`: the market's matcher and the compute
+ * placement filter, in process (no database: the hot path has none).
+ *
+ * - match: a book of one (zone, instance type) holding 10,000 resting orders (5,000 sells
+ *   above 5,000 buys, windows over two days); each measured order crosses it (a buy taking
+ *   sells, or a sell completing a resting buy); after each, what it consumed is replenished
+ *   so the book stays at 10,000. `match_per_s` counts the crossing orders over the whole wall
+ *   time, replenishing included. Baseline: a naive matcher that scans and sorts every sell
+ *   per block.
+ * - placement: best fit over 1,000 nodes; baseline: filter and sort all nodes.
+ */
+import { BookOrder, OrderBook } from '@nanopod/market';
+import { placeNode, PlacementAsk, PlacementNode } from '@nanopod/compute';
+import { parseBenchArgs, printTable, summarize, writeBenchJson } from './lib/bench-args';
+
+function rng(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const H0 = 500_000;
+const FLAGS = { ioc: false, postOnly: false };
+let seq = 0;
+const r = rng(7);
+const int = (lo: number, hi: number) => lo + Math.floor(r() * (hi - lo + 1));
+
+function restingSell(): BookOrder {
+  const start = H0 + int(0, 40);
+  seq++;
+  return {
+    id: `s${seq}`,
+    seq,
+    side: 'sell',
+    ownerId: `p${int(0, 50)}`,
+    ownerKind: 'partner',
+    nodes: int(2, 8),
+    startHour: start,
+    endHour: start + int(4, 8),
+    priceCents: int(100, 199),
+    flags: FLAGS,
+  };
+}
+function restingBuy(): BookOrder {
+  const start = H0 + int(0, 40);
+  seq++;
+  return {
+    id: `b${seq}`,
+    seq,
+    side: 'buy',
+    ownerId: `u${int(0, 500)}`,
+    ownerKind: 'user',
+    nodes: int(1, 4),
+    startHour: start,
+    endHour: start + int(1, 4),
+    priceCents: int(1, 99),
+    flags: FLAGS,
+  };
+}
+function crossingBuy(): BookOrder {
+  const start = H0 + int(2, 38);
+  seq++;
+  return {
+    id: `x${seq}`,
+    seq,
+    side: 'buy',
+    ownerId: `u${int(0, 500)}`,
+    ownerKind: 'user',
+    nodes: int(1, 2),
+    startHour: start,
+    endHour: start + int(1, 2),
+    priceCents: 250,
+    flags: { ioc: true, postOnly: false },
+  };
+}
+function crossingSell(): BookOrder {
+  const start = H0 + int(0, 40);
+  seq++;
+  return {
+    id: `y${seq}`,
+    seq,
+    side: 'sell',
+    ownerId: `p${int(0, 50)}`,
+    ownerKind: 'partner',
+    nodes: 4,
+    startHour: start,
+    endHour: start + 6,
+    priceCents: int(40, 99),
+    flags: { ioc: true, postOnly: false },
+  };
+}
+
+/** Baseline: every buy scans all sells, per block filtering and sorting them. */
+class NaiveBook {
+  sells: { o: BookOrder; rem: number[] }[] = [];
+  add(o: BookOrder) {
+    this.sells.push({ o, rem: new Array(o.endHour - o.startHour).fill(o.nodes) });
+  }
+  buy(b: BookOrder): boolean {
+    const plan: { s: { o: BookOrder; rem: number[] }; h: number; n: number }[] = [];
+    for (let h = b.startHour; h < b.endHour; h++) {
+      const at = this.sells
+        .filter(
+          (s) =>
+            s.o.startHour <= h &&
+            h < s.o.endHour &&
+            s.rem[h - s.o.startHour] > 0 &&
+            s.o.priceCents <= b.priceCents,
+        )
+        .sort((x, y) => x.o.priceCents - y.o.priceCents || x.o.seq - y.o.seq);
+      let need = b.nodes;
+      for (const s of at) {
+        if (need === 0) break;
+        const n = Math.min(need, s.rem[h - s.o.startHour]);
+        plan.push({ s, h, n });
+        need -= n;
+      }
+      if (need > 0) return false;
+    }
+    for (const p of plan) p.s.rem[p.h - p.s.o.startHour] -= p.n;
+    return true;
+  }
+}
+
+function benchMatch(orders: number, mix: 'buy' | 'sell' | 'both' = 'both') {
+  const book = new OrderBook();
+  for (let i = 0; i < 5000; i++) book.place(restingSell());
+  for (let i = 0; i < 5000; i++) book.place(restingBuy());
+  const samples: number[] = [];
+  let matched = 0;
+  const t0 = process.hrtime.bigint();
+  for (let i = 0; i < orders; i++) {
+    const o = mix === 'buy' || (mix === 'both' && i % 2 === 0) ? crossingBuy() : crossingSell();
+    const s = process.hrtime.bigint();
+    const res = book.place(o);
+    samples.push(Number(process.hrtime.bigint() - s) / 1000);
+    if (res.fills.length > 0) matched++;
+    // Keep the book at its size: sold-out sells and filled buys come back as fresh ones.
+    for (let k = 0; k < res.filledSellIds.length; k++) book.place(restingSell());
+    for (let k = 0; k < res.filledBuyIds.length; k++) book.place(restingBuy());
+  }
+  const wallS = Number(process.hrtime.bigint() - t0) / 1e9;
+  return { samples, perS: orders / wallS, matched, size: book.size };
+}
+
+function benchNaive(orders: number) {
+  const book = new NaiveBook();
+  for (let i = 0; i < 5000; i++) book.add(restingSell());
+  const samples: number[] = [];
+  for (let i = 0; i < orders; i++) {
+    const o = crossingBuy();
+    const s = process.hrtime.bigint();
+    book.buy(o);
+    samples.push(Number(process.hrtime.bigint() - s) / 1000);
+  }
+  return samples;
+}
+
+function nodes(n: number): PlacementNode[] {
+  return Array.from({ length: n }, (_, i) => ({
+    id: `n${i}`,
+    zone: `z${i % 4}`,
+    kind: i % 10 === 0 ? 'infiniband' : 'federated',
+    schedulable: r() > 0.05,
+    gpuModel: ['h100', 'a100', 'rtx4090'][i % 3],
+    freeGpus: int(0, 8),
+    freeCpu: int(0, 64),
+    freeMemoryMb: int(0, 512) * 1024,
+  }));
+}
+
+function benchPlacement(iterations: number) {
+  const pool = nodes(1000);
+  const kinds = new Set(['federated', 'infiniband']);
+  const asks: PlacementAsk[] = Array.from({ length: 256 }, () => ({
+    zone: `z${int(0, 3)}`,
+    gpuModel: ['h100', 'a100', 'rtx4090'][int(0, 2)],
+    gpus: int(1, 4),
+    cpu: int(1, 16),
+    memoryMb: int(1, 64) * 1024,
+    allowedKinds: kinds,
+  }));
+  const naive = (ask: PlacementAsk) =>
+    pool
+      .filter(
+        (n) =>
+          n.schedulable &&
+          n.zone === ask.zone &&
+          ask.allowedKinds.has(n.kind) &&
+          n.gpuModel === ask.gpuModel &&
+          n.freeGpus >= ask.gpus &&
+          n.freeCpu >= ask.cpu &&
+          n.freeMemoryMb >= ask.memoryMb,
+      )
+      .sort((a, b) => a.freeGpus - b.freeGpus || a.freeMemoryMb - b.freeMemoryMb)[0] ?? null;
+  let mismatches = 0;
+  for (const ask of asks) {
+    const a = placeNode(pool, ask);
+    const b = naive(ask);
+    if (a?.freeGpus !== b?.freeGpus || a?.freeMemoryMb !== b?.freeMemoryMb) mismatches++;
+  }
+  const time = (fn: (a: PlacementAsk) => unknown) => {
+    const samples: number[] = [];
+    const t0 = process.hrtime.bigint();
+    for (let i = 0; i < iterations; i++) {
+      const s = process.hrtime.bigint();
+      fn(asks[i % asks.length]);
+      samples.push(Number(process.hrtime.bigint() - s) / 1000);
+    }
+    return { samples, perS: iterations / (Number(process.hrtime.bigint() - t0) / 1e9) };
+  };
+  time((a) => placeNode(pool, a));
+  return { fast: time((a) => placeNode(pool, a)), naive: time(naive), mismatches };
+}
+
+function main(): void {
+  const args = parseBenchArgs();
+  const orders = Number(args.orders ?? 50_000);
+  benchMatch(5000); // warm-up (JIT)
+  const m = benchMatch(orders);
+  const onlyBuys = benchMatch(Math.ceil(orders / 2), 'buy');
+  const onlySells = benchMatch(Math.ceil(orders / 2), 'sell');
+  const bs = summarize(onlyBuys.samples);
+  const ss = summarize(onlySells.samples);
+  const naive = summarize(benchNaive(Math.min(2000, orders)));
+  const ms = summarize(m.samples);
+  const p = benchPlacement(20_000);
+  const ps = summarize(p.fast.samples);
+  const pn = summarize(p.naive.samples);
+  printTable(
+    ['operation', 'p50 us', 'p99 us', 'per second', 'vs baseline p50'],
+    [
+      ['match (10k resting)', ms.p50, ms.p99, m.perS, naive.p50 / ms.p50],
+      ['  crossing buys only', bs.p50, bs.p99, onlyBuys.perS, naive.p50 / bs.p50],
+      ['  crossing sells only', ss.p50, ss.p99, onlySells.perS, naive.p50 / ss.p50],
+      ['baseline: naive matcher', naive.p50, naive.p99, 1e6 / naive.mean, 1],
+      ['placement (1,000 nodes)', ps.p50, ps.p99, p.fast.perS, pn.p50 / ps.p50],
+      ['baseline: filter + sort', pn.p50, pn.p99, p.naive.perS, 1],
+    ],
+  );
+  process.stdout.write(
+    `\ncrossing orders: ${orders}, of which matched: ${m.matched}; book size after: ${m.size}\n` +
+      `placement mismatches vs baseline: ${p.mismatches}\n` +
+      `goal: >= 50,000 matches/s, p99 < 1000 us\n`,
+  );
+  writeBenchJson(args.json, 'market', {
+    match_per_s: m.perS,
+    match_p50_us: ms.p50,
+    match_p99_us: ms.p99,
+    naive_match_p50_us: naive.p50,
+    placements_per_s: p.fast.perS,
+    placement_p99_us: ps.p99,
+  });
+  if (p.mismatches > 0) process.exitCode = 1;
+}
+
+main();
