@@ -28,6 +28,9 @@ const LAYERS = {
   gateway: 7,
 };
 const STANDALONE = new Set(['rego']);
+// Apps that publish an entry point (apps/<app>/src/index.ts) under @nanopod/<app>: other apps may
+// import it (the platform runs the embedded default's node agent in process); libs may not.
+const APP_PACKAGES = new Set(['node-agent']);
 
 /** Where a file sits: a lib's or an app's production source, or a test (tests sit on top). */
 function classify(file) {
@@ -75,6 +78,10 @@ function check(context, node, spec) {
   if (alias) {
     const [, lib, rest] = alias;
     if (rest) return report(`deep import '${spec}': import another lib only through @nanopod/${lib}.`);
+    if (APP_PACKAGES.has(lib)) {
+      if (from.kind === 'lib') report(`a lib may not import an app ('${spec}').`);
+      return;
+    }
     if (from.kind === 'lib') {
       const problem = layerRule(from.name, lib);
       if (problem) report(problem);
@@ -129,6 +136,7 @@ const boundaries = {
 
 module.exports = {
   LAYERS,
+  APP_PACKAGES,
   STANDALONE,
   plugin: { meta: { name: 'nanopod' }, rules: { boundaries } },
 };

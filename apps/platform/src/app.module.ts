@@ -19,6 +19,7 @@ import { ApiRequestMeteringMiddleware, BillingModule } from '@nanopod/billing';
 import { FederationModule } from '@nanopod/federation';
 import { SandboxModule } from '@nanopod/sandbox';
 import { platformMigrations } from './migrations';
+import { PolicyInputsBinding } from './policy-inputs.binding';
 
 export interface AppModuleOptions {
   config: NanopodConfig;
@@ -46,6 +47,7 @@ export class AppModule implements NestModule {
         FederationModule,
         SandboxModule,
       ],
+      providers: [PolicyInputsBinding],
     };
   }
 

@@ -53,6 +53,6 @@ import { WalletService } from './wallet/wallet.service';
     GrantsService,
     ReputationPolicyInputs,
   ],
-  exports: [ReputationService, GrantsService, WalletService],
+  exports: [ReputationService, GrantsService, WalletService, ReputationPolicyInputs],
 })
 export class ReputationModule {}
