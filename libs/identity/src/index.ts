@@ -1,6 +1,5 @@
 export { IdentityModule } from './identity.module';
-export { IdentityInit1764000000000 } from './migrations/1764000000000-identity-init';
-export { UserEntity, Role } from './entities/user.entity';
+export type { Role } from './entities/user.entity';
 export { UsersService, ExternalIdentity } from './services/users.service';
 export { SessionsService, SESSION_COOKIE } from './services/sessions.service';
 export { ApiKeysService, CreatedApiKey } from './services/api-keys.service';
@@ -22,7 +21,6 @@ export {
 export { MeDto } from './dto/me.dto';
 export { BuiltinIssuerService } from './builtin-issuer/builtin-issuer.service';
 export { PLATFORM_RESOURCE } from './builtin-issuer/issuer-configuration';
-export { LoginFlowService } from './services/login-flow.service';
 
 import { IdentityInit1764000000000 } from './migrations/1764000000000-identity-init';
 import { SessionIdToken1764000000100 } from './migrations/1764000000100-session-id-token';

@@ -15,7 +15,6 @@ export type { EvaluatedDecision, DecisionError } from './decisions/subsidy-evalu
 export { PolicyErrorCodes } from './policy.errors';
 export type { PolicyProblem } from './policy.errors';
 export * from './engine';
-export { PolicyInit1764100000000 } from './migrations/1764100000000-policy-init';
 
 import { PolicyInit1764100000000 } from './migrations/1764100000000-policy-init';
 /** This context's migrations, in order. */

@@ -1,4 +1,5 @@
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
+import { IdentityModule } from '@nanopod/identity';
 import { AllowListController } from './allow-list/allow-list.controller';
 import { AllowListRepository } from './allow-list/allow-list.repository';
 import { AllowListService } from './allow-list/allow-list.service';
@@ -24,11 +25,11 @@ import { WalletService } from './wallet/wallet.service';
 
 /**
  * Reputation (GitHub analytics, SIWE wallet proof, Gitcoin Passport, the combined score) and
- * subsidy grants. Global: contexts above read scores and active grants through its services;
- * the subsidy decision gets `reputation` and `grants` through PolicyInputRegistry.
+ * subsidy grants. Contexts above import it to read scores and active grants through its
+ * services; the app registers the decision's `reputation` and `grants` parts (ReputationPolicyInputs).
  */
-@Global()
 @Module({
+  imports: [IdentityModule],
   controllers: [
     ReputationController,
     WalletController,

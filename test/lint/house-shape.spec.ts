@@ -1,0 +1,80 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import * as path from 'node:path';
+
+// The house shape of STYLE.md, checked over the source tree so that a new context copies the
+// right one. Each check lists offending files, so a failure says where to look.
+
+const ROOT = path.resolve(__dirname, '../..');
+
+/** Every .ts file under `dir` (relative to the repository root), recursively. */
+export function sourceFiles(dir: string): string[] {
+  const abs = path.join(ROOT, dir);
+  const out: string[] = [];
+  const walk = (d: string): void => {
+    for (const name of readdirSync(d)) {
+      const p = path.join(d, name);
+      if (statSync(p).isDirectory()) walk(p);
+      else if (/\.tsx?$/.test(name)) out.push(path.relative(ROOT, p).split(path.sep).join('/'));
+    }
+  };
+  walk(abs);
+  return out;
+}
+
+function libSources(): string[] {
+  return readdirSync(path.join(ROOT, 'libs')).flatMap((lib) => {
+    try {
+      return sourceFiles(`libs/${lib}/src`);
+    } catch {
+      return [];
+    }
+  });
+}
+
+const read = (file: string): string => readFileSync(path.join(ROOT, file), 'utf8');
+
+/**
+ * Infrastructure every context needs exactly once stays global: the validated config, the one
+ * injected clock, and the database (DataSource, LeaderLock, ClusterBus). Contexts are not.
+ */
+const GLOBAL_INFRASTRUCTURE = new Set([
+  'libs/common/src/config/config.module.ts',
+  'libs/common/src/clock/clock.ts',
+  'libs/common/src/database/database.module.ts',
+  'libs/common/src/database/database-core.module.ts',
+]);
+
+describe('the house shape', () => {
+  it('has no @Global() context module: each declares the modules it imports', () => {
+    const offenders = libSources().filter(
+      (f) => /@Global\(\)/.test(read(f)) && !GLOBAL_INFRASTRUCTURE.has(f),
+    );
+    expect(offenders).toEqual([]);
+    // The exceptions are still there (otherwise drop them from the list).
+    for (const f of GLOBAL_INFRASTRUCTURE) expect(read(f)).toMatch(/@Global\(\)/);
+  });
+
+  it('exports neither entity classes nor migration classes from a lib index', () => {
+    // `export type` of a row's shape is allowed: it carries no TypeORM metadata to write with.
+    const valueExports = (source: string): string[] =>
+      [...source.matchAll(/^export \{([^}]*)\} from '([^']+)'/gm)].flatMap(([, names, from]) =>
+        names
+          .split(',')
+          .map((n) => n.trim())
+          .filter((n) => n && !n.startsWith('type '))
+          .map((n) => `${n} from ${from}`),
+      );
+    const offenders = readdirSync(path.join(ROOT, 'libs')).flatMap((lib) => {
+      let source: string;
+      try {
+        source = read(`libs/${lib}/src/index.ts`);
+      } catch {
+        return [];
+      }
+      return valueExports(source)
+        .filter((e) => /Entity\b| from \.\/migrations\//.test(e))
+        .map((e) => `libs/${lib}: ${e}`);
+    });
+    expect(offenders).toEqual([]);
+  });
+});
