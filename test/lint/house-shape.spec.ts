@@ -77,4 +77,24 @@ describe('the house shape', () => {
     });
     expect(offenders).toEqual([]);
   });
+
+  it("writes error codes only in the context's errors file", () => {
+    // A code is `context.reason`: thrown with `new XError('a.b', ...)`, or put in an error body
+    // (`code: 'a.b'`, `?? 'a.b'`). Common's error hierarchy and its HTTP status map live in
+    // libs/common/src/errors; the Rego engine's builtin names ('hex.decode') are not codes.
+    const patterns = [
+      /new [A-Z]\w*Error\(\s*'[a-z_]+\.[a-z_.]+'/g,
+      /\bcode\s*[:=]\s*'[a-z_]+\.[a-z_.]+'/g,
+      /\?\?\s*'[a-z_]+\.[a-z_]+'/g,
+    ];
+    const offenders = libSources()
+      .filter((f) => !f.endsWith('.errors.ts'))
+      .filter((f) => !f.startsWith('libs/common/src/errors/'))
+      .filter((f) => !/^libs\/(policy\/src\/engine|rego\/src)\//.test(f))
+      .flatMap((f) => {
+        const source = read(f);
+        return patterns.flatMap((re) => [...source.matchAll(re)].map((m) => `${f}: ${m[0]}`));
+      });
+    expect(offenders).toEqual([]);
+  });
 });

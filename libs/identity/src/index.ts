@@ -1,5 +1,6 @@
 export { IdentityModule } from './identity.module';
 export type { Role } from './entities/user.entity';
+export { IdentityErrorCodes } from './identity.errors';
 export { UsersService, ExternalIdentity } from './services/users.service';
 export { SessionsService, SESSION_COOKIE } from './services/sessions.service';
 export { ApiKeysService, CreatedApiKey } from './services/api-keys.service';

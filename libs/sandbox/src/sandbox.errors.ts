@@ -1,3 +1,5 @@
+import { PolicyErrorCodes } from '@nanopod/policy';
+
 /** Error codes of the sandbox context. */
 export const SandboxErrorCodes = {
   notFound: 'sandbox.not_found',
@@ -9,5 +11,6 @@ export const SandboxErrorCodes = {
   fileTooLarge: 'sandbox.file_too_large',
   commandMissing: 'sandbox.command_missing',
   nodeUnavailable: 'sandbox.node_unavailable',
-  policyDenied: 'policy.denied',
+  /** The policy's code, answered by the sandbox API when a spawn is denied. */
+  policyDenied: PolicyErrorCodes.denied,
 } as const;

@@ -6,6 +6,7 @@ import { ApiKeyEntity } from '../entities/api-key.entity';
 import { UserEntity } from '../entities/user.entity';
 import { ApiKeyScope, isAdmin, Principal, scopesForRoles } from '../auth/principal';
 import { generateApiKey, parseApiKey, secretMatches } from './api-key-secret';
+import { IdentityErrorCodes } from '../identity.errors';
 
 const REVOKED_CHANNEL = 'nanopod_api_key_revoked';
 /** Verified keys are cached this long; revocation evicts them everywhere at once through the bus. */
@@ -56,7 +57,7 @@ export class ApiKeysService implements OnModuleInit, OnApplicationShutdown {
     const missing = input.scopes.filter((s) => !allowed.includes(s));
     if (missing.length > 0) {
       throw new ForbiddenError(
-        'api_key.scope_not_allowed',
+        IdentityErrorCodes.apiKeyScopeNotAllowed,
         `You cannot grant scopes you do not hold: ${missing.join(', ')}`,
         {
           missing,
@@ -65,9 +66,13 @@ export class ApiKeysService implements OnModuleInit, OnApplicationShutdown {
     }
     const now = this.clock.now();
     if (input.expiresAt && input.expiresAt.getTime() <= now.getTime()) {
-      throw new ValidationError('api_key.expiry_in_past', 'expires_at must be in the future', {
-        fields: [{ field: 'expires_at', problems: ['must be in the future'] }],
-      });
+      throw new ValidationError(
+        IdentityErrorCodes.apiKeyExpiryInPast,
+        'expires_at must be in the future',
+        {
+          fields: [{ field: 'expires_at', problems: ['must be in the future'] }],
+        },
+      );
     }
     const generated = generateApiKey();
     const key = await this.keys.save(
@@ -96,7 +101,7 @@ export class ApiKeysService implements OnModuleInit, OnApplicationShutdown {
   async revoke(principal: Principal, id: string): Promise<ApiKeyEntity> {
     const key = await this.keys.findOneBy({ id });
     if (!key || (key.userId !== principal.userId && !isAdmin(principal))) {
-      throw new NotFoundError('api_key.not_found', 'No such API key');
+      throw new NotFoundError(IdentityErrorCodes.apiKeyNotFound, 'No such API key');
     }
     if (!key.revokedAt) {
       key.revokedAt = this.clock.now();

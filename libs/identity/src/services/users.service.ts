@@ -3,6 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { Clock, NANOPOD_CONFIG, NanopodConfig, NotFoundError } from '@nanopod/common';
 import { Repository } from 'typeorm';
 import { Role, UserEntity } from '../entities/user.entity';
+import { IdentityErrorCodes } from '../identity.errors';
 
 export interface ExternalIdentity {
   keycloakSub: string;
@@ -50,7 +51,7 @@ export class UsersService {
 
   async get(id: string): Promise<UserEntity> {
     const user = await this.users.findOneBy({ id });
-    if (!user) throw new NotFoundError('user.not_found', 'No such user');
+    if (!user) throw new NotFoundError(IdentityErrorCodes.userNotFound, 'No such user');
     return user;
   }
 
