@@ -97,4 +97,17 @@ describe('the house shape', () => {
       });
     expect(offenders).toEqual([]);
   });
+
+  it('runs periodic loops on the Reconciler of common, not on hand-rolled timers', () => {
+    // Keepalives bound to one connection or one running command, not loops: the agent channel's
+    // WebSocket ping, and an exec's activity touch while its command runs.
+    const allowed = new Set([
+      'libs/federation/src/channel/agent-channel.gateway.ts',
+      'libs/sandbox/src/services/sandbox-exec.service.ts',
+    ]);
+    const offenders = libSources()
+      .filter((f) => !allowed.has(f) && !f.startsWith('libs/common/src/clock/'))
+      .filter((f) => /\bsetInterval\(/.test(read(f)));
+    expect(offenders).toEqual([]);
+  });
 });

@@ -1,6 +1,13 @@
 import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { Clock, ClusterBus, ForbiddenError, NotFoundError, ValidationError } from '@nanopod/common';
+import {
+  Clock,
+  ClusterBus,
+  ForbiddenError,
+  NotFoundError,
+  Reconciler,
+  ValidationError,
+} from '@nanopod/common';
 import { In, Repository } from 'typeorm';
 import { ApiKeyEntity } from '../entities/api-key.entity';
 import { UserEntity } from '../entities/user.entity';
@@ -29,7 +36,11 @@ export class ApiKeysService implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(ApiKeysService.name);
   private readonly cache = new Map<string, CachedKey>();
   private readonly lastUsed = new Map<string, Date>();
-  private flushTimer?: NodeJS.Timeout;
+  // Per instance (no leader): each flushes the uses it saw.
+  private readonly lastUsedFlush = new Reconciler(
+    { name: 'identity.api-key-last-used', intervalMs: LAST_USED_FLUSH_MS },
+    () => this.flushLastUsed(),
+  );
 
   constructor(
     @InjectRepository(ApiKeyEntity) private readonly keys: Repository<ApiKeyEntity>,
@@ -40,12 +51,11 @@ export class ApiKeysService implements OnModuleInit, OnApplicationShutdown {
 
   async onModuleInit(): Promise<void> {
     await this.bus.subscribe(REVOKED_CHANNEL, (keyId) => this.cache.delete(keyId));
-    this.flushTimer = setInterval(() => void this.flushLastUsed(), LAST_USED_FLUSH_MS);
-    this.flushTimer.unref();
+    this.lastUsedFlush.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
-    if (this.flushTimer) clearInterval(this.flushTimer);
+    await this.lastUsedFlush.stop();
     await this.flushLastUsed();
   }
 
