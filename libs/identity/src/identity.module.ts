@@ -20,6 +20,9 @@ import { BootstrapAdminService } from './services/bootstrap-admin.service';
 import { LoginFlowService } from './services/login-flow.service';
 import { SessionsService } from './services/sessions.service';
 import { UsersService } from './services/users.service';
+import { ApiKeysRepository } from './repositories/api-keys.repository';
+import { SessionsRepository } from './repositories/sessions.repository';
+import { UsersRepository } from './repositories/users.repository';
 
 /**
  * Users, sessions, API keys and the auth guards. Every context with authenticated routes imports
@@ -29,6 +32,9 @@ import { UsersService } from './services/users.service';
   imports: [PassportModule, TypeOrmModule.forFeature([UserEntity, SessionEntity, ApiKeyEntity])],
   controllers: [MeController, ApiKeysController, AuthController, AdminUsersController],
   providers: [
+    UsersRepository,
+    SessionsRepository,
+    ApiKeysRepository,
     UsersService,
     SessionsService,
     ApiKeysService,

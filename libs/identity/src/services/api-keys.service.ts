@@ -1,5 +1,4 @@
 import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
 import {
   Clock,
   ClusterBus,
@@ -8,9 +7,10 @@ import {
   Reconciler,
   ValidationError,
 } from '@nanopod/common';
-import { In, Repository } from 'typeorm';
 import { ApiKeyEntity } from '../entities/api-key.entity';
 import { UserEntity } from '../entities/user.entity';
+import { ApiKeysRepository } from '../repositories/api-keys.repository';
+import { UsersRepository } from '../repositories/users.repository';
 import { ApiKeyScope, isAdmin, Principal, scopesForRoles } from '../auth/principal';
 import { generateApiKey, parseApiKey, secretMatches } from './api-key-secret';
 import { IdentityErrorCodes } from '../identity.errors';
@@ -43,8 +43,8 @@ export class ApiKeysService implements OnModuleInit, OnApplicationShutdown {
   );
 
   constructor(
-    @InjectRepository(ApiKeyEntity) private readonly keys: Repository<ApiKeyEntity>,
-    @InjectRepository(UserEntity) private readonly users: Repository<UserEntity>,
+    private readonly keys: ApiKeysRepository,
+    private readonly users: UsersRepository,
     private readonly bus: ClusterBus,
     private readonly clock: Clock,
   ) {}
@@ -85,37 +85,35 @@ export class ApiKeysService implements OnModuleInit, OnApplicationShutdown {
       );
     }
     const generated = generateApiKey();
-    const key = await this.keys.save(
-      this.keys.create({
-        userId: principal.userId,
-        name: input.name,
-        keyId: generated.keyId,
-        secretHash: generated.secretHash,
-        scopes: [...new Set(input.scopes)].sort(),
-        createdAt: now,
-        expiresAt: input.expiresAt ?? null,
-        lastUsedAt: null,
-        revokedAt: null,
-      }),
-    );
+    const key = await this.keys.insert({
+      userId: principal.userId,
+      name: input.name,
+      keyId: generated.keyId,
+      secretHash: generated.secretHash,
+      scopes: [...new Set(input.scopes)].sort(),
+      createdAt: now,
+      expiresAt: input.expiresAt ?? null,
+      lastUsedAt: null,
+      revokedAt: null,
+    });
     this.logger.log({ apiKeyId: key.id, userId: key.userId }, 'api key created');
     return { key, token: generated.token };
   }
 
   /** A user's own keys, newest first (revoked ones included, marked). */
   list(userId: string): Promise<ApiKeyEntity[]> {
-    return this.keys.find({ where: { userId }, order: { createdAt: 'DESC' } });
+    return this.keys.listFor(userId);
   }
 
   /** Revokes a key of the caller's (or any key, for an admin). Another user's key is "not found". */
   async revoke(principal: Principal, id: string): Promise<ApiKeyEntity> {
-    const key = await this.keys.findOneBy({ id });
+    const key = await this.keys.findById(id);
     if (!key || (key.userId !== principal.userId && !isAdmin(principal))) {
       throw new NotFoundError(IdentityErrorCodes.apiKeyNotFound, 'No such API key');
     }
     if (!key.revokedAt) {
       key.revokedAt = this.clock.now();
-      await this.keys.update({ id: key.id }, { revokedAt: key.revokedAt });
+      await this.keys.revoke([key.id], key.revokedAt);
       this.logger.log({ apiKeyId: key.id, by: principal.userId }, 'api key revoked');
     }
     this.cache.delete(key.keyId);
@@ -125,10 +123,13 @@ export class ApiKeysService implements OnModuleInit, OnApplicationShutdown {
 
   /** Revokes every key of a user (account disabled, compromise). */
   async revokeAllFor(userId: string): Promise<number> {
-    const keys = await this.keys.find({ where: { userId } });
+    const keys = await this.keys.listFor(userId);
     const live = keys.filter((k) => !k.revokedAt);
     if (live.length === 0) return 0;
-    await this.keys.update({ id: In(live.map((k) => k.id)) }, { revokedAt: this.clock.now() });
+    await this.keys.revoke(
+      live.map((k) => k.id),
+      this.clock.now(),
+    );
     for (const k of live) {
       this.cache.delete(k.keyId);
       await this.bus.publish(REVOKED_CHANNEL, k.keyId);
@@ -143,8 +144,8 @@ export class ApiKeysService implements OnModuleInit, OnApplicationShutdown {
     const nowMs = this.clock.nowMs();
     let entry = this.cache.get(parsed.keyId);
     if (!entry || nowMs - entry.cachedAt > CACHE_TTL_MS) {
-      const key = await this.keys.findOneBy({ keyId: parsed.keyId });
-      const user = key ? await this.users.findOneBy({ id: key.userId }) : null;
+      const key = await this.keys.findByKeyId(parsed.keyId);
+      const user = key ? await this.users.findById(key.userId) : null;
       if (!key || !user) {
         this.cache.delete(parsed.keyId);
         // Spend the same hashing work as a real key, so a miss is not faster to detect.
@@ -169,12 +170,7 @@ export class ApiKeysService implements OnModuleInit, OnApplicationShutdown {
     this.lastUsed.clear();
     try {
       for (const [id, at] of batch) {
-        await this.keys
-          .createQueryBuilder()
-          .update()
-          .set({ lastUsedAt: at })
-          .where('id = :id AND (last_used_at IS NULL OR last_used_at < :at)', { id, at })
-          .execute();
+        await this.keys.touchLastUsed(id, at);
       }
     } catch (err) {
       this.logger.warn({ err: (err as Error).message }, 'could not record API key last use');
@@ -182,12 +178,6 @@ export class ApiKeysService implements OnModuleInit, OnApplicationShutdown {
   }
 
   async countActiveAdminKeys(): Promise<number> {
-    return this.keys
-      .createQueryBuilder('k')
-      .innerJoin(UserEntity, 'u', 'u.id = k.user_id')
-      .where('k.revoked_at IS NULL')
-      .andWhere("'admin' = ANY(u.roles)")
-      .andWhere("'admin' = ANY(k.scopes)")
-      .getCount();
+    return this.keys.countActiveAdminKeys();
   }
 }

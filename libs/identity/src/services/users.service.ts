@@ -1,9 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
 import { Clock, NANOPOD_CONFIG, NanopodConfig, NotFoundError } from '@nanopod/common';
-import { Repository } from 'typeorm';
 import { Role, UserEntity } from '../entities/user.entity';
 import { IdentityErrorCodes } from '../identity.errors';
+import { UsersRepository } from '../repositories/users.repository';
 
 export interface ExternalIdentity {
   keycloakSub: string;
@@ -44,30 +43,27 @@ export function identityFromClaims(claims: IdentityClaims): ExternalIdentity {
 @Injectable()
 export class UsersService {
   constructor(
-    @InjectRepository(UserEntity) private readonly users: Repository<UserEntity>,
+    private readonly users: UsersRepository,
     @Inject(NANOPOD_CONFIG) private readonly config: NanopodConfig,
     private readonly clock: Clock,
   ) {}
 
   async get(id: string): Promise<UserEntity> {
-    const user = await this.users.findOneBy({ id });
+    const user = await this.users.findById(id);
     if (!user) throw new NotFoundError(IdentityErrorCodes.userNotFound, 'No such user');
     return user;
   }
 
   findById(id: string): Promise<UserEntity | null> {
-    return this.users.findOneBy({ id });
+    return this.users.findById(id);
   }
 
   findByKeycloakSub(sub: string): Promise<UserEntity | null> {
-    return this.users.findOneBy({ keycloakSub: sub });
+    return this.users.findByKeycloakSub(sub);
   }
 
   findByGithubLogin(login: string): Promise<UserEntity | null> {
-    return this.users
-      .createQueryBuilder('u')
-      .where('lower(u.github_login) = lower(:login)', { login })
-      .getOne();
+    return this.users.findByGithubLogin(login);
   }
 
   /**
@@ -107,11 +103,11 @@ export class UsersService {
     opts: { login?: boolean },
   ): Promise<UserEntity> {
     let user =
-      (await this.users.findOneBy({ keycloakSub: identity.keycloakSub })) ??
-      (identity.githubId ? await this.users.findOneBy({ githubId: identity.githubId }) : null);
+      (await this.users.findByKeycloakSub(identity.keycloakSub)) ??
+      (identity.githubId ? await this.users.findByGithubId(identity.githubId) : null);
     const now = this.clock.now();
     if (!user) {
-      user = this.users.create({
+      user = this.users.build({
         keycloakSub: identity.keycloakSub,
         roles: this.rolesFor(identity),
       });
@@ -135,7 +131,7 @@ export class UsersService {
     roles: Role[];
   }): Promise<UserEntity> {
     return this.users.save(
-      this.users.create({
+      this.users.build({
         githubLogin: fields.githubLogin ?? null,
         displayName: fields.displayName,
         roles: fields.roles,
@@ -150,10 +146,6 @@ export class UsersService {
   }
 
   list(opts: { limit: number; offset: number }): Promise<[UserEntity[], number]> {
-    return this.users.findAndCount({
-      order: { createdAt: 'ASC' },
-      take: opts.limit,
-      skip: opts.offset,
-    });
+    return this.users.page(opts);
   }
 }
