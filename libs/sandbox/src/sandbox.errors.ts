@@ -11,6 +11,7 @@ export const SandboxErrorCodes = {
   fileTooLarge: 'sandbox.file_too_large',
   commandMissing: 'sandbox.command_missing',
   nodeUnavailable: 'sandbox.node_unavailable',
+  invalidTransition: 'sandbox.invalid_transition',
   /** The policy's code, answered by the sandbox API when a spawn is denied. */
   policyDenied: PolicyErrorCodes.denied,
 } as const;

@@ -1,9 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { ConflictError } from '@nanopod/common';
 import { NodeEntity, NodesService, RuntimeName, WorkloadClassName } from '@nanopod/federation';
 import { SandboxEntity } from '../entities/sandbox.entity';
 import { NodeUse, SandboxesRepository } from '../repositories/sandboxes.repository';
-import { SandboxErrorCodes } from '../sandbox.errors';
 
 /**
  * CPU is a share, not a pinned core: sandboxes mostly wait (on people, on I/O), so a node
@@ -45,18 +43,6 @@ export class SandboxPlacement {
     private readonly nodes: NodesService,
     private readonly sandboxes: SandboxesRepository,
   ) {}
-
-  async place(req: PlacementRequest): Promise<NodeEntity> {
-    const { node, free } = await this.find(req);
-    if (!node) {
-      throw new ConflictError(SandboxErrorCodes.noCapacity, 'No node can take this sandbox now', {
-        requested: req,
-        available: free,
-        schedulable_nodes: free.length,
-      });
-    }
-    return node;
-  }
 
   /**
    * The best fit, or null, with what every schedulable node has free, and every fit best
