@@ -152,5 +152,4 @@ const NOT_YET_MOVED: Record<string, string> = {
   'libs/billing/src/usage/usage-recorder.ts': 'EntityManager in the port',
   'libs/common/src/health/health.controller.ts': 'SELECT 1 readiness probe',
   'libs/federation/src/services/nodes.service.ts': 'lockForPlacement(manager)',
-  'libs/reputation/src/passport/passport-client.ts': 'SQL on the HTTP cache',
 };

@@ -14,6 +14,7 @@ import { GrantsRepository } from './grants/grants.repository';
 import { GrantsService } from './grants/grants.service';
 import { HttpCacheRepository } from './http/http-cache.repository';
 import { PassportClient } from './passport/passport-client';
+import { PassportScoresRepository } from './passport/passport-scores.repository';
 import { ReputationPolicyInputs } from './reputation-policy-inputs';
 import { ReputationRefresher } from './score/reputation-refresher.service';
 import { ReputationController } from './score/reputation.controller';
@@ -44,6 +45,7 @@ import { WalletService } from './wallet/wallet.service';
     AllowListRepository,
     AllowListService,
     GitHubAnalyticsService,
+    PassportScoresRepository,
     PassportClient,
     WalletRepository,
     WalletService,
