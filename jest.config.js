@@ -37,6 +37,8 @@ module.exports = {
   },
   transformIgnorePatterns: [`/node_modules/(?!(${esmOnly.join('|')})/)`],
   moduleNameMapper: {
+    // The node agent's public entry point (apps/node-agent/src/index.ts), used by the platform.
+    '^@nanopod/node-agent$': '<rootDir>/apps/node-agent/src',
     '^@nanopod/([a-z-]+)$': '<rootDir>/libs/$1/src',
   },
   testTimeout: 60000,

@@ -21,6 +21,7 @@ import { MarketModule } from '@nanopod/market';
 import { ComputeModule } from '@nanopod/compute';
 import { SandboxModule } from '@nanopod/sandbox';
 import { platformMigrations } from './migrations';
+import { PolicyInputsBinding } from './policy-inputs.binding';
 
 export interface AppModuleOptions {
   config: NanopodConfig;
@@ -50,6 +51,7 @@ export class AppModule implements NestModule {
         ComputeModule,
         SandboxModule,
       ],
+      providers: [PolicyInputsBinding],
     };
   }
 

@@ -2,11 +2,10 @@ import type { INestApplication } from '@nestjs/common';
 import { Logger } from '@nestjs/common';
 import type { NanopodConfig } from '@nanopod/common';
 import { EnrollmentService, NodesService, PartnersService } from '@nanopod/federation';
+import { credentialPath, enrollNode, readCredential, startNodeAgent } from '@nanopod/node-agent';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { enrollNode, startNodeAgent } from '../../node-agent/src/agent';
-import { credentialPath, readCredential } from '../../node-agent/src/credential-store';
 
 export interface LocalNodeAgent {
   nodeId: string;

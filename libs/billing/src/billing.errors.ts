@@ -15,6 +15,10 @@ export const BillingErrorCodes = {
   webhookUnconfigured: 'billing.webhook_not_configured',
   accountNotFound: 'billing.account_not_found',
   priceNotFound: 'billing.price_not_found',
+  userNotFound: 'billing.user_not_found',
+  lagoUnavailable: 'billing.lago_unavailable',
+  invalidEstimate: 'billing.invalid_estimate',
+  estimateUnsupported: 'billing.estimate_unsupported',
 } as const;
 
 export class UnbalancedEntryError extends ValidationError {

@@ -1,5 +1,7 @@
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { MetricsModule, NANOPOD_CONFIG, NanopodConfig } from '@nanopod/common';
+import { IdentityModule } from '@nanopod/identity';
+import { PolicyModule } from '@nanopod/policy';
 import { BillingPolicyInputs } from './billing-policy-inputs';
 import { BillingAdminController } from './controllers/billing-admin.controller';
 import { BillingController } from './controllers/billing.controller';
@@ -32,12 +34,11 @@ import { UsageEventsRepository } from './usage/usage-events.repository';
 import { UsageRecorder } from './usage/usage-recorder';
 
 /**
- * Usage metering, the Lago outbox, the double-entry credit ledger, invoices. Global: compute
- * contexts record usage through the UsageRecorder port inside their own transactions.
+ * Usage metering, the Lago outbox, the double-entry credit ledger, invoices. Compute
+ * contexts import it to record usage through the UsageRecorder port inside their own transactions.
  */
-@Global()
 @Module({
-  imports: [MetricsModule],
+  imports: [IdentityModule, PolicyModule, MetricsModule],
   controllers: [BillingController, BillingAdminController, LagoWebhookController],
   providers: [
     RawBodyRegistrar,

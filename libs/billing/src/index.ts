@@ -27,5 +27,10 @@ export { USAGE_METRICS, planCodeFor, subscriptionIdFor } from './usage/pricing';
 
 import { BillingInit1764200000000 } from './migrations/1764200000000-billing-init';
 import { LedgerBalancedCheck1764200000100 } from './migrations/1764200000100-ledger-balanced-check';
+import { BalanceOnlyWhereKept1764200000200 } from './migrations/1764200000200-balance-only-where-kept';
 /** This context's migrations, in order. */
-export const billingMigrations = [BillingInit1764200000000, LedgerBalancedCheck1764200000100];
+export const billingMigrations = [
+  BillingInit1764200000000,
+  LedgerBalancedCheck1764200000100,
+  BalanceOnlyWhereKept1764200000200,
+];

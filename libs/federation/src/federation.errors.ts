@@ -12,6 +12,8 @@ export const FederationErrorCodes = {
   notConnected: 'federation.node_not_connected',
   agentTimeout: 'federation.agent_timeout',
   agentError: 'federation.agent_error',
+  // The agent's own code for a reply it cannot make sense of (apps/node-agent uses it too).
+  agentInternal: 'agent.internal',
   inventoryInvalid: 'federation.inventory_invalid',
   kindForbidden: 'federation.kind_forbidden',
 } as const;

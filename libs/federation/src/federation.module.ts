@@ -1,4 +1,5 @@
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
+import { IdentityModule } from '@nanopod/identity';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { NodeCredentialGuard } from './auth/node-credential.guard';
 import { AgentChannelGateway } from './channel/agent-channel.gateway';
@@ -24,12 +25,12 @@ import { PartnersService } from './services/partners.service';
 
 /**
  * Partners, node enrollment and credentials, heartbeats and health, the agent channel.
- * Global: sandbox and compute place work on nodes through NodesService, NodeChannelRegistry
+ * Sandbox and compute import it to place work on nodes through NodesService, NodeChannelRegistry
  * and NodeEvents.
  */
-@Global()
 @Module({
   imports: [
+    IdentityModule,
     TypeOrmModule.forFeature([
       PartnerEntity,
       PartnerMemberEntity,

@@ -18,7 +18,9 @@ export {
   ExecExit,
   ExecOutput,
 } from './channel/node-channel';
-export { NodeEntity, NodeState, NodeHealth, nodeState } from './entities/node.entity';
+// Types only: other contexts read node rows through NodesService, never through TypeORM.
+export type { NodeEntity, NodeState, NodeHealth } from './entities/node.entity';
+export { nodeState } from './entities/node.entity';
 export { UNHEALTHY_AFTER_MISSED, LOST_AFTER_MISSED } from './services/node-health.reconciler';
 
 import { FederationInit1764300000000 } from './migrations/1764300000000-federation-init';

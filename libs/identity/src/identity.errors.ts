@@ -1,4 +1,17 @@
-/** Error codes of the identity context (more are inline in older code, being moved here). */
+/**
+ * Error codes of the identity context. They keep the `auth.`, `api_key.` and `user.` prefixes
+ * they were published with: the CLI, the dashboard and API clients match on them.
+ */
 export const IdentityErrorCodes = {
-  userNotFound: 'identity.user_not_found',
+  unauthenticated: 'auth.unauthenticated',
+  adminRequired: 'auth.admin_required',
+  scopeMissing: 'auth.scope_missing',
+  issuerUnreachable: 'auth.issuer_unreachable',
+  loginExpired: 'auth.login_expired',
+  loginRefused: 'auth.login_refused',
+  loginFailed: 'auth.login_failed',
+  userNotFound: 'user.not_found',
+  apiKeyNotFound: 'api_key.not_found',
+  apiKeyExpiryInPast: 'api_key.expiry_in_past',
+  apiKeyScopeNotAllowed: 'api_key.scope_not_allowed',
 } as const;

@@ -1,4 +1,4 @@
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { PassportModule } from '@nestjs/passport';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { CredentialsGuard, RequirementGuard } from './auth/auth.guard';
@@ -23,14 +23,22 @@ import { SessionsService } from './services/sessions.service';
 import { UsersService } from './services/users.service';
 import { QuotasService } from './services/quotas.service';
 import { UserQuotasRepository } from './repositories/user-quotas.repository';
+import { ApiKeysRepository } from './repositories/api-keys.repository';
+import { SessionsRepository } from './repositories/sessions.repository';
+import { UsersRepository } from './repositories/users.repository';
 
-/** Global: the libs above identity (reputation, policy, billing, ...) inject its services. */
-@Global()
+/**
+ * Users, sessions, API keys and the auth guards. Every context with authenticated routes imports
+ * this module (its guards resolve SessionsService, ApiKeysService and the token verifier here).
+ */
 @Module({
   imports: [PassportModule, TypeOrmModule.forFeature([UserEntity, SessionEntity, ApiKeyEntity])],
   controllers: [MeController, ApiKeysController, AuthController, AdminUsersController],
   providers: [
     NewUserHooks,
+    UsersRepository,
+    SessionsRepository,
+    ApiKeysRepository,
     UsersService,
     QuotasService,
     UserQuotasRepository,

@@ -1,6 +1,6 @@
 export { IdentityModule } from './identity.module';
-export { IdentityInit1764000000000 } from './migrations/1764000000000-identity-init';
-export { UserEntity, Role } from './entities/user.entity';
+export type { Role } from './entities/user.entity';
+export { IdentityErrorCodes } from './identity.errors';
 export { UsersService, ExternalIdentity } from './services/users.service';
 export { NewUserHooks, NewUserHook } from './services/new-user-hooks';
 export { SessionsService, SESSION_COOKIE } from './services/sessions.service';
@@ -26,7 +26,6 @@ export { QuotasService, UserQuota } from './services/quotas.service';
 export { IdentityErrorCodes } from './identity.errors';
 export { BuiltinIssuerService } from './builtin-issuer/builtin-issuer.service';
 export { PLATFORM_RESOURCE } from './builtin-issuer/issuer-configuration';
-export { LoginFlowService } from './services/login-flow.service';
 
 import { IdentityInit1764000000000 } from './migrations/1764000000000-identity-init';
 import { SessionIdToken1764000000100 } from './migrations/1764000000100-session-id-token';

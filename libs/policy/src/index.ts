@@ -14,7 +14,6 @@ export {
 export type { EvaluatedDecision, DecisionError } from './decisions/subsidy-evaluation';
 export { PolicyErrorCodes } from './policy.errors';
 export type { PolicyProblem } from './policy.errors';
-export { PolicyInit1764100000000 } from './migrations/1764100000000-policy-init';
 
 import { PolicyInit1764100000000 } from './migrations/1764100000000-policy-init';
 /** This context's migrations, in order. */

@@ -7,6 +7,8 @@ export const PolicyErrorCodes = {
   invalid: 'policy.invalid',
   alreadyActive: 'policy.already_active',
   notRollbackTarget: 'policy.not_a_rollback_target',
+  /** A subsidy decision that does not allow the request (any context asking answers 403). */
+  denied: 'policy.denied',
 } as const;
 
 /** One problem with a policy source, where it is. Shaped as OPA's ast.Error. */

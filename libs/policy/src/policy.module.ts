@@ -1,6 +1,7 @@
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { MetricsModule } from '@nanopod/common';
+import { IdentityModule } from '@nanopod/identity';
 import { PoliciesController } from './controllers/policies.controller';
 import { PolicyDecisionsController } from './controllers/policy-decisions.controller';
 import { DecisionLogPruner } from './decisions/decision-log-pruner.service';
@@ -19,12 +20,12 @@ import { PolicyLabService } from './store/policy-lab.service';
 import { PolicySeeder } from './store/policy-seeder.service';
 
 /**
- * Policy store, versions, in-process evaluation and decisions. Global: billing, reputation and
- * compute register input parts with PolicyInputRegistry and ask SubsidyDecider for decisions.
+ * Policy store, versions, in-process evaluation and decisions. Billing and compute (and the
+ * app, for reputation) register input parts with PolicyInputRegistry and ask SubsidyDecider for decisions.
  */
-@Global()
 @Module({
   imports: [
+    IdentityModule,
     MetricsModule,
     TypeOrmModule.forFeature([
       PolicyEntity,

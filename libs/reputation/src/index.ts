@@ -6,7 +6,7 @@ export { ReputationErrorCodes } from './reputation.errors';
 export { SCORE_WEIGHTS } from './score/scoring';
 export type { Reputation, ReputationPart, ReputationStatus, PartStatus } from './score/scoring';
 export type { Grant, GrantProgram, GrantApplication } from './grants/grants.types';
-export { reputationInput } from './reputation-policy-inputs';
+export { reputationInput, ReputationPolicyInputs } from './reputation-policy-inputs';
 
 import { ReputationInit1764500000000 } from './migrations/1764500000000-reputation-init';
 /** This context's migrations, in order. */

@@ -1,5 +1,4 @@
-import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
-import { PolicyInputRegistry } from '@nanopod/policy';
+import { Injectable, Logger } from '@nestjs/common';
 import { GrantsService } from './grants/grants.service';
 import { ReputationService } from './score/reputation.service';
 import { Reputation, ReputationPart } from './score/scoring';
@@ -49,53 +48,43 @@ function passportInput(p: ReputationPart | undefined): Record<string, unknown> {
 }
 
 /**
- * Adds `reputation` (the stored score; never an external call while a decision waits) and
- * `grants` (the user's active grants now) to every subsidy decision's input.
+ * The `reputation` (the stored score; never an external call while a decision waits) and
+ * `grants` (the user's active grants now) parts of every subsidy decision's input. Policy sits
+ * in the same layer, so the platform app registers these with its PolicyInputRegistry.
  */
 @Injectable()
-export class ReputationPolicyInputs implements OnModuleInit {
+export class ReputationPolicyInputs {
   private readonly logger = new Logger(ReputationPolicyInputs.name);
 
   constructor(
-    private readonly registry: PolicyInputRegistry,
     private readonly reputation: ReputationService,
     private readonly grants: GrantsService,
   ) {}
 
-  onModuleInit(): void {
-    this.registry.register({
-      key: 'reputation',
-      contribute: async (subject) => {
-        const rep = await this.reputation.current(subject.userId);
-        if (!rep) {
-          // First decision for this user: unknown now; compute in the background and keep it fresh.
-          await this.reputation.enroll(subject.userId);
-          this.reputation
-            .compute(subject.userId)
-            .catch((err: unknown) =>
-              this.logger.warn(
-                { userId: subject.userId, err: (err as Error).message },
-                'first reputation failed',
-              ),
-            );
-        }
-        return reputationInput(rep);
-      },
-    });
-    this.registry.register({
-      key: 'grants',
-      contribute: async (subject) => {
-        const active = await this.grants.activeFor(subject.userId);
-        return active.map((g) => ({
-          id: g.id,
-          program_id: g.programId,
-          program: g.programName,
-          status: 'active',
-          monthly_gpu_hours: g.monthlyGpuHours,
-          rate_multiplier: g.rateMultiplier,
-          ends_at: g.endsAt.toISOString(),
-        }));
-      },
-    });
+  async reputationPart(userId: string): Promise<Record<string, unknown>> {
+    const rep = await this.reputation.current(userId);
+    if (!rep) {
+      // First decision for this user: unknown now; compute in the background and keep it fresh.
+      await this.reputation.enroll(userId);
+      this.reputation
+        .compute(userId)
+        .catch((err: unknown) =>
+          this.logger.warn({ userId, err: (err as Error).message }, 'first reputation failed'),
+        );
+    }
+    return reputationInput(rep);
+  }
+
+  async grantsPart(userId: string): Promise<Array<Record<string, unknown>>> {
+    const active = await this.grants.activeFor(userId);
+    return active.map((g) => ({
+      id: g.id,
+      program_id: g.programId,
+      program: g.programName,
+      status: 'active',
+      monthly_gpu_hours: g.monthlyGpuHours,
+      rate_multiplier: g.rateMultiplier,
+      ends_at: g.endsAt.toISOString(),
+    }));
   }
 }

@@ -1,4 +1,5 @@
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
+import { IdentityModule } from '@nanopod/identity';
 import { AllowListController } from './allow-list/allow-list.controller';
 import { AllowListRepository } from './allow-list/allow-list.repository';
 import { AllowListService } from './allow-list/allow-list.service';
@@ -13,6 +14,7 @@ import { GrantsRepository } from './grants/grants.repository';
 import { GrantsService } from './grants/grants.service';
 import { HttpCacheRepository } from './http/http-cache.repository';
 import { PassportClient } from './passport/passport-client';
+import { PassportScoresRepository } from './passport/passport-scores.repository';
 import { ReputationPolicyInputs } from './reputation-policy-inputs';
 import { ReputationRefresher } from './score/reputation-refresher.service';
 import { ReputationController } from './score/reputation.controller';
@@ -24,11 +26,11 @@ import { WalletService } from './wallet/wallet.service';
 
 /**
  * Reputation (GitHub analytics, SIWE wallet proof, Gitcoin Passport, the combined score) and
- * subsidy grants. Global: contexts above read scores and active grants through its services;
- * the subsidy decision gets `reputation` and `grants` through PolicyInputRegistry.
+ * subsidy grants. Contexts above import it to read scores and active grants through its
+ * services; the app registers the decision's `reputation` and `grants` parts (ReputationPolicyInputs).
  */
-@Global()
 @Module({
+  imports: [IdentityModule],
   controllers: [
     ReputationController,
     WalletController,
@@ -43,6 +45,7 @@ import { WalletService } from './wallet/wallet.service';
     AllowListRepository,
     AllowListService,
     GitHubAnalyticsService,
+    PassportScoresRepository,
     PassportClient,
     WalletRepository,
     WalletService,
@@ -53,6 +56,6 @@ import { WalletService } from './wallet/wallet.service';
     GrantsService,
     ReputationPolicyInputs,
   ],
-  exports: [ReputationService, GrantsService, WalletService],
+  exports: [ReputationService, GrantsService, WalletService, ReputationPolicyInputs],
 })
 export class ReputationModule {}

@@ -1,7 +1,7 @@
 export { SandboxModule } from './sandbox.module';
 export { SandboxErrorCodes } from './sandbox.errors';
 export { SandboxesService, CreateSandboxInput } from './services/sandboxes.service';
-export { SandboxEntity, SandboxState, SANDBOX_STATES } from './entities/sandbox.entity';
+export { SandboxState, SANDBOX_STATES } from './entities/sandbox.entity';
 export { SandboxDto } from './dto/sandbox.dto';
 
 import { SandboxInit1764400000000 } from './migrations/1764400000000-sandbox-init';

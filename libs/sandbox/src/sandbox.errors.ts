@@ -1,3 +1,5 @@
+import { PolicyErrorCodes } from '@nanopod/policy';
+
 /** Error codes of the sandbox context. */
 export const SandboxErrorCodes = {
   notFound: 'sandbox.not_found',
@@ -14,5 +16,7 @@ export const SandboxErrorCodes = {
   insufficientFunds: 'sandbox.insufficient_funds',
   commandMissing: 'sandbox.command_missing',
   nodeUnavailable: 'sandbox.node_unavailable',
-  policyDenied: 'policy.denied',
+  invalidTransition: 'sandbox.invalid_transition',
+  /** The policy's code, answered by the sandbox API when a spawn is denied. */
+  policyDenied: PolicyErrorCodes.denied,
 } as const;

@@ -1,5 +1,9 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { BillingModule } from '@nanopod/billing';
+import { FederationModule } from '@nanopod/federation';
+import { IdentityModule } from '@nanopod/identity';
+import { PolicyModule } from '@nanopod/policy';
 import { SandboxesController } from './controllers/sandboxes.controller';
 import { SandboxEntity } from './entities/sandbox.entity';
 import { SandboxesRepository } from './repositories/sandboxes.repository';
@@ -15,10 +19,16 @@ import { SandboxRawBodyRegistrar } from './http/raw-body.registrar';
 
 /**
  * The sandbox lifecycle API. Needs FederationModule (nodes and agent channels), the policy's
- * SubsidyDecider and billing's UsageRecorder, all global.
+ * SubsidyDecider and billing's UsageRecorder, each imported.
  */
 @Module({
-  imports: [TypeOrmModule.forFeature([SandboxEntity])],
+  imports: [
+    IdentityModule,
+    PolicyModule,
+    BillingModule,
+    FederationModule,
+    TypeOrmModule.forFeature([SandboxEntity]),
+  ],
   controllers: [SandboxesController],
   providers: [
     SandboxesRepository,

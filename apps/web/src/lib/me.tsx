@@ -1,19 +1,9 @@
 import { createContext, ReactNode, useCallback, useContext, useEffect, useState } from 'react';
 import { api, ApiError, onUnauthorized } from '../api';
+import type { components } from '../generated/api-types';
 
-/** GET /v1/me (libs/identity/src/dto/me.dto.ts). */
-export interface Me {
-  id: string;
-  github_login: string | null;
-  github_id: string | null;
-  email: string | null;
-  name: string | null;
-  avatar_url: string | null;
-  roles: string[];
-  authenticated_via: 'session' | 'jwt' | 'api_key' | string;
-  scopes: string[];
-  created_at: string;
-}
+/** GET /v1/me, generated from the API document. */
+export type Me = components['schemas']['MeDto'];
 
 export type MeState =
   | { status: 'loading' }

@@ -1,9 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { NotFoundError } from '@nanopod/common';
 import { isAdmin, Principal, UsersService } from '@nanopod/identity';
+import { BillingErrorCodes } from '../billing.errors';
 
 export const userNotFound = (): NotFoundError =>
-  new NotFoundError('billing.user_not_found', 'No such user');
+  new NotFoundError(BillingErrorCodes.userNotFound, 'No such user');
 
 /** Whose billing data a request reads: the caller's own, or (admins only) any user's. */
 export function subjectUser(principal: Principal, userId?: string): string {

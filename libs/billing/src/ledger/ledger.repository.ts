@@ -81,11 +81,18 @@ export class LedgerRepository {
         .filter((r) => !found.has(refKey(r.kind, r.ownerId)))
         .sort((a, b) => refKey(a.kind, a.ownerId).localeCompare(refKey(b.kind, b.ownerId)));
       await m.query(
-        `INSERT INTO billing_accounts (kind, owner_id, credit_limit_micro)
-         SELECT r.kind, r.owner_id, CASE WHEN r.kind = ANY($3::text[]) THEN NULL ELSE 0 END
+        // balance_micro is kept (starting at 0) only for CACHED_KINDS; NULL (derived) otherwise.
+        `INSERT INTO billing_accounts (kind, owner_id, credit_limit_micro, balance_micro)
+         SELECT r.kind, r.owner_id, CASE WHEN r.kind = ANY($3::text[]) THEN NULL ELSE 0 END,
+                CASE WHEN r.kind = ANY($4::text[]) THEN 0 ELSE NULL END
            FROM unnest($1::text[], $2::text[]) AS r(kind, owner_id)
          ON CONFLICT (kind, owner_id) DO NOTHING`,
-        [missing.map((r) => r.kind), missing.map((r) => r.ownerId), [...UNBOUNDED_KINDS]],
+        [
+          missing.map((r) => r.kind),
+          missing.map((r) => r.ownerId),
+          [...UNBOUNDED_KINDS],
+          [...CACHED_KINDS],
+        ],
       );
       found = await this.selectAndLock(m, [...unique.values()], withBalances);
     }
@@ -292,7 +299,8 @@ export class LedgerRepository {
 
   /**
    * The invariants, as SQL: the sum of every line (= of every account's balance) is zero, no
-   * entry is unbalanced, balances kept on rows equal their lines, and none is below its limit.
+   * entry is unbalanced, balances kept on rows equal their lines (and rows of derived balances
+   * hold none), and none is below its limit.
    */
   async audit(m: EntityManager): Promise<{
     totalMicro: number;
@@ -309,7 +317,9 @@ export class LedgerRepository {
          (SELECT COALESCE(SUM(summed), 0) FROM balances) AS total,
          (SELECT count(*) FROM (SELECT entry_id FROM billing_journal_lines GROUP BY entry_id
                                  HAVING SUM(amount_micro) <> 0) u) AS unbalanced,
-         (SELECT count(*) FROM balances WHERE kind = ANY($1::text[]) AND balance_micro <> summed) AS drifted,
+         (SELECT count(*) FROM balances
+           WHERE (kind = ANY($1::text[]) AND balance_micro IS DISTINCT FROM summed)
+              OR (kind <> ALL($1::text[]) AND balance_micro IS NOT NULL)) AS drifted,
          (SELECT count(*) FROM balances
            WHERE credit_limit_micro IS NOT NULL AND summed < -credit_limit_micro) AS below`,
       [[...CACHED_KINDS]],

@@ -5,7 +5,14 @@ import {
   OnApplicationBootstrap,
   OnApplicationShutdown,
 } from '@nestjs/common';
-import { Clock, LeaderLock, MetricsRegistry, NANOPOD_CONFIG, NanopodConfig } from '@nanopod/common';
+import {
+  Clock,
+  LeaderLock,
+  MetricsRegistry,
+  NANOPOD_CONFIG,
+  NanopodConfig,
+  Reconciler,
+} from '@nanopod/common';
 import { Counter } from 'prom-client';
 import { DataSource } from 'typeorm';
 import { LagoGateway } from '../lago/lago-gateway';
@@ -34,8 +41,7 @@ export interface ShipReport {
 @Injectable()
 export class OutboxShipper implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(OutboxShipper.name);
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<unknown> | null = null;
+  private readonly loop: Reconciler;
   private stopped = false;
   private readonly counters: Record<'shipped' | 'retried' | 'parked', Counter>;
 
@@ -59,6 +65,16 @@ export class OutboxShipper implements OnApplicationBootstrap, OnApplicationShutd
       ),
       parked: counter('nanopod_billing_events_parked_total', 'Usage events Lago refused (422)'),
     };
+    this.loop = new Reconciler(
+      {
+        name: 'billing.outbox-shipper',
+        intervalMs: config.billing.shipIntervalMs,
+        leader,
+        clock,
+        failureMessage: 'outbox shipping failed; will retry',
+      },
+      () => this.drain(),
+    );
   }
 
   onApplicationBootstrap(): void {
@@ -66,34 +82,12 @@ export class OutboxShipper implements OnApplicationBootstrap, OnApplicationShutd
       this.logger.log('Lago is not configured: usage events wait in the outbox');
       return;
     }
-    this.schedule();
+    this.loop.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
     this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    await this.running;
-  }
-
-  private schedule(): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      this.running = this.tick().finally(() => {
-        this.running = null;
-        this.schedule();
-      });
-    }, this.config.billing.shipIntervalMs);
-    this.timer.unref();
-  }
-
-  private async tick(): Promise<void> {
-    try {
-      await this.leader.runIfLeader('billing.outbox-shipper', async () => {
-        await this.drain();
-      });
-    } catch (err) {
-      this.logger.warn({ err: (err as Error).message }, 'outbox shipping failed; will retry');
-    }
+    await this.loop.stop();
   }
 
   /** Ships due rows until none are left (or the tick's budget is spent). */

@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { LagoGateway } from '../lago/lago-gateway';
 import { toCredits } from '../ledger/ledger.types';
 import { StatementsRepository } from '../statements/statements.repository';
+import { BillingErrorCodes } from '../billing.errors';
 
 export interface InvoiceView {
   id: string;
@@ -47,9 +48,13 @@ export class InvoicesService {
           fileUrl: i.file_url ?? null,
         }));
       } catch (err) {
-        throw new UpstreamError('billing.lago_unavailable', 'Could not read invoices from Lago', {
-          reason: (err as Error).message,
-        });
+        throw new UpstreamError(
+          BillingErrorCodes.lagoUnavailable,
+          'Could not read invoices from Lago',
+          {
+            reason: (err as Error).message,
+          },
+        );
       }
     }
     const rows = await this.statements.monthly(this.dataSource.manager, userId);

@@ -1,8 +1,14 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { NANOPOD_CONFIG, NanopodConfig, UpstreamError, ValidationError } from '@nanopod/common';
+import {
+  CommonErrorCodes,
+  NANOPOD_CONFIG,
+  NanopodConfig,
+  UpstreamError,
+  ValidationError,
+} from '@nanopod/common';
 import { UsersService } from '@nanopod/identity';
 import { DataSource } from 'typeorm';
-import { WebhookSignatureError } from '../billing.errors';
+import { BillingErrorCodes, WebhookSignatureError } from '../billing.errors';
 import { LagoGateway } from '../lago/lago-gateway';
 import { LagoWebhookVerifier } from '../lago/webhook-verifier';
 import { TopUpService } from './top-up.service';
@@ -63,7 +69,10 @@ export class LagoWebhookService {
     try {
       body = JSON.parse(raw.toString('utf8')) as typeof body;
     } catch {
-      throw new ValidationError('request.malformed_json', 'The webhook body is not valid JSON');
+      throw new ValidationError(
+        CommonErrorCodes.malformedJson,
+        'The webhook body is not valid JSON',
+      );
     }
     const type = body.webhook_type ?? 'unknown';
     const outcome = await this.handle(type, body.wallet_transaction);
@@ -100,9 +109,13 @@ export class LagoWebhookService {
       userId = await this.lago.walletCustomer(tx.lago_wallet_id);
     } catch (err) {
       // 502 makes Lago deliver the webhook again later.
-      throw new UpstreamError('billing.lago_unavailable', 'Could not look up the Lago wallet', {
-        reason: (err as Error).message,
-      });
+      throw new UpstreamError(
+        BillingErrorCodes.lagoUnavailable,
+        'Could not look up the Lago wallet',
+        {
+          reason: (err as Error).message,
+        },
+      );
     }
     // A Lago customer that is not one of our users (external_customer_id from elsewhere) gets
     // no ledger wallet: acknowledged, so Lago does not retry forever, and logged.

@@ -7,7 +7,7 @@ import {
   OnModuleDestroy,
   OnModuleInit,
 } from '@nestjs/common';
-import { Clock, NANOPOD_CONFIG, NanopodConfig } from '@nanopod/common';
+import { Clock, NANOPOD_CONFIG, NanopodConfig, Reconciler } from '@nanopod/common';
 import type { NextFunction, Request, Response } from 'express';
 import { WelcomeCreditService } from '../services/welcome-credit.service';
 import { ApiRequestMeter, ApiRequestMinute } from './api-request-meter';
@@ -29,7 +29,7 @@ export class ApiRequestCounter implements OnModuleInit, OnModuleDestroy, BeforeA
   private readonly logger = new Logger(ApiRequestCounter.name);
   /** minuteEpoch -> userId -> requests. */
   private counts = new Map<number, Map<string, number>>();
-  private timer: NodeJS.Timeout | null = null;
+  private readonly loop: Reconciler;
   private flushing: Promise<void> = Promise.resolve();
   private readonly intervalMs: number;
 
@@ -40,16 +40,19 @@ export class ApiRequestCounter implements OnModuleInit, OnModuleDestroy, BeforeA
     private readonly welcome: WelcomeCreditService,
   ) {
     this.intervalMs = config.billing.apiMeterFlushMs ?? 5000;
+    // Per instance (no leader): each flushes the requests it counted.
+    this.loop = new Reconciler(
+      { name: 'billing.api-request-flush', intervalMs: this.intervalMs, clock },
+      () => this.flush(),
+    );
   }
 
   onModuleInit(): void {
-    this.timer = setInterval(() => void this.flush(), this.intervalMs);
-    this.timer.unref();
+    this.loop.start();
   }
 
-  onModuleDestroy(): void {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
+  async onModuleDestroy(): Promise<void> {
+    await this.loop.stop();
   }
 
   async beforeApplicationShutdown(): Promise<void> {

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { ValidationError } from '@nanopod/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { PriceList } from './price-list';
+import { BillingErrorCodes } from '../billing.errors';
 
 /** What a compute request will use at most, as the policy's `request` describes it. */
 export interface CostEstimateRequest {
@@ -38,7 +39,7 @@ export class CostEstimator {
     const gpus = request.gpus ?? 0;
     if (request.kind !== 'sandbox') {
       throw new ValidationError(
-        'billing.estimate_unsupported',
+        BillingErrorCodes.estimateUnsupported,
         'Only sandbox costs can be estimated',
         {
           kind: request.kind,
@@ -46,10 +47,10 @@ export class CostEstimator {
       );
     }
     if (!Number.isFinite(seconds) || seconds < 0) {
-      throw new ValidationError('billing.invalid_estimate', 'seconds must be a number >= 0');
+      throw new ValidationError(BillingErrorCodes.invalidEstimate, 'seconds must be a number >= 0');
     }
     if (!Number.isFinite(gpus) || gpus < 0) {
-      throw new ValidationError('billing.invalid_estimate', 'gpus must be a number >= 0');
+      throw new ValidationError(BillingErrorCodes.invalidEstimate, 'gpus must be a number >= 0');
     }
     const prices = await this.prices.prices(manager ?? this.dataSource.manager);
     const sandbox = PriceList.unitPrice(prices, 'sandbox_seconds') * seconds;

@@ -43,7 +43,8 @@ export async function ledgerAudit(platform: TestPlatform) {
     SELECT (SELECT COALESCE(SUM(summed), 0) FROM b) AS total,
            (SELECT COALESCE(SUM(amount_micro), 0) FROM billing_journal_lines) AS lines,
            (SELECT count(*) FROM (SELECT entry_id FROM billing_journal_lines GROUP BY entry_id HAVING SUM(amount_micro) <> 0) x) AS unbalanced,
-           (SELECT count(*) FROM b WHERE kind = 'user_wallet' AND balance_micro <> summed) AS drifted,
+           (SELECT count(*) FROM b WHERE (kind = 'user_wallet' AND balance_micro IS DISTINCT FROM summed)
+                                      OR (kind <> 'user_wallet' AND balance_micro IS NOT NULL)) AS drifted,
            (SELECT count(*) FROM b WHERE credit_limit_micro IS NOT NULL AND summed < -credit_limit_micro) AS below`)) as Record<
     string,
     string

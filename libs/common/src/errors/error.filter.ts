@@ -91,7 +91,7 @@ export function toErrorResponse(exception: unknown): {
       status: mwStatus,
       body: {
         error: {
-          code: httpCodes[mwStatus] ?? 'request.invalid',
+          code: httpCodes[mwStatus] ?? CommonErrorCodes.validation,
           message: mw.expose ? mw.message : 'Bad request',
           details: null,
         },

@@ -41,7 +41,7 @@ export class UnprocessableError extends NanopodError {
 export class UnauthenticatedError extends NanopodError {
   readonly kind = 'unauthenticated' as const;
   constructor(
-    code = 'auth.unauthenticated',
+    code: string = CommonErrorCodes.unauthenticated,
     message = 'Authentication required',
     details?: ErrorDetails,
   ) {
@@ -51,7 +51,7 @@ export class UnauthenticatedError extends NanopodError {
 export class ForbiddenError extends NanopodError {
   readonly kind = 'forbidden' as const;
   constructor(
-    code = 'auth.forbidden',
+    code: string = CommonErrorCodes.forbidden,
     message = 'You are not allowed to do this',
     details?: ErrorDetails,
   ) {
@@ -123,6 +123,10 @@ export const CommonErrorCodes = {
   validation: 'request.invalid',
   malformedJson: 'request.malformed_json',
   tooLarge: 'request.too_large',
+  unsupportedEncoding: 'request.unsupported_encoding',
+  unauthenticated: 'auth.unauthenticated',
+  forbidden: 'auth.forbidden',
+  databaseUnavailable: 'health.database_unavailable',
   notFound: 'route.not_found',
   internal: 'internal',
 } as const;

@@ -7,7 +7,7 @@ import {
 } from '@nestjs/swagger';
 import { DataSource } from 'typeorm';
 import { ErrorBodyDto } from '../errors/error-body.dto';
-import { UnavailableError } from '../errors/nanopod.error';
+import { CommonErrorCodes, UnavailableError } from '../errors/nanopod.error';
 
 export class HealthDto {
   @ApiProperty({ example: 'ok' })
@@ -38,7 +38,10 @@ export class HealthController {
     try {
       await this.dataSource.query('SELECT 1');
     } catch {
-      throw new UnavailableError('health.database_unavailable', 'The database does not answer');
+      throw new UnavailableError(
+        CommonErrorCodes.databaseUnavailable,
+        'The database does not answer',
+      );
     }
     return { status: 'ok', checks: { database: 'ok' } };
   }

@@ -115,7 +115,7 @@ function withBodyErrors(parser: RequestHandler): RequestHandler {
       if (type === 'encoding.unsupported' || type === 'charset.unsupported') {
         return next(
           new ValidationError(
-            'request.unsupported_encoding',
+            CommonErrorCodes.unsupportedEncoding,
             'The request body encoding is not supported',
           ),
         );

@@ -6,7 +6,7 @@ import {
   OnApplicationShutdown,
 } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import { NANOPOD_CONFIG, NanopodConfig, NanopodError } from '@nanopod/common';
+import { CommonErrorCodes, NANOPOD_CONFIG, NanopodConfig, NanopodError } from '@nanopod/common';
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import WebSocket, { WebSocketServer } from 'ws';
@@ -16,6 +16,7 @@ import { NodeAuthService } from '../services/node-auth.service';
 import { NodesService } from '../services/nodes.service';
 import { NodeChannel } from './node-channel';
 import { NodeChannelRegistry } from './node-channel.registry';
+import { FederationErrorCodes } from '../federation.errors';
 
 const CHANNEL_PATH = /^\/v1\/agent\/nodes\/([^/?]+)\/channel(?:\?.*)?$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -76,7 +77,11 @@ export class AgentChannelGateway implements OnApplicationBootstrap, OnApplicatio
     // caller's mistake, never an exception on the server's upgrade event.
     if (!UUID.test(m[1])) {
       const body = JSON.stringify({
-        error: { code: 'request.invalid', message: 'nodeId must be a UUID', details: null },
+        error: {
+          code: CommonErrorCodes.validation,
+          message: 'nodeId must be a UUID',
+          details: null,
+        },
       });
       socket.end(
         `HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\n` +
@@ -92,7 +97,7 @@ export class AgentChannelGateway implements OnApplicationBootstrap, OnApplicatio
       await this.auth.verify(nodeId, req.headers.authorization);
     } catch (err) {
       const status = err instanceof NanopodError && err.kind === 'forbidden' ? 403 : 401;
-      const code = err instanceof NanopodError ? err.code : 'federation.credential_invalid';
+      const code = err instanceof NanopodError ? err.code : FederationErrorCodes.credentialInvalid;
       const body = JSON.stringify({
         error: { code, message: (err as Error).message, details: null },
       });

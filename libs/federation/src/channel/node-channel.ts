@@ -121,7 +121,13 @@ export class NodeChannel implements AgentLink {
           done();
           if (reply.type === 'exec.exit') resolve(reply);
           else if (reply.type === 'error') reject(new AgentReplyError(reply.code, reply.message));
-          else reject(new AgentReplyError('agent.internal', `unexpected reply ${reply.type}`));
+          else
+            reject(
+              new AgentReplyError(
+                FederationErrorCodes.agentInternal,
+                `unexpected reply ${reply.type}`,
+              ),
+            );
           return true;
         },
         onClose: (e) => (done(), reject(e)),

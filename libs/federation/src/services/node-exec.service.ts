@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { Principal } from '@nanopod/identity';
 import { NodeChannelRegistry } from '../channel/node-channel.registry';
 import { NodeSelector, NodesService } from './nodes.service';
+import { FederationErrorCodes } from '../federation.errors';
 
 export interface NodeExecResult {
   node_id: string;
@@ -52,7 +53,7 @@ export class NodeExecService {
             stderr: '',
             duration_ms: null,
             error: {
-              code: 'federation.node_not_connected',
+              code: FederationErrorCodes.notConnected,
               message: 'The node agent is not connected',
             },
           };
@@ -89,7 +90,7 @@ export class NodeExecService {
             stdout: Buffer.concat(out.stdout).toString('utf8'),
             stderr: Buffer.concat(out.stderr).toString('utf8'),
             duration_ms: null,
-            error: { code: e.code ?? 'federation.agent_error', message: e.message },
+            error: { code: e.code ?? FederationErrorCodes.agentError, message: e.message },
           };
         }
       }),

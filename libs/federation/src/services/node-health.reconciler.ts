@@ -5,7 +5,7 @@ import {
   OnApplicationBootstrap,
   OnApplicationShutdown,
 } from '@nestjs/common';
-import { Clock, LeaderLock, NANOPOD_CONFIG, NanopodConfig } from '@nanopod/common';
+import { Clock, LeaderLock, NANOPOD_CONFIG, NanopodConfig, Reconciler } from '@nanopod/common';
 import { NodeEvents } from '../events/node-events';
 import { NodesRepository } from '../repositories/nodes.repository';
 
@@ -22,8 +22,7 @@ export const LOST_AFTER_MISSED = 3;
 @Injectable()
 export class NodeHealthReconciler implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(NodeHealthReconciler.name);
-  private timer?: NodeJS.Timeout;
-  private running = false;
+  private readonly loop: Reconciler;
   /** When this instance began watching: no node is judged on heartbeats missed before that. */
   private readonly watchingSince = Date.now();
 
@@ -33,28 +32,30 @@ export class NodeHealthReconciler implements OnApplicationBootstrap, OnApplicati
     private readonly events: NodeEvents,
     private readonly clock: Clock,
     @Inject(NANOPOD_CONFIG) private readonly config: NanopodConfig,
-  ) {}
-
-  onApplicationBootstrap(): void {
-    const every = Math.max(25, Math.floor(this.config.nodeHeartbeatMs / 4));
-    this.timer = setInterval(() => void this.tick(), every);
-    this.timer.unref();
+  ) {
+    this.loop = new Reconciler(
+      {
+        name: 'federation.node-health',
+        intervalMs: Math.max(25, Math.floor(config.nodeHeartbeatMs / 4)),
+        leader,
+        clock,
+        failureMessage: 'node health pass failed',
+        failureLevel: 'error',
+      },
+      () => this.reconcile(),
+    );
   }
 
-  onApplicationShutdown(): void {
-    clearInterval(this.timer);
+  onApplicationBootstrap(): void {
+    this.loop.start();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.loop.stop();
   }
 
   async tick(): Promise<void> {
-    if (this.running) return;
-    this.running = true;
-    try {
-      await this.leader.runIfLeader('federation.node-health', () => this.reconcile());
-    } catch (err) {
-      this.logger.error({ err: (err as Error).message }, 'node health pass failed');
-    } finally {
-      this.running = false;
-    }
+    await this.loop.runNow();
   }
 
   async reconcile(): Promise<void> {

@@ -12,6 +12,7 @@ import { NodeChannelRegistry } from '../channel/node-channel.registry';
 import { NodeEvents } from '../events/node-events';
 import { NodeEntity, nodeState } from '../entities/node.entity';
 import { FederationErrorCodes } from '../federation.errors';
+import { assertTransition } from '../node-state-machine';
 import { NodesRepository } from '../repositories/nodes.repository';
 import type { Heartbeat, HeartbeatAck } from '../protocol/agent-protocol';
 import type { EntityManager } from 'typeorm';
@@ -115,7 +116,10 @@ export class NodesService {
     this.refuseTerminated(node);
     const patch: Partial<NodeEntity> = { cordoned, updatedAt: this.clock.now() };
     // Uncordoning a drained or draining node puts it back into service.
-    if (!cordoned && node.drain !== 'none') patch.drain = 'none';
+    if (!cordoned && node.drain !== 'none') {
+      assertTransition(node.drain, 'none');
+      patch.drain = 'none';
+    }
     await this.nodes.update(id, patch);
     this.logger.log({ nodeId: id, cordoned, by: principal.userId }, 'node cordon changed');
     return this.get(principal, id);
@@ -126,6 +130,7 @@ export class NodesService {
     const node = await this.visible(principal, id);
     this.refuseTerminated(node);
     if (node.drain === 'none') {
+      assertTransition(node.drain, 'draining');
       await this.nodes.update(id, {
         cordoned: true,
         drain: 'draining',
@@ -143,6 +148,7 @@ export class NodesService {
   async terminate(principal: Principal, id: string): Promise<NodeView> {
     const node = await this.visible(principal, id);
     if (node.drain !== 'terminated') {
+      assertTransition(node.drain, 'terminated');
       await this.events.emitLost([id]);
       await this.nodes.update(id, {
         drain: 'terminated',

@@ -4,6 +4,7 @@ import { AuthGuard } from '@nestjs/passport';
 import { ForbiddenError, UnauthenticatedError } from '@nanopod/common';
 import type { Request } from 'express';
 import { ApiKeyScope, isAdmin, Principal } from './principal';
+import { IdentityErrorCodes } from '../identity.errors';
 
 export const AUTH_REQUIREMENT = 'nanopod:auth';
 
@@ -20,7 +21,7 @@ export class CredentialsGuard extends AuthGuard(['api-key', 'jwt', 'session']) {
     if (err) throw err;
     if (!user)
       throw new UnauthenticatedError(
-        'auth.unauthenticated',
+        IdentityErrorCodes.unauthenticated,
         'Sign in, or send an API key or access token as a Bearer token',
       );
     return user;
@@ -41,11 +42,11 @@ export class RequirementGuard implements CanActivate {
     if (!principal) throw new UnauthenticatedError();
     if (!requirement) return true;
     if (requirement.adminOnly && !isAdmin(principal)) {
-      throw new ForbiddenError('auth.admin_required', 'This needs the admin role');
+      throw new ForbiddenError(IdentityErrorCodes.adminRequired, 'This needs the admin role');
     }
     if (!principal.scopes.includes(requirement.scope)) {
       throw new ForbiddenError(
-        'auth.scope_missing',
+        IdentityErrorCodes.scopeMissing,
         `This credential lacks the "${requirement.scope}" scope`,
         {
           required: requirement.scope,

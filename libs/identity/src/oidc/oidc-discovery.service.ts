@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { NANOPOD_CONFIG, NanopodConfig, UpstreamError } from '@nanopod/common';
 import { createRemoteJWKSet } from 'jose';
+import { IdentityErrorCodes } from '../identity.errors';
 
 export interface OidcMetadata {
   issuer: string;
@@ -42,7 +43,7 @@ export class OidcDiscoveryService {
       res = await fetch(url, { signal: AbortSignal.timeout(10_000) });
     } catch (err) {
       throw new UpstreamError(
-        'auth.issuer_unreachable',
+        IdentityErrorCodes.issuerUnreachable,
         'The identity provider cannot be reached',
         {
           issuer: this.config.oidc.issuer,
@@ -52,7 +53,7 @@ export class OidcDiscoveryService {
     }
     if (!res.ok) {
       throw new UpstreamError(
-        'auth.issuer_unreachable',
+        IdentityErrorCodes.issuerUnreachable,
         `The identity provider answered ${res.status}`,
         {
           issuer: this.config.oidc.issuer,

@@ -1,11 +1,19 @@
 import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { Clock, ClusterBus, ForbiddenError, NotFoundError, ValidationError } from '@nanopod/common';
-import { In, Repository } from 'typeorm';
+import {
+  Clock,
+  ClusterBus,
+  ForbiddenError,
+  NotFoundError,
+  Reconciler,
+  ValidationError,
+} from '@nanopod/common';
 import { ApiKeyEntity } from '../entities/api-key.entity';
 import { UserEntity } from '../entities/user.entity';
+import { ApiKeysRepository } from '../repositories/api-keys.repository';
+import { UsersRepository } from '../repositories/users.repository';
 import { ApiKeyScope, isAdmin, Principal, scopesForRoles } from '../auth/principal';
 import { generateApiKey, parseApiKey, secretMatches } from './api-key-secret';
+import { IdentityErrorCodes } from '../identity.errors';
 
 const REVOKED_CHANNEL = 'nanopod_api_key_revoked';
 /** Verified keys are cached this long; revocation evicts them everywhere at once through the bus. */
@@ -28,23 +36,26 @@ export class ApiKeysService implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(ApiKeysService.name);
   private readonly cache = new Map<string, CachedKey>();
   private readonly lastUsed = new Map<string, Date>();
-  private flushTimer?: NodeJS.Timeout;
+  // Per instance (no leader): each flushes the uses it saw.
+  private readonly lastUsedFlush = new Reconciler(
+    { name: 'identity.api-key-last-used', intervalMs: LAST_USED_FLUSH_MS },
+    () => this.flushLastUsed(),
+  );
 
   constructor(
-    @InjectRepository(ApiKeyEntity) private readonly keys: Repository<ApiKeyEntity>,
-    @InjectRepository(UserEntity) private readonly users: Repository<UserEntity>,
+    private readonly keys: ApiKeysRepository,
+    private readonly users: UsersRepository,
     private readonly bus: ClusterBus,
     private readonly clock: Clock,
   ) {}
 
   async onModuleInit(): Promise<void> {
     await this.bus.subscribe(REVOKED_CHANNEL, (keyId) => this.cache.delete(keyId));
-    this.flushTimer = setInterval(() => void this.flushLastUsed(), LAST_USED_FLUSH_MS);
-    this.flushTimer.unref();
+    this.lastUsedFlush.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
-    if (this.flushTimer) clearInterval(this.flushTimer);
+    await this.lastUsedFlush.stop();
     await this.flushLastUsed();
   }
 
@@ -56,7 +67,7 @@ export class ApiKeysService implements OnModuleInit, OnApplicationShutdown {
     const missing = input.scopes.filter((s) => !allowed.includes(s));
     if (missing.length > 0) {
       throw new ForbiddenError(
-        'api_key.scope_not_allowed',
+        IdentityErrorCodes.apiKeyScopeNotAllowed,
         `You cannot grant scopes you do not hold: ${missing.join(', ')}`,
         {
           missing,
@@ -65,42 +76,44 @@ export class ApiKeysService implements OnModuleInit, OnApplicationShutdown {
     }
     const now = this.clock.now();
     if (input.expiresAt && input.expiresAt.getTime() <= now.getTime()) {
-      throw new ValidationError('api_key.expiry_in_past', 'expires_at must be in the future', {
-        fields: [{ field: 'expires_at', problems: ['must be in the future'] }],
-      });
+      throw new ValidationError(
+        IdentityErrorCodes.apiKeyExpiryInPast,
+        'expires_at must be in the future',
+        {
+          fields: [{ field: 'expires_at', problems: ['must be in the future'] }],
+        },
+      );
     }
     const generated = generateApiKey();
-    const key = await this.keys.save(
-      this.keys.create({
-        userId: principal.userId,
-        name: input.name,
-        keyId: generated.keyId,
-        secretHash: generated.secretHash,
-        scopes: [...new Set(input.scopes)].sort(),
-        createdAt: now,
-        expiresAt: input.expiresAt ?? null,
-        lastUsedAt: null,
-        revokedAt: null,
-      }),
-    );
+    const key = await this.keys.insert({
+      userId: principal.userId,
+      name: input.name,
+      keyId: generated.keyId,
+      secretHash: generated.secretHash,
+      scopes: [...new Set(input.scopes)].sort(),
+      createdAt: now,
+      expiresAt: input.expiresAt ?? null,
+      lastUsedAt: null,
+      revokedAt: null,
+    });
     this.logger.log({ apiKeyId: key.id, userId: key.userId }, 'api key created');
     return { key, token: generated.token };
   }
 
   /** A user's own keys, newest first (revoked ones included, marked). */
   list(userId: string): Promise<ApiKeyEntity[]> {
-    return this.keys.find({ where: { userId }, order: { createdAt: 'DESC' } });
+    return this.keys.listFor(userId);
   }
 
   /** Revokes a key of the caller's (or any key, for an admin). Another user's key is "not found". */
   async revoke(principal: Principal, id: string): Promise<ApiKeyEntity> {
-    const key = await this.keys.findOneBy({ id });
+    const key = await this.keys.findById(id);
     if (!key || (key.userId !== principal.userId && !isAdmin(principal))) {
-      throw new NotFoundError('api_key.not_found', 'No such API key');
+      throw new NotFoundError(IdentityErrorCodes.apiKeyNotFound, 'No such API key');
     }
     if (!key.revokedAt) {
       key.revokedAt = this.clock.now();
-      await this.keys.update({ id: key.id }, { revokedAt: key.revokedAt });
+      await this.keys.revoke([key.id], key.revokedAt);
       this.logger.log({ apiKeyId: key.id, by: principal.userId }, 'api key revoked');
     }
     this.cache.delete(key.keyId);
@@ -110,10 +123,13 @@ export class ApiKeysService implements OnModuleInit, OnApplicationShutdown {
 
   /** Revokes every key of a user (account disabled, compromise). */
   async revokeAllFor(userId: string): Promise<number> {
-    const keys = await this.keys.find({ where: { userId } });
+    const keys = await this.keys.listFor(userId);
     const live = keys.filter((k) => !k.revokedAt);
     if (live.length === 0) return 0;
-    await this.keys.update({ id: In(live.map((k) => k.id)) }, { revokedAt: this.clock.now() });
+    await this.keys.revoke(
+      live.map((k) => k.id),
+      this.clock.now(),
+    );
     for (const k of live) {
       this.cache.delete(k.keyId);
       await this.bus.publish(REVOKED_CHANNEL, k.keyId);
@@ -128,8 +144,8 @@ export class ApiKeysService implements OnModuleInit, OnApplicationShutdown {
     const nowMs = this.clock.nowMs();
     let entry = this.cache.get(parsed.keyId);
     if (!entry || nowMs - entry.cachedAt > CACHE_TTL_MS) {
-      const key = await this.keys.findOneBy({ keyId: parsed.keyId });
-      const user = key ? await this.users.findOneBy({ id: key.userId }) : null;
+      const key = await this.keys.findByKeyId(parsed.keyId);
+      const user = key ? await this.users.findById(key.userId) : null;
       if (!key || !user) {
         this.cache.delete(parsed.keyId);
         // Spend the same hashing work as a real key, so a miss is not faster to detect.
@@ -154,12 +170,7 @@ export class ApiKeysService implements OnModuleInit, OnApplicationShutdown {
     this.lastUsed.clear();
     try {
       for (const [id, at] of batch) {
-        await this.keys
-          .createQueryBuilder()
-          .update()
-          .set({ lastUsedAt: at })
-          .where('id = :id AND (last_used_at IS NULL OR last_used_at < :at)', { id, at })
-          .execute();
+        await this.keys.touchLastUsed(id, at);
       }
     } catch (err) {
       this.logger.warn({ err: (err as Error).message }, 'could not record API key last use');
@@ -167,12 +178,6 @@ export class ApiKeysService implements OnModuleInit, OnApplicationShutdown {
   }
 
   async countActiveAdminKeys(): Promise<number> {
-    return this.keys
-      .createQueryBuilder('k')
-      .innerJoin(UserEntity, 'u', 'u.id = k.user_id')
-      .where('k.revoked_at IS NULL')
-      .andWhere("'admin' = ANY(u.roles)")
-      .andWhere("'admin' = ANY(k.scopes)")
-      .getCount();
+    return this.keys.countActiveAdminKeys();
   }
 }

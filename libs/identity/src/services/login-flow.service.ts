@@ -10,6 +10,7 @@ import * as oidc from 'openid-client';
 import { SessionsService } from './sessions.service';
 import { identityFromClaims, UsersService } from './users.service';
 import type { UserEntity } from '../entities/user.entity';
+import { IdentityErrorCodes } from '../identity.errors';
 
 /** What the browser keeps between /auth/login and /auth/callback (HttpOnly, 10 minutes). */
 export interface PendingLogin {
@@ -71,7 +72,7 @@ export class LoginFlowService {
         );
       } catch (err) {
         throw new UpstreamError(
-          'auth.issuer_unreachable',
+          IdentityErrorCodes.issuerUnreachable,
           'The identity provider cannot be reached',
           {
             issuer: this.config.oidc.issuer,
@@ -115,13 +116,13 @@ export class LoginFlowService {
   ): Promise<{ user: UserEntity; sessionToken: string; returnTo: string }> {
     if (!pending) {
       throw new ValidationError(
-        'auth.login_expired',
+        IdentityErrorCodes.loginExpired,
         'This sign-in was not started here or has expired; start again at /auth/login',
       );
     }
     if (query.error) {
       throw new UnauthenticatedError(
-        'auth.login_refused',
+        IdentityErrorCodes.loginRefused,
         'The identity provider refused the sign-in',
         {
           error: query.error,
@@ -142,7 +143,7 @@ export class LoginFlowService {
     } catch (err) {
       this.logger.warn({ reason: (err as Error).message }, 'sign-in callback refused');
       throw new UnauthenticatedError(
-        'auth.login_failed',
+        IdentityErrorCodes.loginFailed,
         'The sign-in could not be completed; start again',
         {
           reason: (err as { code?: string }).code ?? 'invalid_response',
@@ -151,7 +152,7 @@ export class LoginFlowService {
     }
     const claims = tokens.claims() as IdTokenClaims | undefined;
     if (!claims?.sub)
-      throw new UnauthenticatedError('auth.login_failed', 'The ID token has no subject');
+      throw new UnauthenticatedError(IdentityErrorCodes.loginFailed, 'The ID token has no subject');
     const user = await this.users.upsertFromIdentity(identityFromClaims(claims), { login: true });
     const { token } = await this.sessions.start(
       user.id,

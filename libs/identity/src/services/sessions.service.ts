@@ -1,10 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
 import { Clock, NANOPOD_CONFIG, NanopodConfig } from '@nanopod/common';
 import { createHash, randomBytes } from 'node:crypto';
-import { IsNull, Repository } from 'typeorm';
 import { SessionEntity } from '../entities/session.entity';
 import { UserEntity } from '../entities/user.entity';
+import { SessionsRepository } from '../repositories/sessions.repository';
+import { UsersRepository } from '../repositories/users.repository';
 
 export const SESSION_COOKIE = 'nanopod_session';
 
@@ -16,8 +16,8 @@ function hashToken(token: string): string {
 @Injectable()
 export class SessionsService {
   constructor(
-    @InjectRepository(SessionEntity) private readonly sessions: Repository<SessionEntity>,
-    @InjectRepository(UserEntity) private readonly users: Repository<UserEntity>,
+    private readonly sessions: SessionsRepository,
+    private readonly users: UsersRepository,
     @Inject(NANOPOD_CONFIG) private readonly config: NanopodConfig,
     private readonly clock: Clock,
   ) {}
@@ -29,51 +29,38 @@ export class SessionsService {
   ): Promise<{ session: SessionEntity; token: string }> {
     const token = randomBytes(32).toString('base64url');
     const now = this.clock.now();
-    const session = await this.sessions.save(
-      this.sessions.create({
-        tokenHash: hashToken(token),
-        userId,
-        createdAt: now,
-        expiresAt: new Date(now.getTime() + this.config.sessionTtlHours * 3600_000),
-        revokedAt: null,
-        idpSessionId: idpSessionId ?? null,
-        idToken: idToken ?? null,
-      }),
-    );
+    const session = await this.sessions.insert({
+      tokenHash: hashToken(token),
+      userId,
+      createdAt: now,
+      expiresAt: new Date(now.getTime() + this.config.sessionTtlHours * 3600_000),
+      revokedAt: null,
+      idpSessionId: idpSessionId ?? null,
+      idToken: idToken ?? null,
+    });
     return { session, token };
   }
 
   async verify(token: string): Promise<{ session: SessionEntity; user: UserEntity } | null> {
     if (!token || token.length > 128) return null;
-    const session = await this.sessions.findOneBy({ tokenHash: hashToken(token) });
+    const session = await this.sessions.findByTokenHash(hashToken(token));
     if (!session || session.revokedAt || session.expiresAt.getTime() <= this.clock.nowMs())
       return null;
-    const user = await this.users.findOneBy({ id: session.userId });
+    const user = await this.users.findById(session.userId);
     return user ? { session, user } : null;
   }
 
   async end(sessionId: string): Promise<void> {
-    await this.sessions.update(
-      { id: sessionId, revokedAt: IsNull() },
-      { revokedAt: this.clock.now() },
-    );
+    await this.sessions.revokeWhere({ id: sessionId }, this.clock.now());
   }
 
   /** Back-channel logout from the realm ends every session of that realm session. */
   async endByIdpSession(idpSessionId: string): Promise<number> {
-    const res = await this.sessions.update(
-      { idpSessionId, revokedAt: IsNull() },
-      { revokedAt: this.clock.now() },
-    );
-    return res.affected ?? 0;
+    return this.sessions.revokeWhere({ idpSessionId }, this.clock.now());
   }
 
   async endAllFor(userId: string): Promise<number> {
-    const res = await this.sessions.update(
-      { userId, revokedAt: IsNull() },
-      { revokedAt: this.clock.now() },
-    );
-    return res.affected ?? 0;
+    return this.sessions.revokeWhere({ userId }, this.clock.now());
   }
 
   cookieOptions(): {

@@ -1,9 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
 import { Clock, NANOPOD_CONFIG, NanopodConfig, NotFoundError } from '@nanopod/common';
-import { Repository } from 'typeorm';
 import { Role, UserEntity } from '../entities/user.entity';
 import { NewUserHooks } from './new-user-hooks';
+import { IdentityErrorCodes } from '../identity.errors';
+import { UsersRepository } from '../repositories/users.repository';
 
 export interface ExternalIdentity {
   keycloakSub: string;
@@ -44,31 +44,28 @@ export function identityFromClaims(claims: IdentityClaims): ExternalIdentity {
 @Injectable()
 export class UsersService {
   constructor(
-    @InjectRepository(UserEntity) private readonly users: Repository<UserEntity>,
+    private readonly users: UsersRepository,
     @Inject(NANOPOD_CONFIG) private readonly config: NanopodConfig,
     private readonly clock: Clock,
     private readonly hooks: NewUserHooks,
   ) {}
 
   async get(id: string): Promise<UserEntity> {
-    const user = await this.users.findOneBy({ id });
-    if (!user) throw new NotFoundError('user.not_found', 'No such user');
+    const user = await this.users.findById(id);
+    if (!user) throw new NotFoundError(IdentityErrorCodes.userNotFound, 'No such user');
     return user;
   }
 
   findById(id: string): Promise<UserEntity | null> {
-    return this.users.findOneBy({ id });
+    return this.users.findById(id);
   }
 
   findByKeycloakSub(sub: string): Promise<UserEntity | null> {
-    return this.users.findOneBy({ keycloakSub: sub });
+    return this.users.findByKeycloakSub(sub);
   }
 
   findByGithubLogin(login: string): Promise<UserEntity | null> {
-    return this.users
-      .createQueryBuilder('u')
-      .where('lower(u.github_login) = lower(:login)', { login })
-      .getOne();
+    return this.users.findByGithubLogin(login);
   }
 
   /**
@@ -112,11 +109,11 @@ export class UsersService {
     opts: { login?: boolean },
   ): Promise<UserEntity> {
     let user =
-      (await this.users.findOneBy({ keycloakSub: identity.keycloakSub })) ??
-      (identity.githubId ? await this.users.findOneBy({ githubId: identity.githubId }) : null);
+      (await this.users.findByKeycloakSub(identity.keycloakSub)) ??
+      (identity.githubId ? await this.users.findByGithubId(identity.githubId) : null);
     const now = this.clock.now();
     if (!user) {
-      user = this.users.create({
+      user = this.users.build({
         keycloakSub: identity.keycloakSub,
         roles: this.rolesFor(identity),
       });
@@ -140,7 +137,7 @@ export class UsersService {
     roles: Role[];
   }): Promise<UserEntity> {
     const user = await this.users.save(
-      this.users.create({
+      this.users.build({
         githubLogin: fields.githubLogin ?? null,
         displayName: fields.displayName,
         roles: fields.roles,
@@ -157,10 +154,6 @@ export class UsersService {
   }
 
   list(opts: { limit: number; offset: number }): Promise<[UserEntity[], number]> {
-    return this.users.findAndCount({
-      order: { createdAt: 'ASC' },
-      take: opts.limit,
-      skip: opts.offset,
-    });
+    return this.users.page(opts);
   }
 }

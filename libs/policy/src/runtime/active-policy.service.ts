@@ -1,5 +1,5 @@
 import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
-import { ClusterBus } from '@nanopod/common';
+import { ClusterBus, Reconciler } from '@nanopod/common';
 import { CompiledPolicy, RegoModuleSource } from '@nanopod/rego';
 import { PolicyVersionEntity } from '../entities/policy-version.entity';
 import { PolicyRepository } from '../repositories/policy.repository';
@@ -44,7 +44,11 @@ export class ActivePolicyService implements OnModuleInit, OnApplicationShutdown 
   private readonly cache = new Map<string, CompiledPolicy>();
   private active: PolicySet | null = null;
   private activeKey = '';
-  private timer?: NodeJS.Timeout;
+  // Every instance checks (no leader): each keeps its own compiled set.
+  private readonly versionCheck = new Reconciler(
+    { name: 'policy.version-check', intervalMs: VERSION_CHECK_MS },
+    () => this.checkVersions(),
+  );
   private refreshing: Promise<void> | null = null;
   private refreshAgain = false;
 
@@ -58,12 +62,11 @@ export class ActivePolicyService implements OnModuleInit, OnApplicationShutdown 
     await this.seeder.seedMissing();
     await this.refresh();
     await this.bus.subscribe(POLICY_ACTIVATED_CHANNEL, () => void this.refresh());
-    this.timer = setInterval(() => void this.checkVersions(), VERSION_CHECK_MS);
-    this.timer.unref();
+    this.versionCheck.start();
   }
 
-  onApplicationShutdown(): void {
-    if (this.timer) clearInterval(this.timer);
+  async onApplicationShutdown(): Promise<void> {
+    await this.versionCheck.stop();
   }
 
   /** The active set, or null when nothing is active (or it failed to compile). */

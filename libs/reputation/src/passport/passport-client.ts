@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Clock, NANOPOD_CONFIG, NanopodConfig } from '@nanopod/common';
-import { DataSource } from 'typeorm';
 import { fetchFailure, SourceUnavailableError } from '../http/source-error';
 import { reputationConfig, ReputationConfig } from '../reputation.config';
+import { PassportScoresRepository } from './passport-scores.repository';
 
 /** Re-query a score without an expiration_timestamp after this long. */
 const DEFAULT_TTL_MS = 3600_000;
@@ -55,7 +55,7 @@ export class PassportClient {
   private readonly settings: ReputationConfig;
 
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly scores: PassportScoresRepository,
     private readonly clock: Clock,
     @Inject(NANOPOD_CONFIG) config: NanopodConfig,
   ) {
@@ -74,11 +74,8 @@ export class PassportClient {
     }
     const key = address.toLowerCase();
     const now = this.clock.now();
-    const cached = (await this.dataSource.query(
-      `SELECT body FROM reputation_passport_scores WHERE address = $1 AND expires_at > $2`,
-      [key, now],
-    )) as { body: PassportScore }[];
-    if (cached[0]) return cached[0].body;
+    const cached = await this.scores.fresh(key, now);
+    if (cached) return cached;
 
     let res: Response;
     try {
@@ -106,11 +103,7 @@ export class PassportClient {
       score.expires_at && Date.parse(score.expires_at) > now.getTime()
         ? new Date(score.expires_at)
         : new Date(now.getTime() + DEFAULT_TTL_MS);
-    await this.dataSource.query(
-      `INSERT INTO reputation_passport_scores (address, body, fetched_at, expires_at) VALUES ($1, $2::jsonb, $3, $4)
-       ON CONFLICT (address) DO UPDATE SET body = EXCLUDED.body, fetched_at = EXCLUDED.fetched_at, expires_at = EXCLUDED.expires_at`,
-      [key, JSON.stringify(score), now, expires],
-    );
+    await this.scores.save(key, score, now, expires);
     return score;
   }
 

@@ -5,7 +5,7 @@ import {
   OnApplicationBootstrap,
   OnApplicationShutdown,
 } from '@nestjs/common';
-import { LeaderLock, NANOPOD_CONFIG, NanopodConfig } from '@nanopod/common';
+import { Clock, LeaderLock, NANOPOD_CONFIG, NanopodConfig, Reconciler } from '@nanopod/common';
 import { reputationConfig } from '../reputation.config';
 import { ReputationService } from './reputation.service';
 
@@ -15,48 +15,36 @@ const BATCH = 25;
 @Injectable()
 export class ReputationRefresher implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(ReputationRefresher.name);
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<void> | null = null;
-  private stopped = false;
-  private readonly intervalMs: number;
+  private readonly loop: Reconciler;
 
   constructor(
     private readonly reputation: ReputationService,
-    private readonly leader: LeaderLock,
+    leader: LeaderLock,
+    clock: Clock,
     @Inject(NANOPOD_CONFIG) config: NanopodConfig,
   ) {
-    this.intervalMs = reputationConfig(config).refreshIntervalMs;
+    this.loop = new Reconciler(
+      {
+        name: 'reputation.refresh',
+        intervalMs: reputationConfig(config).refreshIntervalMs,
+        leader,
+        clock,
+        failureMessage: 'reputation refresh failed; will retry',
+      },
+      () => this.refresh(),
+    );
   }
 
   onApplicationBootstrap(): void {
-    this.schedule();
+    this.loop.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    await this.running;
+    await this.loop.stop();
   }
 
-  private schedule(): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      this.running = this.tick().finally(() => {
-        this.running = null;
-        this.schedule();
-      });
-    }, this.intervalMs);
-    this.timer.unref();
-  }
-
-  private async tick(): Promise<void> {
-    try {
-      await this.leader.runIfLeader('reputation.refresh', async () => {
-        const n = await this.reputation.refreshStale(BATCH);
-        if (n > 0) this.logger.log({ refreshed: n }, 'reputation scores refreshed');
-      });
-    } catch (err) {
-      this.logger.warn({ err: (err as Error).message }, 'reputation refresh failed; will retry');
-    }
+  private async refresh(): Promise<void> {
+    const n = await this.reputation.refreshStale(BATCH);
+    if (n > 0) this.logger.log({ refreshed: n }, 'reputation scores refreshed');
   }
 }

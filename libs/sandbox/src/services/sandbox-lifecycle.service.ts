@@ -6,7 +6,7 @@ import {
   OnApplicationShutdown,
   OnModuleInit,
 } from '@nestjs/common';
-import { Clock, LeaderLock, NANOPOD_CONFIG, NanopodConfig } from '@nanopod/common';
+import { Clock, LeaderLock, NANOPOD_CONFIG, NanopodConfig, Reconciler } from '@nanopod/common';
 import {
   AgentSandboxReport,
   NodeChannelRegistry,
@@ -33,8 +33,7 @@ export class SandboxLifecycle
   implements OnModuleInit, OnApplicationBootstrap, OnApplicationShutdown
 {
   private readonly logger = new Logger(SandboxLifecycle.name);
-  private timer?: NodeJS.Timeout;
-  private busy = false;
+  private readonly loop: Reconciler;
 
   constructor(
     private readonly repo: SandboxesRepository,
@@ -46,7 +45,19 @@ export class SandboxLifecycle
     private readonly leader: LeaderLock,
     private readonly clock: Clock,
     @Inject(NANOPOD_CONFIG) private readonly config: NanopodConfig,
-  ) {}
+  ) {
+    this.loop = new Reconciler(
+      {
+        name: 'sandbox.lifecycle',
+        intervalMs: Math.min(TICK_MS, config.sandboxUsageIntervalMs),
+        leader,
+        clock,
+        failureMessage: 'sandbox lifecycle pass failed',
+        failureLevel: 'error',
+      },
+      () => this.reconcile(),
+    );
+  }
 
   onModuleInit(): void {
     this.events.onLost((ids) => this.nodesLost(ids));
@@ -56,27 +67,15 @@ export class SandboxLifecycle
   }
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(
-      () => void this.tick(),
-      Math.min(TICK_MS, this.config.sandboxUsageIntervalMs),
-    );
-    this.timer.unref();
+    this.loop.start();
   }
 
-  onApplicationShutdown(): void {
-    clearInterval(this.timer);
+  async onApplicationShutdown(): Promise<void> {
+    await this.loop.stop();
   }
 
   async tick(): Promise<void> {
-    if (this.busy) return;
-    this.busy = true;
-    try {
-      await this.leader.runIfLeader('sandbox.lifecycle', () => this.reconcile());
-    } catch (err) {
-      this.logger.error({ err: (err as Error).message }, 'sandbox lifecycle pass failed');
-    } finally {
-      this.busy = false;
-    }
+    await this.loop.runNow();
   }
 
   async reconcile(): Promise<void> {

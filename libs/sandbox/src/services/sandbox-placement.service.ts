@@ -58,18 +58,6 @@ export class SandboxPlacement {
     private readonly sandboxes: SandboxesRepository,
   ) {}
 
-  async place(req: PlacementRequest): Promise<NodeEntity> {
-    const { node, free } = await this.find(req);
-    if (!node) {
-      throw new ConflictError(SandboxErrorCodes.noCapacity, 'No node can take this sandbox now', {
-        requested: req,
-        available: free,
-        schedulable_nodes: free.length,
-      });
-    }
-    return node;
-  }
-
   /**
    * The best fit, or null, with what every schedulable node has free, and every fit best
    * first. This read reserves nothing: `reserve` re-checks one node under its row lock.

@@ -3,10 +3,14 @@ import { Clock } from '@nanopod/common';
 import { UsageRecorder } from '@nanopod/billing';
 import { SandboxEntity, SandboxState } from '../entities/sandbox.entity';
 import { SandboxesRepository } from '../repositories/sandboxes.repository';
+import { canTransition, sourcesOf } from '../sandbox-state-machine';
 import { usageBetween } from './sandbox-usage';
 
 export interface TransitionOptions {
-  /** Only from these states; otherwise nothing changes and null is returned. */
+  /**
+   * Only from these states (and only those the transition table allows); otherwise nothing
+   * changes and null is returned.
+   */
   from?: SandboxState[];
   patch?: Partial<SandboxEntity>;
   /** The row as the caller has it, to answer without reading it back (fast path only). */
@@ -36,7 +40,9 @@ export class SandboxTransitions {
   ): Promise<SandboxEntity | null> {
     // Not from `running`: no usage to record, so one conditional UPDATE does (the create path
     // takes two of these, so it matters for start latency).
-    if (opts.from && !opts.from.includes('running')) {
+    const from = opts.from && sourcesOf(to, opts.from);
+    if (from && from.length === 0) return null;
+    if (from && !from.includes('running')) {
       const now = this.clock.now();
       const patch: Partial<SandboxEntity> = {
         state: to,
@@ -50,7 +56,7 @@ export class SandboxTransitions {
         patch.lastActivityAt = now;
         patch.stoppedAt = null;
       }
-      if (!(await this.sandboxes.updateIfIn(id, opts.from, patch))) return null;
+      if (!(await this.sandboxes.updateIfIn(id, from, patch))) return null;
       this.logger.log({ sandboxId: id, state: to, reason }, 'sandbox state changed');
       const base = opts.current ?? (await this.sandboxes.findById(id));
       return base ? ({ ...base, ...patch } as SandboxEntity) : null;
@@ -58,7 +64,8 @@ export class SandboxTransitions {
     const result = await this.sandboxes.transaction(async (tx) => {
       const sb = await tx.lock(id);
       if (!sb) return null;
-      if (opts.from && !opts.from.includes(sb.state)) return null;
+      if (from && !from.includes(sb.state)) return null;
+      if (!canTransition(sb.state, to)) return null;
       const now = this.clock.now();
       const patch: Partial<SandboxEntity> = {
         state: to,

@@ -1,5 +1,6 @@
 import { FormEvent, useState } from 'react';
 import { api } from '../../api';
+import type { components } from '../../generated/api-types';
 import { useToast } from '../../components/toasts';
 import {
   Badge,
@@ -18,21 +19,8 @@ import { dateTime, relativeTime } from '../../lib/format';
 import { useMe } from '../../lib/me';
 import { useApi } from '../../lib/use-api';
 
-/** libs/identity/src/dto/api-key.dto.ts */
-interface ApiKey {
-  id: string;
-  name: string;
-  prefix: string;
-  scopes: string[];
-  created_at: string;
-  last_used_at: string | null;
-  expires_at: string | null;
-  revoked_at: string | null;
-  status: 'active' | 'revoked' | 'expired';
-}
-interface CreatedApiKey extends ApiKey {
-  secret: string;
-}
+type ApiKey = components['schemas']['ApiKeyDto'];
+type CreatedApiKey = components['schemas']['CreatedApiKeyDto'];
 
 const statusTone: Record<ApiKey['status'], Tone> = {
   active: 'green',

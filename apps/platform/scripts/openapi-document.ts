@@ -1,10 +1,12 @@
 import type { OpenAPI3 } from 'openapi-typescript';
 import * as path from 'node:path';
-import { RunningPlatform, startPlatform } from '../../platform/src/bootstrap';
+import { RunningPlatform, startPlatform } from '../src/bootstrap';
 
-export const GENERATED_DIR = path.join(__dirname, '..', 'src', 'generated');
-export const DOCUMENT_FILE = path.join(GENERATED_DIR, 'openapi.json');
-export const TYPES_FILE = path.join(GENERATED_DIR, 'api-types.ts');
+/**
+ * The platform's API contract, committed: the CLI's and the dashboard's generators read this
+ * file (never the platform's source), so no app imports another to build its client.
+ */
+export const DOCUMENT_FILE = path.join(__dirname, '..', 'openapi.json');
 
 /**
  * A throwaway in-process platform to read the OpenAPI document from. The environment is fixed
