@@ -5,6 +5,7 @@ import { databaseKinds } from '../support/test-database';
 import { startTestPlatform, TestPlatform, TestUser } from '../support/test-platform';
 import { connectFakeAgent, fakeInventory } from './support/fake-agent';
 import { fund } from './support/node-agent-process';
+import { SandboxEnv } from '@nanopod/sandbox';
 
 describe.each(databaseKinds())('sandbox env values at rest on %s', (kind) => {
   let platform: TestPlatform;
@@ -78,7 +79,6 @@ describe.each(databaseKinds())('sandbox env values at rest on %s', (kind) => {
     await ds.query(`UPDATE sandboxes SET env = '{"OLD":"plain-old-value"}'::jsonb WHERE id = $1`, [
       created.body.id,
     ]);
-    const { SandboxEnv } = await import('../../libs/sandbox/src/services/sandbox-env.service');
     await platform.app.get(SandboxEnv).onModuleInit();
     const rows = (await ds.query(`SELECT env::text AS env FROM sandboxes WHERE id = $1`, [
       created.body.id,

@@ -23,7 +23,6 @@ export {
 export { MeDto } from './dto/me.dto';
 export { QuotaDto } from './dto/quota.dto';
 export { QuotasService, UserQuota } from './services/quotas.service';
-export { IdentityErrorCodes } from './identity.errors';
 export { BuiltinIssuerService } from './builtin-issuer/builtin-issuer.service';
 export { PLATFORM_RESOURCE } from './builtin-issuer/issuer-configuration';
 

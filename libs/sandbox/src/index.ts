@@ -3,6 +3,8 @@ export { SandboxErrorCodes } from './sandbox.errors';
 export { SandboxesService, CreateSandboxInput } from './services/sandboxes.service';
 export { SandboxState, SANDBOX_STATES } from './entities/sandbox.entity';
 export { SandboxDto } from './dto/sandbox.dto';
+/** Seals env values at rest; `onModuleInit` seals rows written before encryption existed. */
+export { SandboxEnv } from './services/sandbox-env.service';
 
 import { SandboxInit1764400000000 } from './migrations/1764400000000-sandbox-init';
 import { SandboxReservations1764400000500 } from './migrations/1764400000500-sandbox-reservations';

@@ -51,12 +51,16 @@ export interface paths {
       cookie?: never;
     };
     /**
-     * Sign out
-     * @description Ends the platform session, then redirects to the realm end-session endpoint.
+     * Sign-out page
+     * @description Changes nothing: a page with a button that POSTs to /auth/logout (a GET must not sign anyone out).
      */
-    get: operations['AuthController_logout'];
+    get: operations['AuthController_logoutPage'];
     put?: never;
-    post?: never;
+    /**
+     * Sign out
+     * @description Ends the platform session, then redirects to the realm end-session endpoint. With the session cookie, only from our own pages (Origin / Sec-Fetch-Site).
+     */
+    post: operations['AuthController_logout'];
     delete?: never;
     options?: never;
     head?: never;
@@ -105,6 +109,27 @@ export interface paths {
     /** List users (admin) */
     get: operations['AdminUsersController_list'];
     put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/admin/users/{id}/quota': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** A user's sandbox quota (admin) */
+    get: operations['AdminUsersController_quota'];
+    /**
+     * Set a user's sandbox quota (admin)
+     * @description Fields left out keep their value; null returns a limit to the default.
+     */
+    put: operations['AdminUsersController_setQuota'];
     post?: never;
     delete?: never;
     options?: never;
@@ -426,6 +451,77 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/capacities': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations['CapacitiesController_list'];
+    put?: never;
+    /** Create a capacity: a named pool of compute time in a zone */
+    post: operations['CapacitiesController_create'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/capacities/{name}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** A capacity with the nodes it holds per hour block for the next day */
+    get: operations['CapacitiesController_get'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/deployments': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations['DeploymentsController_list'];
+    put?: never;
+    /**
+     * Deploy a node template on a capacity
+     * @description Nodes appear in awaiting_allocation and start once the capacity holds compute time.
+     */
+    post: operations['DeploymentsController_create'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/deployments/{name}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations['DeploymentsController_get'];
+    put?: never;
+    post?: never;
+    delete: operations['DeploymentsController_remove'];
+    options?: never;
+    head?: never;
+    /** Set the target node count (up: new nodes wait for time; down: excess released) */
+    patch: operations['DeploymentsController_set'];
+    trace?: never;
+  };
   '/v1/grants/applications': {
     parameters: {
       query?: never;
@@ -570,6 +666,57 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/market/book': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Order book depth for one hour block */
+    get: operations['MarketController_book'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/market/instance-types': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Instance types the market trades */
+    get: operations['MarketController_instanceTypes'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/market/price': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Spot price (last clearing price) of a zone and instance type, with history */
+    get: operations['MarketController_price'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v1/me': {
     parameters: {
       query?: never;
@@ -705,6 +852,26 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/node-templates': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations['NodeTemplatesController_list'];
+    put?: never;
+    /**
+     * Create a node template (image, cloud-init, SSH keys)
+     * @description cloud_init: #cloud-config YAML or a #! script, at most 64 KiB; otherwise 422 with the field.
+     */
+    post: operations['NodeTemplatesController_create'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v1/nodes': {
     parameters: {
       query?: never;
@@ -812,6 +979,45 @@ export interface paths {
      */
     post: operations['NodesController_execute'];
     delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/orders': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Your orders, newest first */
+    get: operations['OrdersController_list'];
+    put?: never;
+    /**
+     * Place a buy or sell order
+     * @description Checked (422 market.invalid_order with the field: duration under an hour, start in the past, negative price, unknown instance type), decided by the subsidy policy for buys (403 policy.denied with reasons), then matched with price-time priority over hour blocks.
+     */
+    post: operations['OrdersController_create'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/orders/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** One of your orders (anyone else’s is a 404) */
+    get: operations['OrdersController_get'];
+    put?: never;
+    post?: never;
+    /** Cancel an open order (what traded stays traded) */
+    delete: operations['OrdersController_cancel'];
     options?: never;
     head?: never;
     patch?: never;
@@ -1086,6 +1292,72 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/procurements': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations['ProcurementsController_list'];
+    put?: never;
+    /** Keep a capacity covered: buy up to max, sell unused time at no less than min */
+    post: operations['ProcurementsController_create'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/procurements/{name}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Status: price paid, coverage ahead, next renewal, spend this month */
+    get: operations['ProcurementsController_get'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/procurements/{name}/pause': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post: operations['ProcurementsController_pause'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/procurements/{name}/resume': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post: operations['ProcurementsController_resume'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v1/reputation/allow-list': {
     parameters: {
       query?: never;
@@ -1233,6 +1505,23 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/zones': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Zones: from where nodes are and what capacities name */
+    get: operations['ZonesController_list'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1372,6 +1661,19 @@ export interface components {
       /** Format: uuid */
       user_id: string;
     };
+    CapacityDto: {
+      cluster: string;
+      /** @description Nodes held per hour block from now */
+      coverage?: number[];
+      created_at: string;
+      id: string;
+      instance_type: string;
+      max_nodes: number;
+      min_nodes: number;
+      name: string;
+      spot: boolean;
+      zone: string;
+    };
     CreateApiKeyDto: {
       /**
        * Format: date-time
@@ -1387,6 +1689,28 @@ export interface components {
        *     ]
        */
       scopes: ('read' | 'write' | 'admin')[];
+    };
+    CreateCapacityDto: {
+      /**
+       * @default federated
+       * @enum {string}
+       */
+      cluster?: 'federated' | 'infiniband' | 'self-managed';
+      /** @example rtx4090x2 */
+      instance_type: string;
+      /** @default 16 */
+      max_nodes?: number;
+      /** @default 0 */
+      min_nodes?: number;
+      /** @example inference */
+      name: string;
+      /**
+       * @description Spot time (falls back to on-demand when none)
+       * @default true
+       */
+      spot?: boolean;
+      /** @example richmond */
+      zone: string;
     };
     CreatedApiKeyDto: {
       /** Format: date-time */
@@ -1414,9 +1738,24 @@ export interface components {
       /** @enum {string} */
       status: 'active' | 'revoked' | 'expired';
     };
+    CreateDeploymentDto: {
+      /** @description Capacity name or id */
+      capacity: string;
+      /** @example inference */
+      name: string;
+      /** @description Node template name or id */
+      node_template: string;
+      /** @example 4 */
+      target_node_count: number;
+    };
     CreateEnrollmentTokenDto: {
       /** @example 3600 */
       expires_in_seconds?: number;
+      /**
+       * @description The kind of the node that enrolls (infiniband: admins only). Default federated.
+       * @enum {string}
+       */
+      kind?: 'federated' | 'infiniband';
       /**
        * @description Labels given to the node that enrolls
        * @example {
@@ -1426,6 +1765,8 @@ export interface components {
       labels?: {
         [key: string]: string;
       };
+      /** @description Workload classes of the node (federated nodes take latency_tolerant only) */
+      workload_classes?: ('latency_tolerant' | 'latency_sensitive')[];
       /**
        * @description Pins the zone of the node that enrolls
        * @example richmond
@@ -1452,6 +1793,46 @@ export interface components {
       /** Format: date-time */
       starts_at: string;
     };
+    CreateNodeTemplateDto: {
+      /** @description #cloud-config YAML or a #! script, at most 64 KiB */
+      cloud_init?: string;
+      /** @example ubuntu-22.04.5-cuda-12.7 */
+      image: string;
+      /** @example inference-worker */
+      name: string;
+      ssh_keys?: string[];
+    };
+    CreateOrderDto: {
+      /** @description The compute capacity this order serves */
+      capacity_id?: string;
+      /** @description At least 1h; rounded up to whole hours */
+      duration: string | number;
+      flags?: components['schemas']['OrderFlagsDto'];
+      /** @example rtx4090x2 */
+      instance_type: string;
+      /**
+       * @description Whole nodes, 1..1024
+       * @example 4
+       */
+      nodes: number;
+      /** @description Admins: sell this partner's node time */
+      partner_id?: string;
+      /**
+       * @description Limit price per GPU-hour in cents (max for a buy, min for a sell)
+       * @example 2000
+       */
+      price: number;
+      /** @enum {string} */
+      side: 'buy' | 'sell';
+      /**
+       * @description "now", "in <span>" or ISO
+       * @default now
+       * @example in 5h
+       */
+      start?: string;
+      /** @example richmond */
+      zone: string;
+    };
     CreatePartnerDto: {
       /** @example Acme Labs */
       display_name?: string;
@@ -1470,6 +1851,33 @@ export interface components {
       source: string;
       /** @description The version's *_test.rego module; omitted: the active version's tests */
       tests?: string | null;
+    };
+    CreateProcurementDto: {
+      /** @description Capacity name or id */
+      capacity: string;
+      /**
+       * @description Cents per GPU-hour
+       * @example 2000
+       */
+      max_buy_price: number;
+      /**
+       * @description Cents per GPU-hour
+       * @example 1000
+       */
+      min_sell_price: number;
+      /** @example inference */
+      name: string;
+      /**
+       * @description "node_count" or a number
+       * @default node_count
+       * @example node_count
+       */
+      target?: string;
+      /**
+       * @default 2h
+       * @example 2h
+       */
+      window?: string;
     };
     CreateSandboxDto: {
       /**
@@ -1571,6 +1979,50 @@ export interface components {
     DecisionLogListDto: {
       data: components['schemas']['DecisionLogEntryDto'][];
     };
+    DeploymentDto: {
+      capacity: string;
+      /** @description Nodes per state */
+      counts: {
+        [key: string]: number;
+      };
+      created_at: string;
+      id: string;
+      name: string;
+      node_template: string;
+      nodes: components['schemas']['DeploymentNodeDto'][];
+      target_node_count: number;
+    };
+    DeploymentNodeDto: {
+      created_at: string;
+      id: string;
+      /** @description Interruption notice: reason and deadline */
+      notice: Record<string, unknown> | null;
+      seq: number;
+      started_at: string | null;
+      /** @enum {string} */
+      state:
+        | 'awaiting_allocation'
+        | 'pending'
+        | 'running'
+        | 'released'
+        | 'failed'
+        | 'terminated'
+        | 'preempted';
+      state_reason: string | null;
+    };
+    DepthDto: {
+      /** @description Lowest first */
+      asks: components['schemas']['DepthLevelDto'][];
+      /** @description Highest first */
+      bids: components['schemas']['DepthLevelDto'][];
+      block_start: string;
+      instance_type: string;
+      zone: string;
+    };
+    DepthLevelDto: {
+      nodes: number;
+      price: number;
+    };
     DryRunDto: {
       /**
        * @default 100
@@ -1613,6 +2065,8 @@ export interface components {
       expires_at: string;
       /** Format: uuid */
       id: string;
+      /** @enum {string} */
+      kind: 'federated' | 'infiniband';
       labels: {
         [key: string]: string;
       };
@@ -1801,6 +2255,13 @@ export interface components {
       inventory: Record<string, unknown>;
       sandboxes: Record<string, unknown>[];
     };
+    InstanceTypeDto: {
+      cpu: number;
+      gpu_count: number;
+      gpu_model: string;
+      memory_mb: number;
+      name: string;
+    };
     InvoiceDto: {
       currency: string;
       file_url: string | null;
@@ -1866,6 +2327,8 @@ export interface components {
       /** Format: uuid */
       id: string;
       name: string | null;
+      /** @description Limits across your active sandboxes */
+      quota?: components['schemas']['QuotaDto'];
       roles: ('admin' | 'developer')[];
       scopes: ('read' | 'write' | 'admin')[];
     };
@@ -1875,6 +2338,8 @@ export interface components {
     };
     NodeDto: {
       agent_version: string | null;
+      /** @description What the node's agent claims (kind, zone, workload classes) where it differs from what the platform issued with its enrollment token. Shown, never trusted. */
+      claimed: Record<string, unknown> | null;
       /** @description Whether the agent channel is open on this platform instance */
       connected: boolean;
       cordoned: boolean;
@@ -1952,6 +2417,65 @@ export interface components {
       node_ids?: string[];
       /** @example richmond */
       zone?: string;
+    };
+    NodeTemplateDto: {
+      cloud_init_bytes: number;
+      /** @enum {string|null} */
+      cloud_init_kind: 'cloud-config' | 'script' | null;
+      created_at: string;
+      id: string;
+      image: string;
+      name: string;
+      ssh_keys: string[];
+    };
+    OrderDto: {
+      capacity_id: string | null;
+      created_at: string;
+      duration_hours: number;
+      end_at: string;
+      /** @description Whether any block traded */
+      executed: boolean;
+      executed_node_hours: number;
+      /** @description List value of what traded, in cents */
+      execution_cost: number;
+      /** @description Average cents per GPU-hour paid */
+      execution_price: number | null;
+      flags: components['schemas']['OrderFlagsDto'];
+      gpus_per_node: number;
+      id: string;
+      instance_type: string;
+      nodes: number;
+      /** @enum {string} */
+      object: 'order';
+      /** @enum {string} */
+      owner_kind: 'user' | 'partner';
+      partner_id: string | null;
+      /** @description Limit per GPU-hour in cents */
+      price: number;
+      /** @enum {string} */
+      side: 'buy' | 'sell';
+      start_at: string;
+      /** @enum {string} */
+      status: 'pending' | 'open' | 'filled' | 'cancelled' | 'expired' | 'rejected';
+      status_reason: string | null;
+      subsidy: components['schemas']['OrderSubsidyDto'] | null;
+      zone: string;
+    };
+    OrderFlagsDto: {
+      /** @description Immediate or cancel: fill now or not at all */
+      ioc?: boolean;
+      /** @description Refused if it would match on arrival */
+      post_only?: boolean;
+    };
+    OrderListDto: {
+      data: components['schemas']['OrderDto'][];
+      /** @enum {string} */
+      object: 'list';
+    };
+    OrderSubsidyDto: {
+      decision_id: string;
+      rate_multiplier: number;
+      tier: string;
     };
     OutboxStatusDto: {
       lago_configured: boolean;
@@ -2065,6 +2589,47 @@ export interface components {
     PriceListDto: {
       data: components['schemas']['PriceDto'][];
     };
+    PricePointDto: {
+      at: string;
+      nodes: number;
+      /** @description Cents per GPU-hour */
+      price: number;
+    };
+    ProcurementDto: {
+      capacity: string;
+      /** @description Nodes held per block of the window (coverage ahead) */
+      coverage: number[];
+      id: string;
+      last_error: string | null;
+      last_tick_at: string | null;
+      max_buy_price: number;
+      min_sell_price: number;
+      name: string;
+      /** @description Nodes wanted per block of the window */
+      need: number[];
+      next_renewal: string | null;
+      /** @description Average cents per GPU-hour paid */
+      price_paid: number | null;
+      /** @description List value bought this month, cents */
+      spend_this_month: number;
+      /** @enum {string} */
+      status: 'active' | 'paused';
+      /** @description "node_count" or a number */
+      target: string;
+      window_hours: number;
+    };
+    QuotaDto: {
+      /** @description CPU across active sandboxes */
+      max_cpu: number;
+      /** @description GPUs across active sandboxes */
+      max_gpus: number;
+      /** @description Memory (MB) across active sandboxes */
+      max_memory_mb: number;
+      /** @description Active (pending, starting, running) sandboxes at once */
+      max_sandboxes: number;
+      /** @description Limits an admin set for this user; the others are the platform defaults */
+      overridden: string[];
+    };
     ReadyDto: {
       /**
        * @example {
@@ -2148,6 +2713,8 @@ export interface components {
       owner_id: string;
       /** @example idle */
       reason: string | null;
+      /** @description Estimated cost (credits: full-TTL list price at your rate) held against your balance while the sandbox is active; metering settles it, ending releases the rest */
+      reserved_cost: number;
       resources: components['schemas']['SandboxResourcesViewDto'];
       runtime: string;
       /** Format: date-time */
@@ -2212,6 +2779,10 @@ export interface components {
        */
       credit_limit: number;
     };
+    SetDeploymentDto: {
+      /** @example 8 */
+      target_node_count: number;
+    };
     SetPriceDto: {
       /**
        * @description GPU type; '' or absent: the metric's default
@@ -2230,6 +2801,22 @@ export interface components {
        * @example 0.0833
        */
       unit_price_credits: number;
+    };
+    SetQuotaDto: {
+      max_cpu?: number | null;
+      max_gpus?: number | null;
+      max_memory_mb?: number | null;
+      max_sandboxes?: number | null;
+    };
+    SpotPriceDto: {
+      best_ask: number | null;
+      best_bid: number | null;
+      /** @description Oldest first */
+      history: components['schemas']['PricePointDto'][];
+      instance_type: string;
+      /** @description Last clearing price, cents per GPU-hour */
+      spot_price: number | null;
+      zone: string;
     };
     SubsidyDecisionDto: {
       allow: boolean;
@@ -2368,6 +2955,16 @@ export interface components {
       /** @enum {string} */
       status: 'processed' | 'duplicate' | 'ignored';
     };
+    ZoneDto: {
+      available: boolean;
+      available_capacity: number;
+      delivery_type: string;
+      hardware_type: string;
+      /** @enum {string} */
+      interconnect_type: 'federated-vpn' | 'infiniband';
+      name: string;
+      region: string;
+    };
   };
   responses: never;
   parameters: never;
@@ -2469,6 +3066,24 @@ export interface operations {
       };
     };
   };
+  AuthController_logoutPage: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description An HTML page with the sign-out form */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+    };
+  };
   AuthController_logout: {
     parameters: {
       query?: never;
@@ -2484,6 +3099,15 @@ export interface operations {
           [name: string]: unknown;
         };
         content?: never;
+      };
+      /** @description Authenticated but not allowed (role, scope, ownership or policy) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBodyDto'];
+        };
       };
     };
   };
@@ -2575,6 +3199,124 @@ export interface operations {
       };
       /** @description Authenticated but not allowed (role, scope, ownership or policy) */
       403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBodyDto'];
+        };
+      };
+    };
+  };
+  AdminUsersController_quota: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['QuotaDto'];
+        };
+      };
+      /** @description Invalid input (validation failure, malformed JSON, bad id) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBodyDto'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBodyDto'];
+        };
+      };
+      /** @description Authenticated but not allowed (role, scope, ownership or policy) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBodyDto'];
+        };
+      };
+      /** @description Not found (or not yours) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBodyDto'];
+        };
+      };
+    };
+  };
+  AdminUsersController_setQuota: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['SetQuotaDto'];
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['QuotaDto'];
+        };
+      };
+      /** @description Invalid input (validation failure, malformed JSON, bad id) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBodyDto'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBodyDto'];
+        };
+      };
+      /** @description Authenticated but not allowed (role, scope, ownership or policy) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBodyDto'];
+        };
+      };
+      /** @description Not found (or not yours) */
+      404: {
         headers: {
           [name: string]: unknown;
         };
@@ -3482,6 +4224,441 @@ export interface operations {
       };
     };
   };
+  CapacitiesController_list: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['CapacityDto'][];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBodyDto'];
+        };
+      };
+      /** @description Authenticated but not allowed (role, scope, ownership or policy) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBodyDto'];
+        };
+      };
+    };
+  };
+  CapacitiesController_create: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['CreateCapacityDto'];
+      };
+    };
+    responses: {
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['CapacityDto'];
+        };
+      };
+      /** @description Invalid input (validation failure, malformed JSON, bad id) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBodyDto'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBodyDto'];
+        };
+      };
+      /** @description Authenticated but not allowed (role, scope, ownership or policy) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBodyDto'];
+        };
+      };
+      /** @description Conflict with the current state */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBodyDto'];
+        };
+      };
+      /** @description Semantically invalid (e.g. a policy that does not compile) */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBodyDto'];
+        };
+      };
+    };
+  };
+  CapacitiesController_get: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description Name or id */
+        name: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['CapacityDto'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBodyDto'];
+        };
+      };
+      /** @description Authenticated but not allowed (role, scope, ownership or policy) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBodyDto'];
+        };
+      };
+      /** @description Not found (or not yours) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBodyDto'];
+        };
+      };
+    };
+  };
+  DeploymentsController_list: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['DeploymentDto'][];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBodyDto'];
+        };
+      };
+      /** @description Authenticated but not allowed (role, scope, ownership or policy) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBodyDto'];
+        };
+      };
+    };
+  };
+  DeploymentsController_create: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['CreateDeploymentDto'];
+      };
+    };
+    responses: {
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['DeploymentDto'];
+        };
+      };
+      /** @description Invalid input (validation failure, malformed JSON, bad id) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBodyDto'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBodyDto'];
+        };
+      };
+      /** @description Authenticated but not allowed (role, scope, ownership or policy) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBodyDto'];
+        };
+      };
+      /** @description Not found (or not yours) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBodyDto'];
+        };
+      };
+      /** @description Conflict with the current state */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBodyDto'];
+        };
+      };
+      /** @description Semantically invalid (e.g. a policy that does not compile) */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBodyDto'];
+        };
+      };
+    };
+  };
+  DeploymentsController_get: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description Name or id */
+        name: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['DeploymentDto'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBodyDto'];
+        };
+      };
+      /** @description Authenticated but not allowed (role, scope, ownership or policy) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBodyDto'];
+        };
+      };
+      /** @description Not found (or not yours) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBodyDto'];
+        };
+      };
+    };
+  };
+  DeploymentsController_remove: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description Name or id */
+        name: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBodyDto'];
+        };
+      };
+      /** @description Authenticated but not allowed (role, scope, ownership or policy) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBodyDto'];
+        };
+      };
+      /** @description Not found (or not yours) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBodyDto'];
+        };
+      };
+    };
+  };
+  DeploymentsController_set: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description Name or id */
+        name: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['SetDeploymentDto'];
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['DeploymentDto'];
+        };
+      };
+      /** @description Invalid input (validation failure, malformed JSON, bad id) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBodyDto'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBodyDto'];
+        };
+      };
+      /** @description Authenticated but not allowed (role, scope, ownership or policy) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBodyDto'];
+        };
+      };
+      /** @description Not found (or not yours) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBodyDto'];
+        };
+      };
+      /** @description Semantically invalid (e.g. a policy that does not compile) */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBodyDto'];
+        };
+      };
+    };
+  };
   GrantApplicationsController_list: {
     parameters: {
       query?: {
@@ -4091,6 +5268,163 @@ export interface operations {
       };
     };
   };
+  MarketController_book: {
+    parameters: {
+      query: {
+        /** @description Hour block (ISO); default the current one */
+        at?: string;
+        instance_type: string;
+        zone: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['DepthDto'];
+        };
+      };
+      /** @description Invalid input (validation failure, malformed JSON, bad id) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBodyDto'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBodyDto'];
+        };
+      };
+      /** @description Authenticated but not allowed (role, scope, ownership or policy) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBodyDto'];
+        };
+      };
+      /** @description Semantically invalid (e.g. a policy that does not compile) */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBodyDto'];
+        };
+      };
+    };
+  };
+  MarketController_instanceTypes: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['InstanceTypeDto'][];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBodyDto'];
+        };
+      };
+      /** @description Authenticated but not allowed (role, scope, ownership or policy) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBodyDto'];
+        };
+      };
+    };
+  };
+  MarketController_price: {
+    parameters: {
+      query: {
+        /** @description Hours of history */
+        hours?: number;
+        instance_type: string;
+        zone: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['SpotPriceDto'];
+        };
+      };
+      /** @description Invalid input (validation failure, malformed JSON, bad id) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBodyDto'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBodyDto'];
+        };
+      };
+      /** @description Authenticated but not allowed (role, scope, ownership or policy) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBodyDto'];
+        };
+      };
+      /** @description Semantically invalid (e.g. a policy that does not compile) */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBodyDto'];
+        };
+      };
+    };
+  };
   MeController_me: {
     parameters: {
       query?: never;
@@ -4431,6 +5765,111 @@ export interface operations {
       };
       /** @description Conflict with the current state */
       409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBodyDto'];
+        };
+      };
+    };
+  };
+  NodeTemplatesController_list: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['NodeTemplateDto'][];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBodyDto'];
+        };
+      };
+      /** @description Authenticated but not allowed (role, scope, ownership or policy) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBodyDto'];
+        };
+      };
+    };
+  };
+  NodeTemplatesController_create: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['CreateNodeTemplateDto'];
+      };
+    };
+    responses: {
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['NodeTemplateDto'];
+        };
+      };
+      /** @description Invalid input (validation failure, malformed JSON, bad id) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBodyDto'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBodyDto'];
+        };
+      };
+      /** @description Authenticated but not allowed (role, scope, ownership or policy) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBodyDto'];
+        };
+      };
+      /** @description Conflict with the current state */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBodyDto'];
+        };
+      };
+      /** @description Semantically invalid (e.g. a policy that does not compile) */
+      422: {
         headers: {
           [name: string]: unknown;
         };
@@ -4794,6 +6233,210 @@ export interface operations {
       };
     };
   };
+  OrdersController_list: {
+    parameters: {
+      query?: {
+        limit?: number;
+        status?: 'pending' | 'open' | 'filled' | 'cancelled' | 'expired' | 'rejected';
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['OrderListDto'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBodyDto'];
+        };
+      };
+      /** @description Authenticated but not allowed (role, scope, ownership or policy) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBodyDto'];
+        };
+      };
+    };
+  };
+  OrdersController_create: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['CreateOrderDto'];
+      };
+    };
+    responses: {
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['OrderDto'];
+        };
+      };
+      /** @description Invalid input (validation failure, malformed JSON, bad id) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBodyDto'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBodyDto'];
+        };
+      };
+      /** @description Authenticated but not allowed (role, scope, ownership or policy) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBodyDto'];
+        };
+      };
+      /** @description Semantically invalid (e.g. a policy that does not compile) */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBodyDto'];
+        };
+      };
+    };
+  };
+  OrdersController_get: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['OrderDto'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBodyDto'];
+        };
+      };
+      /** @description Authenticated but not allowed (role, scope, ownership or policy) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBodyDto'];
+        };
+      };
+      /** @description Not found (or not yours) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBodyDto'];
+        };
+      };
+    };
+  };
+  OrdersController_cancel: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['OrderDto'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBodyDto'];
+        };
+      };
+      /** @description Authenticated but not allowed (role, scope, ownership or policy) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBodyDto'];
+        };
+      };
+      /** @description Not found (or not yours) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBodyDto'];
+        };
+      };
+      /** @description Conflict with the current state */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBodyDto'];
+        };
+      };
+    };
+  };
   PartnersController_list: {
     parameters: {
       query?: never;
@@ -4988,7 +6631,11 @@ export interface operations {
           'application/json': components['schemas']['ErrorBodyDto'];
         };
       };
-      /** @description Authenticated but not allowed (role, scope, ownership or policy) */
+      /**
+       * @description Authenticated but not allowed (role, scope, ownership or policy)
+       *
+       *     Authenticated but not allowed (role, scope, ownership or policy)
+       */
       403: {
         headers: {
           [name: string]: unknown;
@@ -5820,6 +7467,267 @@ export interface operations {
       };
     };
   };
+  ProcurementsController_list: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ProcurementDto'][];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBodyDto'];
+        };
+      };
+      /** @description Authenticated but not allowed (role, scope, ownership or policy) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBodyDto'];
+        };
+      };
+    };
+  };
+  ProcurementsController_create: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['CreateProcurementDto'];
+      };
+    };
+    responses: {
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ProcurementDto'];
+        };
+      };
+      /** @description Invalid input (validation failure, malformed JSON, bad id) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBodyDto'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBodyDto'];
+        };
+      };
+      /** @description Authenticated but not allowed (role, scope, ownership or policy) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBodyDto'];
+        };
+      };
+      /** @description Not found (or not yours) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBodyDto'];
+        };
+      };
+      /** @description Conflict with the current state */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBodyDto'];
+        };
+      };
+      /** @description Semantically invalid (e.g. a policy that does not compile) */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBodyDto'];
+        };
+      };
+    };
+  };
+  ProcurementsController_get: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description Name or id */
+        name: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ProcurementDto'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBodyDto'];
+        };
+      };
+      /** @description Authenticated but not allowed (role, scope, ownership or policy) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBodyDto'];
+        };
+      };
+      /** @description Not found (or not yours) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBodyDto'];
+        };
+      };
+    };
+  };
+  ProcurementsController_pause: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description Name or id */
+        name: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ProcurementDto'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBodyDto'];
+        };
+      };
+      /** @description Authenticated but not allowed (role, scope, ownership or policy) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBodyDto'];
+        };
+      };
+      /** @description Not found (or not yours) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBodyDto'];
+        };
+      };
+    };
+  };
+  ProcurementsController_resume: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description Name or id */
+        name: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ProcurementDto'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBodyDto'];
+        };
+      };
+      /** @description Authenticated but not allowed (role, scope, ownership or policy) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBodyDto'];
+        };
+      };
+      /** @description Not found (or not yours) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBodyDto'];
+        };
+      };
+    };
+  };
   AllowListController_list: {
     parameters: {
       query?: never;
@@ -6249,6 +8157,15 @@ export interface operations {
           'application/json': components['schemas']['ErrorBodyDto'];
         };
       };
+      /** @description Semantically invalid (e.g. a policy that does not compile) */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBodyDto'];
+        };
+      };
     };
   };
   SandboxesController_exec: {
@@ -6588,6 +8505,43 @@ export interface operations {
       };
       /** @description Not found (or not yours) */
       404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBodyDto'];
+        };
+      };
+    };
+  };
+  ZonesController_list: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ZoneDto'][];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBodyDto'];
+        };
+      };
+      /** @description Authenticated but not allowed (role, scope, ownership or policy) */
+      403: {
         headers: {
           [name: string]: unknown;
         };
