@@ -2,9 +2,15 @@ export * from './config/nanopod-config';
 export { loadConfig, ConfigError } from './config/load-config';
 export { projectRoot } from './config/project-root';
 export { ConfigModule } from './config/config.module';
+export { PlatformLifecycle } from './lifecycle/platform-lifecycle';
 export * from './errors/nanopod.error';
 export { ErrorBodyDto, ErrorPayloadDto } from './errors/error-body.dto';
-export { GlobalErrorFilter, loggableError, toErrorResponse } from './errors/error.filter';
+export {
+  GlobalErrorFilter,
+  isDatabaseUnreachable,
+  loggableError,
+  toErrorResponse,
+} from './errors/error.filter';
 export { Clock, SystemClock, ManualClock, ClockModule } from './clock/clock';
 export { startEmbeddedPostgres, EmbeddedPostgres } from './database/embedded-postgres';
 export { DatabaseModule, DatabaseOptions, DATABASE_OPTIONS } from './database/database.module';

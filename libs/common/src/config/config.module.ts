@@ -1,4 +1,5 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
+import { PlatformLifecycle } from '../lifecycle/platform-lifecycle';
 import { NANOPOD_CONFIG, NanopodConfig } from './nanopod-config';
 
 @Global()
@@ -7,8 +8,9 @@ export class ConfigModule {
   static forRoot(config: NanopodConfig): DynamicModule {
     return {
       module: ConfigModule,
-      providers: [{ provide: NANOPOD_CONFIG, useValue: config }],
-      exports: [NANOPOD_CONFIG],
+      // The process's lifecycle travels with its configuration: both exist once per process.
+      providers: [{ provide: NANOPOD_CONFIG, useValue: config }, PlatformLifecycle],
+      exports: [NANOPOD_CONFIG, PlatformLifecycle],
     };
   }
 }
