@@ -11,6 +11,7 @@ export {
   UsageMessage,
 } from './events/node-events';
 export { NodeChannelRegistry } from './channel/node-channel.registry';
+export { AgentChannelGateway } from './channel/agent-channel.gateway';
 export { NodeChannel, AgentReplyError, ExecExit, ExecOutput } from './channel/node-channel';
 export { NodeEntity, NodeState, NodeHealth, nodeState } from './entities/node.entity';
 export { UNHEALTHY_AFTER_MISSED, LOST_AFTER_MISSED } from './services/node-health.reconciler';

@@ -125,4 +125,5 @@ export const CommonErrorCodes = {
   tooLarge: 'request.too_large',
   notFound: 'route.not_found',
   internal: 'internal',
+  unavailable: 'unavailable',
 } as const;

@@ -5,7 +5,13 @@ import {
   OnApplicationBootstrap,
   OnApplicationShutdown,
 } from '@nestjs/common';
-import { Clock, LeaderLock, NANOPOD_CONFIG, NanopodConfig } from '@nanopod/common';
+import {
+  Clock,
+  LeaderLock,
+  NANOPOD_CONFIG,
+  NanopodConfig,
+  PlatformLifecycle,
+} from '@nanopod/common';
 import { NodeEvents } from '../events/node-events';
 import { NodesRepository } from '../repositories/nodes.repository';
 
@@ -24,14 +30,13 @@ export class NodeHealthReconciler implements OnApplicationBootstrap, OnApplicati
   private readonly logger = new Logger(NodeHealthReconciler.name);
   private timer?: NodeJS.Timeout;
   private running = false;
-  /** When this instance began watching: no node is judged on heartbeats missed before that. */
-  private readonly watchingSince = Date.now();
 
   constructor(
     private readonly nodes: NodesRepository,
     private readonly leader: LeaderLock,
     private readonly events: NodeEvents,
     private readonly clock: Clock,
+    private readonly lifecycle: PlatformLifecycle,
     @Inject(NANOPOD_CONFIG) private readonly config: NanopodConfig,
   ) {}
 
@@ -46,7 +51,7 @@ export class NodeHealthReconciler implements OnApplicationBootstrap, OnApplicati
   }
 
   async tick(): Promise<void> {
-    if (this.running) return;
+    if (this.running || this.lifecycle.stopping) return;
     this.running = true;
     try {
       await this.leader.runIfLeader('federation.node-health', () => this.reconcile());
@@ -60,9 +65,11 @@ export class NodeHealthReconciler implements OnApplicationBootstrap, OnApplicati
   async reconcile(): Promise<void> {
     const now = this.clock.nowMs();
     const interval = this.config.nodeHeartbeatMs;
-    // After a platform restart agents need a moment to reconnect: heartbeats missed while the
-    // platform was down say nothing about the node, and failing its work for them would be wrong.
-    if (Date.now() - this.watchingSince < LOST_AFTER_MISSED * interval) {
+    // While this platform stops, or for NANOPOD_NODE_START_GRACE_MS after it started, agents are
+    // away or reconnecting (with backoff) because of us: silence then says nothing about a node,
+    // and failing its work for it would be wrong.
+    if (this.lifecycle.stopping) return;
+    if (this.lifecycle.uptimeMs() < this.config.nodeStartGraceMs) {
       await this.finishDrains(new Date(now));
       return;
     }
@@ -72,7 +79,8 @@ export class NodeHealthReconciler implements OnApplicationBootstrap, OnApplicati
     // Work on a lost node fails first, then the node shows lost: whoever sees `lost` sees its
     // sandboxes failed too.
     const lostIds = await this.nodes.silentSince(lostBefore);
-    if (lostIds.length) {
+    // A stop may have begun while the query ran.
+    if (lostIds.length && !this.lifecycle.stopping) {
       this.logger.warn({ nodeIds: lostIds }, 'nodes lost: missed heartbeats');
       await this.events.emitLost(lostIds);
       await this.nodes.markLost(lostIds, lostBefore, at);
