@@ -193,11 +193,11 @@ describeIf.each(databaseKinds())('platform and agent restarts on %s', (kind) => 
       };
       const clients = Array.from({ length: 8 }, () => client());
       // Steady traffic for a while, so the kill lands between flushes as it would in production.
-    await waitFor(
-      () => done.length >= 300 && Date.now() - burstStart.getTime() >= 8000,
-      120_000,
-      'a burst of requests',
-    );
+      await waitFor(
+        () => done.length >= 300 && Date.now() - burstStart.getTime() >= 8000,
+        120_000,
+        'a burst of requests',
+      );
       const stop = await platform.stop('SIGKILL');
       const killedAt = Date.now() - stop.ms;
       killed = true;
