@@ -110,6 +110,7 @@ describeIf.each(databaseKinds())('platform and agent restarts on %s', (kind) => 
     }
 
     const stop = await platform.stop('SIGTERM');
+    process.stdout.write(`SIGTERM with two agents: exited in ${stop.ms} ms\n`);
     expect(stop).toMatchObject({ code: 0, signal: null });
     expect(stop.ms).toBeLessThan(STOP_LIMIT_MS);
     // The agents stay up (they were told, and reconnect), their sandboxes untouched.
@@ -223,8 +224,11 @@ describeIf.each(databaseKinds())('platform and agent restarts on %s', (kind) => 
       );
       // Never more than was served (a request is counted when its response is written) ...
       expect(recorded).toBeLessThanOrEqual(done.length);
-      // ... and what is lost fits in the last flush period (1 s) plus the flush's own commit.
-      const lastFlushWindow = done.filter((t) => t > killedAt - 1500 && t <= killedAt).length;
+      // ... and what is lost fits in the last flush period (1 s) plus the flush's own commit. On
+      // PGlite every flush queues for its one connection behind the burst's own queries, so the
+      // commit lags further (about 2 s measured here under this load): a wider window there.
+      const windowMs = kind === 'postgres' ? 1500 : 3000;
+      const lastFlushWindow = done.filter((t) => t > killedAt - windowMs && t <= killedAt).length;
       expect(lost).toBeLessThanOrEqual(lastFlushWindow);
     },
     STARTUP_MS + 180_000,
