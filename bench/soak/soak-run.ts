@@ -265,7 +265,14 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     stops.push(0);
 
     // The check: the platform back without traffic, until the outbox is drained into Lago.
-    platform = await startPlatform({ env });
+    // Without the local agent and its metering, so the check does not make new usage itself.
+    platform = await startPlatform({
+      env: {
+        ...env,
+        NANOPOD_LOCAL_NODE_AGENT: 'false',
+        NANOPOD_SANDBOX_USAGE_INTERVAL_MS: '3600000',
+      },
+    });
     const ds = platform.app.get(DataSource);
     const outboxLeft = async () =>
       Number(
@@ -281,12 +288,18 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       'the outbox to drain',
       250,
     ).catch(() => undefined);
-    // Stop the platform first: its sandboxes' last usage is recorded and shipped at shutdown.
     const ids = (
       (await ds.query(`SELECT transaction_id FROM billing_usage_events`)) as {
         transaction_id: string;
       }[]
     ).map((r) => r.transaction_id);
+    // A TTL expiring meanwhile may add an event after the snapshot: only the snapshot counts.
+    await waitFor(
+      () => ids.every((id) => lago.acceptedCount.has(id)),
+      30_000,
+      'every usage event in Lago',
+      250,
+    ).catch(() => undefined);
     const lost = ids.filter((id) => !lago.acceptedCount.has(id));
     const ledgerSum = Number(
       (
@@ -304,7 +317,15 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
         )) as { n: number }[]
       )[0]!.n,
     );
-    const notShipped = await outboxLeft();
+    const notShipped = Number(
+      (
+        (await ds.query(
+          `SELECT count(*)::int AS n FROM billing_outbox
+            WHERE status <> 'shipped' AND transaction_id = ANY($1::text[])`,
+          [ids],
+        )) as { n: number }[]
+      )[0]!.n,
+    );
     rss.push(rssMb());
 
     const report: SoakReport = {
