@@ -46,6 +46,9 @@ export async function startTestPlatform(
         NANOPOD_ENV: 'test',
         PORT: '0',
         NANOPOD_LOCAL_NODE_AGENT: 'false',
+        // In-process tests judge nodes from their first heartbeat; restart suites set their own.
+        NANOPOD_NODE_START_GRACE_MS: '0',
+        NANOPOD_NODE_LOST_GRACE_MS: '0',
         ...db.env,
         ...options.env,
       },

@@ -9,8 +9,10 @@ import {
   loadConfig,
   MetricsRegistry,
   NanopodConfig,
+  PlatformLifecycle,
   startEmbeddedPostgres,
 } from '@nanopod/common';
+import { AgentChannelGateway } from '@nanopod/federation';
 import { Logger } from 'nestjs-pino';
 import type { Server } from 'node:http';
 import { createServer, type AddressInfo } from 'node:net';
@@ -95,6 +97,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Runn
   }
   const metricsAddress = metricsServer?.address() as AddressInfo | undefined;
   const localAgent = await startLocalNodeAgent(app, config);
+  let closing: Promise<void> | undefined;
   return {
     app,
     config,
@@ -102,13 +105,60 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Runn
     metricsUrl: metricsAddress
       ? `http://${config.metrics!.host.includes(':') ? `[${config.metrics!.host}]` : config.metrics!.host}:${metricsAddress.port}/metrics`
       : null,
-    async close() {
-      await new Promise<void>((resolve) =>
-        metricsServer ? metricsServer.close(() => resolve()) : resolve(),
-      );
-      await localAgent?.stop();
-      await app.close();
-      await embedded?.stop();
+    close() {
+      closing ??= stopPlatform(app, config, async () => {
+        await new Promise<void>((resolve) =>
+          metricsServer ? metricsServer.close(() => resolve()) : resolve(),
+        );
+        await localAgent?.stop();
+      }).finally(() => embedded?.stop());
+      return closing;
     },
   };
+}
+
+/** Resolves after `ms` (unref'd: never keeps the process up by itself). */
+const after = (ms: number) =>
+  new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), ms).unref());
+
+/**
+ * The graceful stop, in order, within NANOPOD_SHUTDOWN_TIMEOUT_MS whatever is connected:
+ * 1. loops that judge nodes by silence stand down (PlatformLifecycle.stopping);
+ * 2. no new connections; idle keep-alive ones close;
+ * 3. agents are told the platform is going away and their sockets close (they keep their
+ *    sandboxes and reconnect), since an open WebSocket would hold the HTTP server open;
+ * 4. in-flight requests finish, cut when the drain budget is spent;
+ * 5. Nest's shutdown: the api_requests meter flushes (every request has ended by now), the
+ *    outbox finishes its batch, the database closes.
+ */
+async function stopPlatform(
+  app: NestExpressApplication,
+  config: NanopodConfig,
+  stopLocalAgent: () => Promise<void>,
+): Promise<void> {
+  const log = app.get(Logger);
+  const started = Date.now();
+  const budget = config.shutdownTimeoutMs;
+  const left = () => Math.max(0, budget - (Date.now() - started));
+  app.get(PlatformLifecycle).markStopping();
+  const server = app.getHttpServer() as Server;
+  const drained = new Promise<void>((resolve) => server.once('close', () => resolve()));
+  if (server.listening) server.close();
+  server.closeIdleConnections();
+  await Promise.race([
+    Promise.all([app.get(AgentChannelGateway).releaseAgents(), stopLocalAgent()]),
+    after(left() / 3),
+  ]);
+  // A keep-alive connection whose request just finished is idle now: close those as they come.
+  const reaper = setInterval(() => server.closeIdleConnections(), 100);
+  // Half of what is left for requests to finish; the rest is for flushing and closing.
+  const outcome = await Promise.race([drained, after(left() / 2)]);
+  clearInterval(reaper);
+  if (outcome === 'timeout') {
+    log.warn({ budget_ms: budget }, 'requests still running at the stop deadline: cut');
+    server.closeAllConnections();
+  }
+  if ((await Promise.race([app.close(), after(left())])) === 'timeout') {
+    log.warn({ budget_ms: budget }, 'shutdown hooks still running at the stop deadline');
+  }
 }

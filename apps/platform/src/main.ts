@@ -9,12 +9,22 @@ async function main(): Promise<void> {
     process.stdout.write(
       `Nanopod platform on ${config.publicUrl} (database: ${config.database.kind}, identity: ${config.oidc.builtin ? 'built-in issuer' : config.oidc.issuer})\n`,
     );
-    const stop = async () => {
-      await platform.close();
-      process.exit(0);
+    let stopping = false;
+    const stop = async (signal: NodeJS.Signals) => {
+      // A second signal while stopping: the operator means it, exit now.
+      if (stopping) process.exit(130);
+      stopping = true;
+      process.stdout.write(`Nanopod platform stopping (${signal})\n`);
+      // The last resort if a hook hangs: out within the budget plus a second, whatever happens.
+      setTimeout(() => process.exit(1), config.shutdownTimeoutMs + 1000).unref();
+      try {
+        await platform.close();
+      } finally {
+        process.exit(0);
+      }
     };
-    process.once('SIGINT', () => void stop());
-    process.once('SIGTERM', () => void stop());
+    process.on('SIGINT', () => void stop('SIGINT'));
+    process.on('SIGTERM', () => void stop('SIGTERM'));
   } catch (err) {
     if (err instanceof ConfigError) {
       for (const p of err.problems) process.stderr.write(`nanopod: configuration error: ${p}\n`);

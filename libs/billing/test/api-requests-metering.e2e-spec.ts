@@ -1,7 +1,7 @@
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { ManualClock } from '@nanopod/common';
-import { ApiRequestCounter, apiRequestsTransactionId } from '@nanopod/billing';
+import { ApiRequestCounter, ApiRequestMeter } from '@nanopod/billing';
 import { databaseKinds } from '../../../test/support/test-database';
 import { startTestPlatform, TestPlatform } from '../../../test/support/test-platform';
 
@@ -34,10 +34,7 @@ describe.each(databaseKinds())('api_requests metering (%s)', (kind) => {
 
   const total = (rows: { quantity: number }[]) => rows.reduce((s, r) => s + Number(r.quantity), 0);
 
-  it('records N authenticated requests as N api_requests of that user, per minute', async () => {
-    // Start of a fresh minute, so the requests below fall in one.
-    clock.set(Math.ceil(clock.nowMs() / 60_000) * 60_000 + 1000);
-    const minute = Math.floor(clock.nowMs() / 60_000);
+  it('records N authenticated requests as N api_requests of that user, with the instance in the id', async () => {
     const user = await platform.createUser();
     const other = await platform.createUser();
     for (let i = 0; i < 7; i += 1) await platform.http().get('/v1/me').set(user.auth).expect(200);
@@ -46,47 +43,57 @@ describe.each(databaseKinds())('api_requests metering (%s)', (kind) => {
     await platform.http().get('/v1/me').expect(401);
     await platform.http().get('/healthz');
 
-    // The current minute is not written yet: it may still grow.
+    clock.advance(1000);
     await counter.flush();
-    expect(await apiEvents(user.id)).toEqual([]);
-
-    clock.advance(60_000);
-    await counter.flush();
-    expect(await apiEvents(user.id)).toEqual([
-      { transaction_id: apiRequestsTransactionId(user.id, minute), quantity: 7 },
-    ]);
+    const rows = await apiEvents(user.id);
+    expect(total(rows)).toBe(7);
+    const instance = platform.config.instanceId;
+    for (const r of rows) {
+      expect(r.transaction_id).toMatch(
+        new RegExp(`^api_requests:${user.id}:${instance.replace(/\./g, '\\.')}:\\d+-\\d+$`),
+      );
+    }
     expect(total(await apiEvents(other.id))).toBe(1);
 
     const usage = await platform
       .http()
       .get(
-        `/v1/billing/usage?group_by=kind&from=${new Date(minute * 60_000 - 60_000).toISOString()}&to=${new Date(clock.nowMs() + 60_000).toISOString()}`,
+        `/v1/billing/usage?group_by=kind&from=${new Date(clock.nowMs() - 3_600_000).toISOString()}&to=${new Date(clock.nowMs() + 60_000).toISOString()}`,
       )
       .set(user.auth)
       .expect(200);
     expect(usage.body.data).toEqual([
-      expect.objectContaining({ key: 'api_requests', quantity: 7, events: 1 }),
+      expect.objectContaining({ key: 'api_requests', quantity: 7 }),
     ]);
   });
 
-  it('counts nothing twice across flushes, and writes the current minute at shutdown', async () => {
-    clock.set(Math.ceil(clock.nowMs() / 60_000) * 60_000 + 1000);
+  it('counts nothing twice across flushes, and a committed window written again is a no-op', async () => {
     const user = await platform.createUser();
     for (let i = 0; i < 3; i += 1) await platform.http().get('/v1/me').set(user.auth).expect(200);
-    clock.advance(60_000);
+    clock.advance(1000);
+    await counter.flush();
     for (let i = 0; i < 4; i += 1) await platform.http().get('/v1/me').set(user.auth).expect(200);
+    clock.advance(1000);
     await counter.flush();
-    await counter.flush();
-    // The first minute (3) is written once however often we flush; the second is still counting.
-    expect(total(await apiEvents(user.id))).toBe(3);
-    // What shutdown does (beforeApplicationShutdown): the current minute too.
-    await counter.flush({ all: true });
-    await counter.flush({ all: true });
     await counter.flush();
     const rows = await apiEvents(user.id);
     expect(rows).toHaveLength(2);
     expect(total(rows)).toBe(7);
     expect(counter.pending()).toBe(0);
+    // A retried write of a window that did commit (COMMIT answered an error): same ids, no-op.
+    const [first] = rows;
+    const [, , , range] = first!.transaction_id.split(':');
+    const [from, to] = range!.split('-').map(Number);
+    await platform.app.get(ApiRequestMeter).record([
+      {
+        userId: user.id,
+        count: 3,
+        windowStart: new Date(from!),
+        windowEnd: new Date(to!),
+        instanceId: platform.config.instanceId,
+      },
+    ]);
+    expect(total(await apiEvents(user.id))).toBe(7);
   });
 });
 

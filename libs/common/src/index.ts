@@ -3,9 +3,15 @@ export { loadConfig, ConfigError } from './config/load-config';
 export { projectRoot } from './config/project-root';
 export { ConfigModule } from './config/config.module';
 export { SecretBox, decodeSecretsKey } from './secrets/secret-box';
+export { PlatformLifecycle } from './lifecycle/platform-lifecycle';
 export * from './errors/nanopod.error';
 export { ErrorBodyDto, ErrorPayloadDto } from './errors/error-body.dto';
-export { GlobalErrorFilter, loggableError, toErrorResponse } from './errors/error.filter';
+export {
+  GlobalErrorFilter,
+  isDatabaseUnreachable,
+  loggableError,
+  toErrorResponse,
+} from './errors/error.filter';
 export { Clock, SystemClock, ManualClock, ClockModule, systemTimers } from './clock/clock';
 export type { Timers } from './clock/clock';
 export { Reconciler } from './reconciler/reconciler';

@@ -11,6 +11,7 @@ export {
   UsageMessage,
 } from './events/node-events';
 export { NodeChannelRegistry } from './channel/node-channel.registry';
+export { AgentChannelGateway } from './channel/agent-channel.gateway';
 export {
   NodeChannel,
   AgentLink,

@@ -5,6 +5,10 @@ import * as path from 'node:path';
 import { containmentHere } from '../../../apps/node-agent/test/support/containment-support';
 import type { TestPlatform, TestUser } from '../../support/test-platform';
 
+/** What the helpers need of a platform: an in-process test platform or a platform child. */
+type PlatformLike = Pick<TestPlatform, 'http' | 'url'>;
+type AdminLike = Pick<TestUser, 'auth'>;
+
 const ROOT = path.resolve(__dirname, '../../..');
 const AGENT_MAIN = path.join(ROOT, 'apps/node-agent/src/main.ts');
 const NODE_ARGS = [
@@ -55,8 +59,8 @@ export interface AgentProcess {
 
 /** Creates (once per admin) a partner for test agents and an enrollment token for it. */
 export async function enrollmentToken(
-  platform: TestPlatform,
-  admin: TestUser,
+  platform: PlatformLike,
+  admin: AdminLike,
   zone = 'test-zone',
 ): Promise<string> {
   const name = `agents-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
@@ -77,8 +81,8 @@ export async function enrollmentToken(
  * resolves once the platform lists the node as connected.
  */
 export async function startAgentProcess(
-  platform: TestPlatform,
-  admin: TestUser,
+  platform: PlatformLike,
+  admin: AdminLike,
   opts: { name?: string; zone?: string; labels?: string; extraEnv?: Record<string, string> } = {},
 ): Promise<AgentProcess> {
   const stateDir = mkdtempSync(path.join(tmpdir(), 'nanopod-agent-'));
@@ -145,8 +149,8 @@ export async function startAgentProcess(
 }
 
 async function waitConnected(
-  platform: TestPlatform,
-  admin: TestUser,
+  platform: PlatformLike,
+  admin: AdminLike,
   nodeId: string,
   log: () => string,
 ): Promise<void> {
@@ -179,9 +183,9 @@ function runToEnd(
 
 /** Credits for a test user, so full-price sandboxes pass the subsidy policy's balance check. */
 export async function fund(
-  platform: TestPlatform,
-  admin: TestUser,
-  user: TestUser,
+  platform: PlatformLike,
+  admin: AdminLike,
+  user: Pick<TestUser, 'id'>,
   amount = 1_000_000,
 ): Promise<void> {
   const res = await platform

@@ -116,6 +116,10 @@ export class SandboxManager {
       switch (message.type) {
         case 'welcome':
           return;
+        case 'platform.stopping':
+          // Sandboxes keep running; the channel reconnects and its hello reports them.
+          this.log.info({ reason: message.reason }, 'platform stopping: sandboxes keep running');
+          return;
         case 'ping':
           return this.options.send({ type: 'pong', id: message.id });
         case 'sandbox.start':

@@ -10,28 +10,36 @@ import {
 import { Clock, NANOPOD_CONFIG, NanopodConfig, Reconciler } from '@nanopod/common';
 import type { NextFunction, Request, Response } from 'express';
 import { WelcomeCreditService } from '../services/welcome-credit.service';
-import { ApiRequestMeter, ApiRequestMinute } from './api-request-meter';
+import { ApiRequestCount, ApiRequestMeter } from './api-request-meter';
+
+/** Counts of one flush window, written under fixed transaction ids until a write commits. */
+interface PendingWindow {
+  counts: ApiRequestCount[];
+}
 
 /**
- * Counts authenticated API requests per user and minute in memory and writes them as
- * `api_requests` usage: every `NANOPOD_API_METER_FLUSH_MS` (default 5 s) the minutes that have
- * ended, at shutdown every minute including the current one; each flush is one transaction
- * (`ApiRequestMeter.recordMinutes`, transaction id `api_requests:<userId>:<minuteEpoch>`).
- * A minute is written once per process, so a retried flush cannot count twice; a failed flush
- * keeps its counts for the next one.
+ * Counts authenticated API requests per user in memory and writes them as `api_requests` usage
+ * every `NANOPOD_API_METER_FLUSH_MS` (default 1 s, so a `kill -9` loses at most that) and at
+ * shutdown. Each flush closes a window `[from, to)` and writes one record per user with the
+ * transaction id `api_requests:<userId>:<instanceId>:<fromMs>-<toMs>`:
  *
- * Caveat: the transaction id has no instance part, so if two platform replicas (or a process
- * restarted within the minute it was stopped in) write the same user's minute, the later one is
- * a duplicate and is dropped: an undercount, never a double count.
+ * - the instance part (NANOPOD_INSTANCE_ID, unique per process by default) keeps two replicas'
+ *   windows apart, so neither is dropped as the other's duplicate (no undercount);
+ * - a window whose write failed is retried with the same ids, so a write that did commit but
+ *   answered an error (connection lost at COMMIT) is a no-op the second time (no double count).
  */
 @Injectable()
 export class ApiRequestCounter implements OnModuleInit, OnModuleDestroy, BeforeApplicationShutdown {
   private readonly logger = new Logger(ApiRequestCounter.name);
-  /** minuteEpoch -> userId -> requests. */
-  private counts = new Map<number, Map<string, number>>();
+  /** userId -> requests since `windowStart`. */
+  private counts = new Map<string, number>();
+  private windowStart: number;
+  /** Closed windows not yet committed, oldest first. */
+  private readonly unwritten: PendingWindow[] = [];
   private readonly loop: Reconciler;
   private flushing: Promise<void> = Promise.resolve();
   private readonly intervalMs: number;
+  private readonly instanceId: string;
 
   constructor(
     @Inject(NANOPOD_CONFIG) config: NanopodConfig,
@@ -39,7 +47,9 @@ export class ApiRequestCounter implements OnModuleInit, OnModuleDestroy, BeforeA
     private readonly meter: ApiRequestMeter,
     private readonly welcome: WelcomeCreditService,
   ) {
-    this.intervalMs = config.billing.apiMeterFlushMs ?? 5000;
+    this.intervalMs = config.billing.apiMeterFlushMs ?? 1000;
+    this.instanceId = config.instanceId;
+    this.windowStart = clock.nowMs();
     // Per instance (no leader): each flushes the requests it counted.
     this.loop = new Reconciler(
       { name: 'billing.api-request-flush', intervalMs: this.intervalMs, clock },
@@ -56,64 +66,68 @@ export class ApiRequestCounter implements OnModuleInit, OnModuleDestroy, BeforeA
   }
 
   async beforeApplicationShutdown(): Promise<void> {
-    await this.flush({ all: true });
+    await this.flush();
   }
 
   /** One request of `userId`, now. Synchronous and allocation-light: this is on every request. */
   count(userId: string): void {
-    const minute = Math.floor(this.clock.nowMs() / 60_000);
-    let users = this.counts.get(minute);
-    if (!users) {
-      users = new Map();
-      this.counts.set(minute, users);
-    }
-    users.set(userId, (users.get(userId) ?? 0) + 1);
+    this.counts.set(userId, (this.counts.get(userId) ?? 0) + 1);
   }
 
   /** Requests counted and not yet written (for tests and metrics). */
   pending(): number {
     let n = 0;
-    for (const users of this.counts.values()) for (const c of users.values()) n += c;
+    for (const c of this.counts.values()) n += c;
+    for (const w of this.unwritten) for (const c of w.counts) n += c.count;
     return n;
   }
 
   /**
-   * Writes the ended minutes (with `all`, the current one too). Flushes run one after another;
-   * errors are logged and the counts kept for the next flush.
+   * Closes the current window and writes it with any earlier one that failed. Flushes run one
+   * after another; errors are logged and the windows kept for the next flush.
    */
-  flush(opts: { all?: boolean } = {}): Promise<void> {
-    this.flushing = this.flushing.then(() => this.flushOnce(opts.all ?? false));
+  flush(): Promise<void> {
+    this.flushing = this.flushing.then(() => this.flushOnce());
     return this.flushing;
   }
 
-  private async flushOnce(all: boolean): Promise<void> {
-    const current = Math.floor(this.clock.nowMs() / 60_000);
-    const taken: ApiRequestMinute[] = [];
-    for (const [minute, users] of this.counts) {
-      if (!all && minute >= current) continue;
-      for (const [userId, count] of users) taken.push({ userId, minuteEpoch: minute, count });
-      this.counts.delete(minute);
-    }
-    if (taken.length === 0) return;
-    try {
-      // Outside the flush's transaction, one user at a time: no lock-order surprises.
-      await this.welcome.ensureAll(new Set(taken.map((t) => t.userId)));
-      await this.meter.recordMinutes(taken);
-    } catch (err) {
-      // Nothing of this flush committed (one transaction): keep the counts for the next one.
-      for (const t of taken) {
-        let users = this.counts.get(t.minuteEpoch);
-        if (!users) {
-          users = new Map();
-          this.counts.set(t.minuteEpoch, users);
-        }
-        users.set(t.userId, (users.get(t.userId) ?? 0) + t.count);
+  private async flushOnce(): Promise<void> {
+    this.closeWindow();
+    while (this.unwritten.length > 0) {
+      const window = this.unwritten[0]!;
+      try {
+        // Outside the write's transaction, one user at a time: no lock-order surprises.
+        await this.welcome.ensureAll(new Set(window.counts.map((c) => c.userId)));
+        await this.meter.record(window.counts);
+        this.unwritten.shift();
+      } catch (err) {
+        this.logger.warn(
+          { err: (err as Error).message, windows: this.unwritten.length },
+          'api_requests flush failed; will retry',
+        );
+        return;
       }
-      this.logger.warn(
-        { err: (err as Error).message, minutes: taken.length },
-        'api_requests flush failed; will retry',
-      );
     }
+  }
+
+  private closeWindow(): void {
+    if (this.counts.size === 0) {
+      this.windowStart = this.clock.nowMs();
+      return;
+    }
+    // Strictly increasing bounds even with a coarse or manual clock: ids never repeat.
+    const from = this.windowStart;
+    const to = Math.max(this.clock.nowMs(), from + 1);
+    const counts: ApiRequestCount[] = [...this.counts].map(([userId, count]) => ({
+      userId,
+      count,
+      windowStart: new Date(from),
+      windowEnd: new Date(to),
+      instanceId: this.instanceId,
+    }));
+    this.counts = new Map();
+    this.windowStart = to;
+    this.unwritten.push({ counts });
   }
 }
 

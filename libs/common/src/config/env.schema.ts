@@ -236,12 +236,41 @@ export class EnvSchema {
   @Min(0, { message: 'NANOPOD_WELCOME_CREDITS must be 0 (disabled) or more' })
   NANOPOD_WELCOME_CREDITS?: number;
 
-  /** How often per-user api_requests counts are written as usage (closed minutes). */
+  /** How often per-user api_requests counts are written as usage (default 1 s: a crash loses at most that). */
   @IsOptional()
   @Transform(({ value }) => (value === undefined || value === '' ? undefined : Number(value)))
   @IsInt({ message: 'NANOPOD_API_METER_FLUSH_MS must be a whole number of milliseconds' })
   @Min(100, { message: 'NANOPOD_API_METER_FLUSH_MS must be at least 100' })
   NANOPOD_API_METER_FLUSH_MS?: number;
+
+  /** How long a stopping platform waits for in-flight work before it exits anyway (SIGTERM/SIGINT). */
+  @IsOptional()
+  @Transform(({ value }) => (value === undefined || value === '' ? undefined : Number(value)))
+  @IsInt({ message: 'NANOPOD_SHUTDOWN_TIMEOUT_MS must be a whole number of milliseconds' })
+  @Min(100, { message: 'NANOPOD_SHUTDOWN_TIMEOUT_MS must be at least 100' })
+  @Max(60_000, { message: 'NANOPOD_SHUTDOWN_TIMEOUT_MS must be at most 60000' })
+  NANOPOD_SHUTDOWN_TIMEOUT_MS?: number;
+
+  /** After the platform starts, nodes are not judged on heartbeats for this long (agents reconnect). */
+  @IsOptional()
+  @Transform(({ value }) => (value === undefined || value === '' ? undefined : Number(value)))
+  @IsInt({ message: 'NANOPOD_NODE_START_GRACE_MS must be a whole number of milliseconds' })
+  @Min(0, { message: 'NANOPOD_NODE_START_GRACE_MS must be at least 0' })
+  NANOPOD_NODE_START_GRACE_MS?: number;
+
+  /** How long a node must be gone before its sandboxes fail with `node_lost`. */
+  @IsOptional()
+  @Transform(({ value }) => (value === undefined || value === '' ? undefined : Number(value)))
+  @IsInt({ message: 'NANOPOD_NODE_LOST_GRACE_MS must be a whole number of milliseconds' })
+  @Min(0, { message: 'NANOPOD_NODE_LOST_GRACE_MS must be at least 0' })
+  NANOPOD_NODE_LOST_GRACE_MS?: number;
+
+  /** This replica's name in usage transaction ids; default: hostname, pid and a random part. */
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9._-]{1,64}$/, {
+    message: 'NANOPOD_INSTANCE_ID must be 1-64 letters, digits, dots, dashes or underscores',
+  })
+  NANOPOD_INSTANCE_ID?: string;
 
   /** GitHub REST root for reputation analytics (e.g. the public API). Unset: GitHub part unknown. */
   @IsOptional()

@@ -1,6 +1,7 @@
 import { plainToInstance } from 'class-transformer';
 import { validateSync, ValidationError as ClassValidationError } from 'class-validator';
 import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import * as path from 'node:path';
 import { EnvSchema } from './env.schema';
 import { projectRoot } from './project-root';
@@ -109,6 +110,17 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): NanopodConf
       maxAgeDays: env.NANOPOD_POLICY_DECISION_LOG_MAX_AGE_DAYS ?? 30,
     },
     nodeHeartbeatMs: env.NANOPOD_NODE_HEARTBEAT_MS ?? 5000,
+    // Agents back off up to 10 s (+20% jitter) between reconnects: give them that and a bit.
+    nodeStartGraceMs:
+      env.NANOPOD_NODE_START_GRACE_MS ??
+      Math.max(15_000, 3 * (env.NANOPOD_NODE_HEARTBEAT_MS ?? 5000)),
+    nodeLostGraceMs: env.NANOPOD_NODE_LOST_GRACE_MS ?? 120_000,
+    shutdownTimeoutMs: env.NANOPOD_SHUTDOWN_TIMEOUT_MS ?? 8000,
+    instanceId:
+      env.NANOPOD_INSTANCE_ID ??
+      `${hostname()
+        .replace(/[^A-Za-z0-9._-]/g, '-')
+        .slice(0, 32)}-${process.pid}-${randomBytes(4).toString('hex')}`,
     sandboxUsageIntervalMs: env.NANOPOD_SANDBOX_USAGE_INTERVAL_MS ?? 60000,
     quotaDefaults: {
       sandboxes: env.NANOPOD_QUOTA_SANDBOXES ?? 20,
@@ -128,7 +140,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): NanopodConf
         : undefined,
       shipIntervalMs: env.NANOPOD_BILLING_SHIP_INTERVAL_MS ?? 2000,
       welcomeCredits: env.NANOPOD_WELCOME_CREDITS ?? 500,
-      apiMeterFlushMs: env.NANOPOD_API_METER_FLUSH_MS ?? 5000,
+      apiMeterFlushMs: env.NANOPOD_API_METER_FLUSH_MS ?? 1000,
     },
     reputation: {
       github: {

@@ -33,6 +33,14 @@ export interface NanopodConfig {
   policyDecisionLog?: { maxRows: number; maxAgeDays: number };
   /** How often node agents heartbeat; unhealthy after 2 missed, lost after 3. */
   nodeHeartbeatMs: number;
+  /** After start, no node is judged on missed heartbeats for this long (agents reconnect). */
+  nodeStartGraceMs: number;
+  /** A node gone this long fails its sandboxes with `node_lost` (their files stay until TTL). */
+  nodeLostGraceMs: number;
+  /** SIGTERM/SIGINT: the longest wait for in-flight work before the process exits anyway. */
+  shutdownTimeoutMs: number;
+  /** Unique per running platform process: the instance part of usage transaction ids. */
+  instanceId: string;
   /** How often running sandboxes are metered (usage records), besides every state change. */
   sandboxUsageIntervalMs: number;
   /** Per-user limits across active sandboxes unless an admin set others (NANOPOD_QUOTA_*). */

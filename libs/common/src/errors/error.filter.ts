@@ -99,6 +99,19 @@ export function toErrorResponse(exception: unknown): {
       log: false,
     };
   }
+  if (isDatabaseUnreachable(exception)) {
+    return {
+      status: 503,
+      body: {
+        error: {
+          code: CommonErrorCodes.unavailable,
+          message: 'The service is temporarily unavailable; try again shortly',
+          details: null,
+        },
+      },
+      log: true,
+    };
+  }
   return {
     status: 500,
     body: {
@@ -106,6 +119,51 @@ export function toErrorResponse(exception: unknown): {
     },
     log: true,
   };
+}
+
+/** Socket-level codes of a database that is down or restarting. */
+const UNREACHABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  // PostgreSQL SQLSTATE class 08 (connection exception), 57P01-57P03 (admin/crash shutdown,
+  // cannot connect now), 53300 (too many connections).
+  '08000',
+  '08001',
+  '08003',
+  '08004',
+  '08006',
+  '57P01',
+  '57P02',
+  '57P03',
+  '53300',
+]);
+
+/** Messages node-postgres and TypeORM use when the connection itself went away. */
+const UNREACHABLE_MESSAGES =
+  /Connection terminated|connection timeout|Client has encountered a connection error|terminating connection|the database system is (starting up|shutting down)|Cannot use a pool after calling end|Client was closed/i;
+
+/**
+ * Whether the error says the database could not be reached (not that a query was wrong): the
+ * caller then gets 503 `unavailable` and can retry, as it should during a failover or restart.
+ */
+export function isDatabaseUnreachable(err: unknown): boolean {
+  for (
+    let e = err as
+        { code?: unknown; message?: unknown; driverError?: unknown; cause?: unknown } | undefined,
+      depth = 0;
+    e && depth < 4;
+    depth++
+  ) {
+    if (typeof e.code === 'string' && UNREACHABLE_CODES.has(e.code)) return true;
+    if (typeof e.message === 'string' && UNREACHABLE_MESSAGES.test(e.message)) return true;
+    e = (e.driverError ?? e.cause) as typeof e;
+  }
+  return false;
 }
 
 /**

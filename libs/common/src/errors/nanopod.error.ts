@@ -129,4 +129,5 @@ export const CommonErrorCodes = {
   databaseUnavailable: 'health.database_unavailable',
   notFound: 'route.not_found',
   internal: 'internal',
+  unavailable: 'unavailable',
 } as const;

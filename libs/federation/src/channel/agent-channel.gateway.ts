@@ -1,4 +1,5 @@
 import {
+  BeforeApplicationShutdown,
   Inject,
   Injectable,
   Logger,
@@ -29,7 +30,9 @@ const PING_MS = 15000;
  * `upgrade` event (ws with noServer), authenticated by the node credential before the upgrade.
  */
 @Injectable()
-export class AgentChannelGateway implements OnApplicationBootstrap, OnApplicationShutdown {
+export class AgentChannelGateway
+  implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown
+{
   private readonly logger = new Logger(AgentChannelGateway.name);
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES });
   private server?: Server;
@@ -59,6 +62,47 @@ export class AgentChannelGateway implements OnApplicationBootstrap, OnApplicatio
       }
     }, PING_MS);
     this.pinger.unref();
+  }
+
+  /**
+   * Before the HTTP server closes: an open WebSocket counts as a server connection, so the
+   * server would wait on agents forever. Agents are told the platform is going away (they keep
+   * their sandboxes and reconnect), then the sockets close; any that linger are cut after 1 s.
+   */
+  beforeApplicationShutdown(): Promise<void> {
+    return this.releaseAgents();
+  }
+
+  /** Idempotent; the platform's stop calls it before draining HTTP, Nest's shutdown again. */
+  async releaseAgents(): Promise<void> {
+    this.server?.off('upgrade', this.onUpgrade);
+    clearInterval(this.pinger);
+    const stopping: PlatformMessage = { type: 'platform.stopping', reason: 'platform stopping' };
+    const clients = [...this.wss.clients];
+    const closed = clients.map(
+      (ws) =>
+        new Promise<void>((resolve) => {
+          if (ws.readyState === WebSocket.CLOSED) return resolve();
+          ws.once('close', () => resolve());
+          try {
+            ws.send(JSON.stringify(stopping));
+            // 1012: service restart (RFC 6455 registry); the agent reconnects.
+            ws.close(1012, 'platform stopping');
+          } catch {
+            ws.terminate();
+          }
+        }),
+    );
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.all(closed),
+      new Promise<void>((resolve) => (timer = setTimeout(resolve, 1000))),
+    ]);
+    clearTimeout(timer);
+    for (const ws of this.wss.clients) ws.terminate();
+    this.registry.closeAll();
+    if (clients.length)
+      this.logger.log({ agents: clients.length }, 'agents told the platform stops');
   }
 
   onApplicationShutdown(): void {
@@ -148,7 +192,9 @@ export class AgentChannelGateway implements OnApplicationBootstrap, OnApplicatio
       case 'hello':
         void this.nodes
           .touch(channel.nodeId, msg.agent_version)
-          .then(() => this.events.emitHello(channel.nodeId, msg.sandboxes ?? []))
+          .then((lastHeardAt) =>
+            this.events.emitHello(channel.nodeId, msg.sandboxes ?? [], lastHeardAt),
+          )
           .catch((err: Error) =>
             this.logger.error(
               { nodeId: channel.nodeId, err: err.message },

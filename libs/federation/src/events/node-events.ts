@@ -15,13 +15,14 @@ type Listener<T extends unknown[]> = (...args: T) => Promise<void> | void;
 @Injectable()
 export class NodeEvents {
   private readonly logger = new Logger(NodeEvents.name);
-  private readonly hello: Listener<[string, AgentSandboxReport]>[] = [];
+  private readonly hello: Listener<[string, AgentSandboxReport, Date | null]>[] = [];
   private readonly lost: Listener<[string[]]>[] = [];
   private readonly sandboxState: Listener<[string, SandboxStateMessage]>[] = [];
   private readonly usage: Listener<[string, UsageMessage]>[] = [];
   private readonly workload: Array<(nodeIds: string[]) => Promise<Map<string, number>>> = [];
 
-  onHello(fn: Listener<[string, AgentSandboxReport]>): void {
+  /** `lastHeardAt`: when the node was heard from before this hello (null: never). */
+  onHello(fn: Listener<[string, AgentSandboxReport, Date | null]>): void {
     this.hello.push(fn);
   }
   onLost(fn: Listener<[string[]]>): void {
@@ -38,8 +39,12 @@ export class NodeEvents {
     this.workload.push(fn);
   }
 
-  async emitHello(nodeId: string, sandboxes: AgentSandboxReport): Promise<void> {
-    await this.run('hello', this.hello, nodeId, sandboxes);
+  async emitHello(
+    nodeId: string,
+    sandboxes: AgentSandboxReport,
+    lastHeardAt: Date | null = null,
+  ): Promise<void> {
+    await this.run('hello', this.hello, nodeId, sandboxes, lastHeardAt);
   }
   async emitLost(nodeIds: string[]): Promise<void> {
     if (nodeIds.length) await this.run('lost', this.lost, nodeIds);

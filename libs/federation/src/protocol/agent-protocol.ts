@@ -159,7 +159,13 @@ export type PlatformMessage =
    * `exec.cancel` with the same id ends it.
    */
   | { type: 'node.exec'; id: string; argv: string[]; timeout_seconds: number }
-  | { type: 'ping'; id: string };
+  | { type: 'ping'; id: string }
+  /**
+   * The platform is stopping (a restart or a deploy): the channel closes next. The agent keeps
+   * its sandboxes running and reconnects with its usual backoff, starting from the shortest
+   * delay; its `hello` then lets the platform adopt them again.
+   */
+  | { type: 'platform.stopping'; reason: string };
 
 export interface FileEntry {
   path: string;

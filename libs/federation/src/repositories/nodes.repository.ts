@@ -60,9 +60,14 @@ export class NodesRepository {
       .getOne();
   }
 
-  healthOf(ids: string[]): Promise<Array<Pick<NodeEntity, 'id' | 'health' | 'drain'>>> {
+  healthOf(
+    ids: string[],
+  ): Promise<Array<Pick<NodeEntity, 'id' | 'health' | 'drain' | 'lastHeartbeatAt'>>> {
     if (!ids.length) return Promise.resolve([]);
-    return this.repo.find({ where: { id: In(ids) }, select: ['id', 'health', 'drain'] });
+    return this.repo.find({
+      where: { id: In(ids) },
+      select: ['id', 'health', 'drain', 'lastHeartbeatAt'],
+    });
   }
 
   /** Nodes not yet lost whose last heartbeat is older than `before`. */

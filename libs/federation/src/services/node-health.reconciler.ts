@@ -5,7 +5,14 @@ import {
   OnApplicationBootstrap,
   OnApplicationShutdown,
 } from '@nestjs/common';
-import { Clock, LeaderLock, NANOPOD_CONFIG, NanopodConfig, Reconciler } from '@nanopod/common';
+import {
+  Clock,
+  LeaderLock,
+  NANOPOD_CONFIG,
+  NanopodConfig,
+  PlatformLifecycle,
+  Reconciler,
+} from '@nanopod/common';
 import { NodeEvents } from '../events/node-events';
 import { NodesRepository } from '../repositories/nodes.repository';
 
@@ -23,14 +30,13 @@ export const LOST_AFTER_MISSED = 3;
 export class NodeHealthReconciler implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(NodeHealthReconciler.name);
   private readonly loop: Reconciler;
-  /** When this instance began watching: no node is judged on heartbeats missed before that. */
-  private readonly watchingSince = Date.now();
 
   constructor(
     private readonly nodes: NodesRepository,
     private readonly leader: LeaderLock,
     private readonly events: NodeEvents,
     private readonly clock: Clock,
+    private readonly lifecycle: PlatformLifecycle,
     @Inject(NANOPOD_CONFIG) private readonly config: NanopodConfig,
   ) {
     this.loop = new Reconciler(
@@ -55,15 +61,18 @@ export class NodeHealthReconciler implements OnApplicationBootstrap, OnApplicati
   }
 
   async tick(): Promise<void> {
+    if (this.lifecycle.stopping) return;
     await this.loop.runNow();
   }
 
   async reconcile(): Promise<void> {
     const now = this.clock.nowMs();
     const interval = this.config.nodeHeartbeatMs;
-    // After a platform restart agents need a moment to reconnect: heartbeats missed while the
-    // platform was down say nothing about the node, and failing its work for them would be wrong.
-    if (Date.now() - this.watchingSince < LOST_AFTER_MISSED * interval) {
+    // While this platform stops, or for NANOPOD_NODE_START_GRACE_MS after it started, agents are
+    // away or reconnecting (with backoff) because of us: silence then says nothing about a node,
+    // and failing its work for it would be wrong.
+    if (this.lifecycle.stopping) return;
+    if (this.lifecycle.uptimeMs() < this.config.nodeStartGraceMs) {
       await this.finishDrains(new Date(now));
       return;
     }
@@ -73,7 +82,8 @@ export class NodeHealthReconciler implements OnApplicationBootstrap, OnApplicati
     // Work on a lost node fails first, then the node shows lost: whoever sees `lost` sees its
     // sandboxes failed too.
     const lostIds = await this.nodes.silentSince(lostBefore);
-    if (lostIds.length) {
+    // A stop may have begun while the query ran.
+    if (lostIds.length && !this.lifecycle.stopping) {
       this.logger.warn({ nodeIds: lostIds }, 'nodes lost: missed heartbeats');
       await this.events.emitLost(lostIds);
       await this.nodes.markLost(lostIds, lostBefore, at);

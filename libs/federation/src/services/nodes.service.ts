@@ -18,6 +18,7 @@ import type { Heartbeat, HeartbeatAck } from '../protocol/agent-protocol';
 import type { EntityManager } from 'typeorm';
 import { normalizeInventory } from './inventory';
 import { differingClaims, trustedInventory } from './node-trust';
+import { LOST_AFTER_MISSED } from './node-health.reconciler';
 import { NodeAuthService } from './node-auth.service';
 import { PartnersService } from './partners.service';
 
@@ -84,15 +85,20 @@ export class NodesService {
     };
   }
 
-  /** A channel `hello` counts as a heartbeat. */
-  async touch(nodeId: string, agentVersion?: string): Promise<void> {
+  /**
+   * A channel `hello` counts as a heartbeat. Returns when the node was heard from before this
+   * one: what ran there is known alive until then, not during the silence in between.
+   */
+  async touch(nodeId: string, agentVersion?: string): Promise<Date | null> {
     const now = this.clock.now();
+    const before = (await this.nodes.healthOf([nodeId]))[0]?.lastHeartbeatAt ?? null;
     await this.nodes.update(nodeId, {
       lastHeartbeatAt: now,
       updatedAt: now,
       ...(agentVersion ? { agentVersion } : {}),
       health: 'healthy',
     });
+    return before;
   }
 
   /** Admins see every node; partner owners their partners' nodes; anyone else none. */
@@ -188,6 +194,36 @@ export class NodesService {
       const n = known.get(id);
       return !n || n.health === 'lost' || n.drain === 'terminated';
     });
+  }
+
+  /** When each of `ids` was last heard from (heartbeat or hello); unknown nodes are absent. */
+  async lastHeard(ids: string[]): Promise<Map<string, Date | null>> {
+    const rows = await this.nodes.healthOf(ids);
+    return new Map(rows.map((n) => [n.id, n.lastHeartbeatAt]));
+  }
+
+  /**
+   * Those of `ids` whose work is to be given up, with when each was last heard from: terminated
+   * nodes at once, others once silent for `graceMs` (and past the lost threshold).
+   */
+  async goneFor(ids: string[], graceMs: number): Promise<Map<string, Date | null>> {
+    if (!ids.length) return new Map();
+    const silentBefore =
+      this.clock.nowMs() - Math.max(graceMs, LOST_AFTER_MISSED * this.config.nodeHeartbeatMs);
+    const rows = await this.nodes.healthOf(ids);
+    const known = new Set(rows.map((n) => n.id));
+    const gone = new Map<string, Date | null>();
+    for (const id of ids) if (!known.has(id)) gone.set(id, null);
+    for (const n of rows) {
+      if (
+        n.drain === 'terminated' ||
+        !n.lastHeartbeatAt ||
+        n.lastHeartbeatAt.getTime() <= silentBefore
+      ) {
+        gone.set(n.id, n.lastHeartbeatAt);
+      }
+    }
+    return gone;
   }
 
   async byId(id: string): Promise<NodeEntity | null> {

@@ -67,13 +67,13 @@ export class SandboxesRepository {
     await this.repo.update({ id }, { lastActivityAt: at });
   }
 
-  /** Live sandboxes past their TTL that still hold something. */
+  /** Live sandboxes past their TTL that still hold something (failed ones keep their files). */
   dueToExpire(now: Date): Promise<SandboxEntity[]> {
     return this.repo.find({
       where: {
         deletedAt: IsNull(),
         expiresAt: LessThanOrEqual(now),
-        state: Not(In(['failed', 'expired'])),
+        state: Not('expired'),
       },
     });
   }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { ValidationError } from '@nanopod/common';
-import { ExecExit, NodeChannelRegistry } from '@nanopod/federation';
+import { ConflictError, ValidationError } from '@nanopod/common';
+import { AgentReplyError, ExecExit, NodeChannelRegistry } from '@nanopod/federation';
 import { Principal } from '@nanopod/identity';
 import { StringDecoder } from 'node:string_decoder';
 import { SandboxErrorCodes } from '../sandbox.errors';
@@ -91,6 +91,17 @@ export class SandboxExecService {
           (timeoutSeconds + 15) * 1000,
           signal,
         );
+      } catch (err) {
+        // Right after an agent restart, before its hello is reconciled, the platform may still
+        // think a sandbox runs that the agent has stopped: the caller's answer is "not running"
+        // (409, retry), not an upstream failure; the hello then marks it stopped and resumable.
+        if (err instanceof AgentReplyError && err.agentCode === 'agent.sandbox_stopped') {
+          throw new ConflictError(SandboxErrorCodes.notRunning, 'The sandbox is not running', {
+            id: sb.id,
+            state: 'stopped',
+          });
+        }
+        throw err;
       } finally {
         clearTimeout(firstTouch);
         clearInterval(keepAlive);

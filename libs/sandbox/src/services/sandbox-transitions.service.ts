@@ -15,6 +15,18 @@ export interface TransitionOptions {
   patch?: Partial<SandboxEntity>;
   /** The row as the caller has it, to answer without reading it back (fast path only). */
   current?: SandboxEntity;
+  /**
+   * Leaving `running` without seeing it end (node lost, agent restarted): the last moment the
+   * sandbox was known alive. Usage stops there, never at the moment the platform found out.
+   */
+  aliveUntil?: Date | null;
+}
+
+/** The end of a running interval: `now`, or the last moment known alive when that is earlier. */
+function intervalEnd(from: Date, now: Date, aliveUntil?: Date | null): Date {
+  if (aliveUntil === undefined) return now;
+  const end = Math.min(now.getTime(), aliveUntil?.getTime() ?? from.getTime());
+  return new Date(Math.max(from.getTime(), end));
 }
 
 /**
@@ -74,12 +86,11 @@ export class SandboxTransitions {
         ...opts.patch,
       };
       if (sb.state === 'running' && to !== 'running') {
-        await this.usage.record(
-          tx.manager,
-          usageBetween(sb, sb.meteredUntil ?? sb.startedAt ?? now, now),
-        );
-        patch.meteredUntil = now;
-        patch.stoppedAt = now;
+        const from = sb.meteredUntil ?? sb.startedAt ?? now;
+        const end = intervalEnd(from, now, opts.aliveUntil);
+        await this.usage.record(tx.manager, usageBetween(sb, from, end));
+        patch.meteredUntil = end;
+        patch.stoppedAt = end;
       }
       if (to === 'running' && sb.state !== 'running') {
         patch.startedAt = patch.startedAt ?? now;
@@ -94,17 +105,21 @@ export class SandboxTransitions {
     return result;
   }
 
-  /** Records usage of a running sandbox up to now (periodic metering). */
-  async meter(id: string): Promise<void> {
+  /**
+   * Records usage of a running sandbox up to now (periodic metering), or only up to
+   * `aliveUntil` (its node's last heartbeat): a node that went silent is not billed for the
+   * silence until it says its sandboxes ran through it.
+   */
+  async meter(id: string, aliveUntil?: Date | null): Promise<void> {
     await this.sandboxes.transaction(async (tx) => {
       const sb = await tx.lock(id);
       if (!sb || sb.state !== 'running') return;
       const now = this.clock.now();
-      await this.usage.record(
-        tx.manager,
-        usageBetween(sb, sb.meteredUntil ?? sb.startedAt ?? now, now),
-      );
-      await tx.update(id, { meteredUntil: now, updatedAt: now });
+      const from = sb.meteredUntil ?? sb.startedAt ?? now;
+      const end = intervalEnd(from, now, aliveUntil);
+      if (end.getTime() <= from.getTime()) return;
+      await this.usage.record(tx.manager, usageBetween(sb, from, end));
+      await tx.update(id, { meteredUntil: end, updatedAt: now });
     });
   }
 }

@@ -32,6 +32,8 @@ const STOP_TIMEOUT_MS = 15000;
 const PIDS_LIMIT = 256;
 const DISK_MB = 2048;
 const DEFAULT_WALL_SECONDS = 600;
+/** Stopped by the system rather than by the owner: the next exec or write starts it again. */
+const RESUMABLE_REASONS = new Set(['idle', 'agent_restarted', 'agent_stopped']);
 
 /** The sandbox lifecycle: create (place, decide, start), read, stop, delete. */
 @Injectable()
@@ -274,11 +276,18 @@ export class SandboxesService {
     return done ?? sb;
   }
 
-  /** A running sandbox for exec and file writes; an idle-stopped one is started again first. */
+  /**
+   * A running sandbox for exec and file writes; one stopped by idleness or by its agent's
+   * restart (not by its owner) is started again first, with its files.
+   */
   async ensureRunning(principal: Principal, id: string): Promise<SandboxEntity> {
     const sb = await this.get(principal, id);
     if (sb.state === 'running') return sb;
-    if (sb.state === 'stopped' && sb.stateReason === 'idle' && sb.expiresAt > this.clock.now()) {
+    if (
+      sb.state === 'stopped' &&
+      RESUMABLE_REASONS.has(sb.stateReason ?? '') &&
+      sb.expiresAt > this.clock.now()
+    ) {
       const resumed = await this.transitions.transition(sb.id, 'starting', 'resume', {
         from: ['stopped'],
       });
