@@ -121,7 +121,8 @@ describe('the house shape', () => {
       .filter((f) => !/\.(repository|entity|adapter|module)\.ts$/.test(f))
       // Common's database, leader lock and bus are the database adapters themselves.
       .filter((f) => !/^libs\/common\/src\/(database|leader|bus)\//.test(f))
-      .filter((f) => !f.startsWith('libs/policy/src/engine/'))
+      // The Rego engine's `query(...)` evaluates policies; it has no database (a lint rule keeps it so).
+      .filter((f) => !f.startsWith('libs/rego/src/'))
       .filter((f) => touchesDatabase(read(f)));
     const unexpected = offenders.filter((f) => !(f in NOT_YET_MOVED));
     const moved = Object.keys(NOT_YET_MOVED).filter((f) => !offenders.includes(f));
@@ -152,4 +153,10 @@ const NOT_YET_MOVED: Record<string, string> = {
   'libs/billing/src/usage/usage-recorder.ts': 'EntityManager in the port',
   'libs/common/src/health/health.controller.ts': 'SELECT 1 readiness probe',
   'libs/federation/src/services/nodes.service.ts': 'lockForPlacement(manager)',
+  // The sandbox admission transaction (quota, then wallet, then node row locks) hands its
+  // EntityManager to identity and billing, like lockForPlacement: one unit of work across
+  // contexts, to become one method of its owner with the rest.
+  'libs/billing/src/services/balance.service.ts': 'lockAvailableMicro(manager) for admission',
+  'libs/identity/src/services/quotas.service.ts': 'lockAndGet(manager) for admission',
+  'libs/market/src/services/settlement.service.ts': 'ledger postings in the match transaction',
 };

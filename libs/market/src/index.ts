@@ -6,7 +6,10 @@ export { MarketEvents, SpotPriceEvent } from './services/market-events';
 export { MarketQueriesService } from './services/market-queries.service';
 export { Reconciler, ReconcilerOptions } from './services/reconciler';
 export { MARKET_FEE_RATE, priceFills } from './services/settlement.service';
-export { MarketOrderEntity as MarketOrder, OrderSubsidy } from './entities/market-order.entity';
+export type {
+  MarketOrderEntity as MarketOrder,
+  OrderSubsidy,
+} from './entities/market-order.entity';
 export { OrderDto, OrderListDto, CreateOrderDto } from './dto/order.dto';
 export { SpotPriceDto, DepthDto } from './dto/market.dto';
 

@@ -8,6 +8,8 @@ export const MarketErrorCodes = {
   unknownInstanceType: 'market.unknown_instance_type',
   policyDenied: 'policy.denied',
   partnerRequired: 'market.partner_required',
+  /** Selling on a partner's behalf is for admins. */
+  adminRequired: 'market.admin_required',
 } as const;
 
 export interface FieldProblems {

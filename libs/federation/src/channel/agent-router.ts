@@ -3,6 +3,7 @@ import {
   BUS_MAX_PAYLOAD_BYTES,
   ClusterBus,
   NanopodError,
+  Reconciler,
   UnavailableError,
   UpstreamError,
 } from '@nanopod/common';
@@ -49,7 +50,11 @@ export class AgentRouter implements OnModuleInit, OnApplicationShutdown {
   private localIds: () => string[] = () => [];
   private receiving: Promise<void> = Promise.resolve();
   private sending: Promise<void> = Promise.resolve();
-  private timer?: NodeJS.Timeout;
+  /** Re-announces this replica's agents (announcements expire) and forgets stale ones. */
+  private readonly presence = new Reconciler(
+    { name: 'federation.agent-presence', intervalMs: ANNOUNCE_MS },
+    () => this.tick(),
+  );
   private active = false;
 
   constructor(
@@ -73,12 +78,11 @@ export class AgentRouter implements OnModuleInit, OnApplicationShutdown {
         .catch((err: Error) => this.logger.warn({ err: err.message }, 'agent call message lost'));
     });
     await this.publishPresence({ op: 'who', i: this.instanceId });
-    this.timer = setInterval(() => void this.tick(), ANNOUNCE_MS);
-    this.timer.unref();
+    this.presence.start();
   }
 
   onApplicationShutdown(): void {
-    clearInterval(this.timer);
+    void this.presence.stop();
     if (!this.active) return;
     const ids = this.localIds();
     if (ids.length) void this.publishPresence({ op: 'presence', i: this.instanceId, down: ids });

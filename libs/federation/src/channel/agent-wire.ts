@@ -1,3 +1,4 @@
+import { FederationErrorCodes } from '../federation.errors';
 import {
   ConflictError,
   NanopodError,
@@ -52,7 +53,11 @@ export function toWireError(err: unknown): WireError {
   if (err instanceof NanopodError) {
     return { kind: err.kind, code: err.code, message: err.message, details: err.details };
   }
-  return { kind: 'upstream', code: 'federation.agent_error', message: 'The agent call failed' };
+  return {
+    kind: 'upstream',
+    code: FederationErrorCodes.agentError,
+    message: 'The agent call failed',
+  };
 }
 
 /** The holder's error, thrown again on the caller's replica as the same kind and code. */

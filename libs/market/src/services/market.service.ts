@@ -54,7 +54,7 @@ export class MarketService {
     if (!spec) throw new InvalidOrderError(problems);
     const partnerId = input.partnerId ?? null;
     if (partnerId && !actor.roles.includes('admin')) {
-      throw new ForbiddenError('auth.forbidden', 'Only admins sell for a partner');
+      throw new ForbiddenError(MarketErrorCodes.adminRequired, 'Only admins sell for a partner');
     }
     if (partnerId && spec.side !== 'sell') {
       throw new InvalidOrderError([
