@@ -119,8 +119,14 @@ export class DiskQuota {
     await Promise.all(this.filling.values());
     for (const entries of this.pool.values()) {
       for (const e of entries.splice(0)) {
-        await run(this.options.umount_bin, ['-l', e.mnt]).catch(() => undefined);
-        rmSync(e.dir, { recursive: true, force: true });
+        // Synchronously: at shutdown the spawn helper may already be gone with the signal
+        // that stops us, and a mount left behind makes the data directory impossible to delete.
+        try {
+          execFileSync(this.options.umount_bin, ['-l', e.mnt], { stdio: 'ignore' });
+          rmSync(e.dir, { recursive: true, force: true });
+        } catch {
+          // the next start sweeps the pool (sweepPool)
+        }
       }
     }
   }
