@@ -94,7 +94,10 @@ export class AuthController {
     description:
       'Changes nothing: a page with a button that POSTs to /auth/logout (a GET must not sign anyone out).',
   })
-  @ApiOkResponse({ description: 'An HTML page with the sign-out form' })
+  @ApiOkResponse({
+    description: 'An HTML page with the sign-out form',
+    content: { 'text/html': { schema: { type: 'string' } } },
+  })
   logoutPage(@Res() res: Response): void {
     res.status(200).type('html').setHeader('Cache-Control', 'no-store').send(LOGOUT_PAGE);
   }
