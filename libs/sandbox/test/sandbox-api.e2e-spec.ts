@@ -90,7 +90,7 @@ describe.each(databaseKinds())('the sandbox API without nodes on %s', (kind) => 
 
   it('refuses file paths that leave the work dir before anything reaches a node', async () => {
     const missing = '00000000-0000-4000-8000-000000000000';
-    for (const path of ['../x', 'a/../../x', '/etc/passwd', 'a%00b']) {
+    for (const path of ['../x', 'a/../../x', '/etc/passwd']) {
       const res = await platform
         .http()
         .get(`/v1/sandboxes/${missing}/files?path=${encodeURIComponent(decodeURIComponent(path))}`)
@@ -98,6 +98,13 @@ describe.each(databaseKinds())('the sandbox API without nodes on %s', (kind) => 
       expect(res.status).toBe(400);
       expect(res.body.error.code).toBe('sandbox.path_invalid');
     }
+    // A NUL anywhere in the URL is refused by the HTTP layer before any route runs.
+    const nul = await platform
+      .http()
+      .get(`/v1/sandboxes/${missing}/files?path=a%00b`)
+      .set(dev.auth);
+    expect(nul.status).toBe(400);
+    expect(nul.body.error.code).toBe('request.nul_byte');
   });
 
   it('lists nothing for a new user and needs credentials', async () => {

@@ -75,7 +75,7 @@ export class LedgerRepository {
     withBalances: AccountRef[] = [],
   ): Promise<Map<string, Account>> {
     const unique = new Map(refs.map((r) => [refKey(r.kind, r.ownerId), r]));
-    let found = await this.selectAndLock(m, [...unique.values()], withBalances);
+    let found = await this.selectAndLock(m, [...unique.values()], withBalances, true);
     if (found.size < unique.size) {
       const missing = [...unique.values()]
         .filter((r) => !found.has(refKey(r.kind, r.ownerId)))
@@ -94,7 +94,9 @@ export class LedgerRepository {
           [...CACHED_KINDS],
         ],
       );
-      found = await this.selectAndLock(m, [...unique.values()], withBalances);
+      // Not remembered: rows this transaction just inserted vanish if it rolls back (a refused
+      // posting), and a remembered id would then break the next posting's foreign key.
+      found = await this.selectAndLock(m, [...unique.values()], withBalances, false);
     }
     return found;
   }
@@ -103,6 +105,7 @@ export class LedgerRepository {
     m: EntityManager,
     refs: AccountRef[],
     withBalances: AccountRef[],
+    rememberIds: boolean,
   ): Promise<Map<string, Account>> {
     const cached = refs.filter((r) => CACHED_KINDS.has(r.kind));
     const other = refs.filter((r) => !CACHED_KINDS.has(r.kind));
@@ -141,7 +144,7 @@ export class LedgerRepository {
       for (const r of rows) {
         const account = toAccount(r);
         out.set(refKey(r.kind, r.owner_id), account);
-        this.remember(account);
+        if (rememberIds) this.remember(account);
       }
     }
     return out;
