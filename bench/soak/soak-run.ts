@@ -115,6 +115,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     NANOPOD_NODE_HEARTBEAT_MS: '1000',
     NANOPOD_SANDBOX_USAGE_INTERVAL_MS: '2000',
     NANOPOD_NODE_START_GRACE_MS: '5000',
+    ...(process.env.NANOPOD_LOG_LEVEL ? { NANOPOD_LOG_LEVEL: process.env.NANOPOD_LOG_LEVEL } : {}),
   };
   let platform = await startPlatform({ env });
   const stops: number[] = [];
