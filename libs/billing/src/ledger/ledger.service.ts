@@ -206,6 +206,16 @@ export class LedgerService {
     fn: (m: EntityManager) => Promise<T>,
   ): Promise<T> {
     if (manager?.queryRunner?.isTransactionActive) return fn(manager);
-    return (manager ?? this.dataSource.manager).transaction(fn);
+    // A transaction of our own that PostgreSQL chose as a deadlock victim rolled back whole:
+    // running it again is safe (first postings to brand-new accounts can meet that way).
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await (manager ?? this.dataSource.manager).transaction(fn);
+      } catch (err) {
+        const e = err as { code?: string; driverError?: { code?: string } };
+        const deadlock = (e.driverError?.code ?? e.code) === '40P01';
+        if (!deadlock || attempt >= 3) throw err;
+      }
+    }
   }
 }
