@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { startTestPlatform, TestPlatform, TestUser } from '../support/test-platform';
 import { sandboxesRunHere, fund } from './support/node-agent-process';
+import { NANOPOD_CLI } from '../support/cli-process';
 
-const ROOT = path.resolve(__dirname, '../..');
 const canRun = sandboxesRunHere();
 const describeIf = canRun ? describe : describe.skip;
 
@@ -23,7 +23,7 @@ describeIf('the nanopod CLI against a platform with its embedded local node agen
 
   function cli(user: TestUser, args: string[], cwd = work): Promise<CliResult> {
     return new Promise((resolve) => {
-      const p = spawn(process.execPath, [path.join(ROOT, 'bin/nanopod.js'), ...args], {
+      const p = spawn(process.execPath, [NANOPOD_CLI, ...args], {
         cwd,
         env: {
           ...process.env,

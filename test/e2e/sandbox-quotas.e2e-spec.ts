@@ -10,7 +10,7 @@ import { fund } from './support/node-agent-process';
  * Per-user quotas and money under concurrency: one user's creates race each other on a node
  * with room for all of them; only the user's quota and balance may stop them, exactly.
  */
-describe.each(databaseKinds())('per-user quotas and reservations on %s', (kind) => {
+describe.each(databaseKinds('both'))('per-user quotas and reservations on %s', (kind) => {
   let platform: TestPlatform;
   let admin: TestUser;
   const agents: WebSocket[] = [];

@@ -34,7 +34,7 @@ interface Sandbox {
  * platform killed with SIGKILL in the middle of a request burst loses at most about a second of
  * request counts.
  */
-describeIf.each(databaseKinds())('platform and agent restarts on %s', (kind) => {
+describeIf.each(databaseKinds('both'))('platform and agent restarts on %s', (kind) => {
   let db: TestDatabase;
   let dataDir: string;
   let platform: PlatformProcess;

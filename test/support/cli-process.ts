@@ -2,6 +2,8 @@ import { ChildProcess, spawn } from 'node:child_process';
 import * as path from 'node:path';
 
 const root = path.resolve(__dirname, '../..');
+/** bin/nanopod.js on the CLI the global setup built (.test-build/). */
+export const NANOPOD_CLI = path.join(__dirname, 'nanopod-cli.js');
 
 export interface CliRun {
   child: ChildProcess;
@@ -12,15 +14,14 @@ export interface CliRun {
   done: Promise<{ code: number | null; stdout: string; stderr: string }>;
 }
 
-/** Runs `nanopod ...` as a child process through bin/nanopod.js, like a user or a script. */
+/** Runs `nanopod ...` as a child process, like a user or a script. */
 export function runCli(args: string[], env: Record<string, string | undefined>): CliRun {
-  const child = spawn(process.execPath, [path.join(root, 'bin/nanopod.js'), ...args], {
+  const child = spawn(process.execPath, [NANOPOD_CLI, ...args], {
     cwd: root,
     env: {
       PATH: process.env.PATH,
       HOME: process.env.HOME,
       NANOPOD_NO_BROWSER: '1',
-      NANOPOD_CLI_FROM_SOURCE: '1',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

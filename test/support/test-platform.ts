@@ -49,6 +49,9 @@ export async function startTestPlatform(
         // In-process tests judge nodes from their first heartbeat; restart suites set their own.
         NANOPOD_NODE_START_GRACE_MS: '0',
         NANOPOD_NODE_LOST_GRACE_MS: '0',
+        ...(process.env.NANOPOD_OIDC_KEYS_FILE
+          ? { NANOPOD_OIDC_KEYS_FILE: process.env.NANOPOD_OIDC_KEYS_FILE }
+          : {}),
         ...db.env,
         ...options.env,
       },

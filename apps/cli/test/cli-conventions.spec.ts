@@ -1,7 +1,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { runCli } from '../../../test/support/cli-process';
+import { NANOPOD_CLI, runCli } from '../../../test/support/cli-process';
 
 const root = path.resolve(__dirname, '../../..');
 const version = (
@@ -43,7 +43,7 @@ describe('CLI conventions (as child processes)', () => {
     // `policies validate` runs locally; its result table must be plain when stdout is a pipe.
     const run = spawnSync(
       process.execPath,
-      [path.join(root, 'bin/nanopod.js'), 'policies', 'test', path.join(root, 'policies')],
+      [NANOPOD_CLI, 'policies', 'test', path.join(root, 'policies')],
       { env: { ...process.env, NANOPOD_OUTPUT: 'plain' }, encoding: 'utf8' },
     );
     expect(run.status).toBe(0);

@@ -6,9 +6,9 @@ import type { AgentMessage } from '@nanopod/federation';
 import { FakePlatform } from './support/fake-platform';
 import { BWRAP, sandboxProcesses, sandboxSpec } from './support/manager-harness';
 import { containmentHere } from './support/containment-support';
+import { builtEntry } from '../../../test/support/test-build';
 
 const ROOT = resolve(__dirname, '../../..');
-const MAIN = 'apps/node-agent/src/main.ts';
 const haveBwrap = existsSync(BWRAP);
 if (!haveBwrap)
   console.log(`bubblewrap not found at ${BWRAP}: sandbox parts of the agent program tests skipped`);
@@ -20,11 +20,11 @@ interface Run {
 }
 
 function agent(args: string[], env: NodeJS.ProcessEnv = {}): Run {
-  const child = spawn(
-    process.execPath,
-    ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', MAIN, ...args],
-    { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
+  const child = spawn(process.execPath, [builtEntry('apps/node-agent/src/main.ts'), ...args], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
   child.stderr!.on('data', (c: Buffer) => (out += c.toString()));

@@ -61,7 +61,9 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Runn
   if (config.database.kind === 'postgres') {
     database = { url: config.database.url, kind: 'postgres', poolSize: 10 };
   } else {
-    embedded = await startEmbeddedPostgres(config.database.dataDir);
+    embedded = await startEmbeddedPostgres(config.database.dataDir, {
+      template: config.database.template,
+    });
     database = { url: embedded.url, kind: 'pglite', poolSize: embedded.maxConnections };
   }
 

@@ -5,7 +5,7 @@ import { ApiRequestCounter, ApiRequestMeter } from '@nanopod/billing';
 import { databaseKinds } from '../../../test/support/test-database';
 import { startTestPlatform, TestPlatform } from '../../../test/support/test-platform';
 
-describe.each(databaseKinds())('api_requests metering (%s)', (kind) => {
+describe.each(databaseKinds('both'))('api_requests metering (%s)', (kind) => {
   let platform: TestPlatform;
   let clock: ManualClock;
   let counter: ApiRequestCounter;

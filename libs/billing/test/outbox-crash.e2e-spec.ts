@@ -14,6 +14,7 @@ import {
 } from '../../../test/support/test-database';
 import { usageRecord } from './support/usage';
 import { waitFor } from './support/wait';
+import { builtEntry } from '../../../test/support/test-build';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const EVENTS = 600;
@@ -32,19 +33,12 @@ function spawnPlatform(env: Record<string, string>): { child: ChildProcess; outp
   let output = '';
   const child = spawn(
     process.execPath,
-    [
-      '-r',
-      'ts-node/register/transpile-only',
-      '-r',
-      'tsconfig-paths/register',
-      'apps/platform/src/main.ts',
-    ],
+    [builtEntry('apps/platform/src/main.ts')],
     {
       cwd: ROOT,
       env: {
         PATH: process.env.PATH ?? '',
         HOME: process.env.HOME ?? '',
-        TS_NODE_PROJECT: 'tsconfig.json',
         ...env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -61,7 +55,7 @@ const exited = (child: ChildProcess) =>
     child.once('exit', () => resolve());
   });
 
-describe.each(databaseKinds())('outbox shipping survives a killed platform (%s)', (kind) => {
+describe.each(databaseKinds('both'))('outbox shipping survives a killed platform (%s)', (kind) => {
   let lago: LagoFake;
   let db: TestDatabase;
   let dataDir: string;

@@ -16,7 +16,7 @@ async function welcomeEntries(platform: TestPlatform, userId: string) {
     )) as { id: string; idempotency_key: string; memo: string }[];
 }
 
-describe.each(databaseKinds())('welcome credit (%s)', (kind) => {
+describe.each(databaseKinds('both'))('welcome credit (%s)', (kind) => {
   let platform: TestPlatform;
 
   beforeAll(async () => {
@@ -141,7 +141,7 @@ describe.each(databaseKinds())('welcome credit (%s)', (kind) => {
   });
 });
 
-describe.each(databaseKinds())('welcome credit disabled (%s)', (kind) => {
+describe.each(databaseKinds('both'))('welcome credit disabled (%s)', (kind) => {
   let platform: TestPlatform;
 
   beforeAll(async () => {

@@ -45,15 +45,18 @@ describe('Rego lexer', () => {
 
   it('reports unterminated strings and illegal characters as parse errors with a location', () => {
     expect(() => tokenize('x := "abc', 'a.rego')).toThrow(RegoParseFailure);
+    let failure: unknown;
     try {
       tokenize('x := 1\ny := @', 'p.rego');
     } catch (e) {
-      expect((e as RegoParseFailure).info).toEqual({
-        code: 'rego_parse_error',
-        message: 'illegal token',
-        location: { file: 'p.rego', row: 2, col: 6 },
-      });
+      failure = e;
     }
+    expect(failure).toBeInstanceOf(RegoParseFailure);
+    expect((failure as RegoParseFailure).info).toEqual({
+      code: 'rego_parse_error',
+      message: 'illegal token',
+      location: { file: 'p.rego', row: 2, col: 6 },
+    });
   });
 
   it('treats two-character operators as one token', () => {

@@ -45,15 +45,10 @@ describe('Evaluation limits for admin-typed policies', () => {
   });
 
   it('evaluates long bodies without exhausting the stack', () => {
+    // OPA evaluates a 3,000-expression body; so must we (a body is iterated, not recursed).
     const body = Array.from({ length: 3000 }, (_, i) => `x${i} := ${i}`).join('\n');
-    const p = policy(`ok if {\n${body}\n}`);
-    let result: unknown;
-    try {
-      result = p.evaluate('data.t.ok');
-    } catch (e) {
-      result = (e as RegoEvalError).code;
-    }
-    expect([true, 'eval_limit_error']).toContain(result);
+    const p = policy(`ok if {\n${body}\nx2999 == 2999\n}`);
+    expect(p.evaluate('data.t.ok')).toBe(true);
   });
 
   it('keeps the default limits for ordinary policies', () => {
@@ -64,16 +59,13 @@ describe('Evaluation limits for admin-typed policies', () => {
 });
 
 describe('Compiling hostile policies', () => {
-  it('rejects an absurdly long rule chain with a compile error rather than crashing', () => {
+  it('compiles a 60,000-rule chain without blowing the stack, and bounds its evaluation', () => {
+    // OPA compiles it (the dependency graph is walked iteratively); evaluating it must stop at
+    // the depth limit with an eval error, never a JS RangeError.
     const rules =
       Array.from({ length: 60000 }, (_, i) => `r${i} := r${i + 1}`).join('\n') + '\nr60000 := 0';
-    let outcome: string;
-    try {
-      compilePolicy([{ path: 'chain.rego', source: `package t\n${rules}` }]);
-      outcome = 'compiled';
-    } catch (e) {
-      outcome = (e as Error).name;
-    }
-    expect(['compiled', 'RegoCompileError']).toContain(outcome);
+    const p = compilePolicy([{ path: 'chain.rego', source: `package t\n${rules}` }]);
+    expect(p.evaluate('data.t.r59990')).toBe(0);
+    expect(evalError(() => p.evaluate('data.t.r0')).code).toBe('eval_limit_error');
   });
 });

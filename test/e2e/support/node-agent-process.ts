@@ -4,20 +4,15 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { containmentHere } from '../../../apps/node-agent/test/support/containment-support';
 import type { TestPlatform, TestUser } from '../../support/test-platform';
+import { builtEntry } from '../../support/test-build';
 
 /** What the helpers need of a platform: an in-process test platform or a platform child. */
 type PlatformLike = Pick<TestPlatform, 'http' | 'url'>;
 type AdminLike = Pick<TestUser, 'auth'>;
 
 const ROOT = path.resolve(__dirname, '../../..');
-const AGENT_MAIN = path.join(ROOT, 'apps/node-agent/src/main.ts');
-const NODE_ARGS = [
-  '-r',
-  'ts-node/register/transpile-only',
-  '-r',
-  'tsconfig-paths/register',
-  AGENT_MAIN,
-];
+/** The agent the global setup built (.test-build/): it starts without compiling TypeScript. */
+const NODE_ARGS = [builtEntry('apps/node-agent/src/main.ts')];
 
 /** Whether bubblewrap can make a sandbox here (it needs unprivileged user namespaces or root). */
 function bwrapUsable(): boolean {

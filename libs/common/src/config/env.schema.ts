@@ -40,6 +40,21 @@ export class EnvSchema {
   @MinLength(1)
   NANOPOD_DATA_DIR?: string;
 
+  /**
+   * A PGlite data-directory dump (`PGlite.dumpDataDir`) an in-memory embedded database starts
+   * from instead of running initdb and every migration: tests clone one migrated template.
+   */
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  NANOPOD_PGLITE_TEMPLATE?: string;
+
+  /** The built-in issuer's signing keys, as JSON (made there on first start, mode 0600). */
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  NANOPOD_OIDC_KEYS_FILE?: string;
+
   @IsOptional()
   @Matches(/^postgres(ql)?:\/\/.+/, {
     message: 'DATABASE_URL must be a postgres:// or postgresql:// URL',

@@ -83,6 +83,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): NanopodConf
       : {
           kind: 'pglite',
           dataDir: dataDir === ':memory:' ? ':memory:' : path.resolve(dataDir, 'pgdata'),
+          template: dataDir === ':memory:' ? env.NANOPOD_PGLITE_TEMPLATE : undefined,
         },
     adminGithubLogins: (env.NANOPOD_ADMIN_GITHUB_LOGINS ?? '')
       .split(',')
@@ -92,6 +93,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): NanopodConf
     oidc: {
       issuer: (env.NANOPOD_OIDC_ISSUER ?? `${publicUrl}/realms/nanopod`).replace(/\/+$/, ''),
       builtin,
+      keysFile: env.NANOPOD_OIDC_KEYS_FILE,
       clientId,
       // The built-in issuer's client secret only has to be shared with this process.
       clientSecret: env.NANOPOD_OIDC_CLIENT_SECRET ?? randomBytes(32).toString('base64url'),

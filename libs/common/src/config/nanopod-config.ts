@@ -12,13 +12,17 @@ export interface NanopodConfig {
   /** The /metrics listener (never the API port); null: off. */
   metrics: { host: string; port: number } | null;
   logLevel: string;
-  database: { kind: 'postgres'; url: string } | { kind: 'pglite'; dataDir: string | ':memory:' };
+  database:
+    | { kind: 'postgres'; url: string }
+    | { kind: 'pglite'; dataDir: string | ':memory:'; template?: string };
   adminGithubLogins: string[];
   bootstrapKeyFile?: string;
   oidc: {
     /** Issuer URL; for the built-in issuer, `${publicUrl}/realms/nanopod`. */
     issuer: string;
     builtin: boolean;
+    /** NANOPOD_OIDC_KEYS_FILE: the built-in issuer's signing keys (default: in the data dir). */
+    keysFile?: string;
     clientId: string;
     clientSecret: string;
     cliClientId: string;

@@ -120,7 +120,7 @@ export class BuiltinIssuerService implements OnApplicationShutdown {
   private async build(): Promise<OidcProviderInstance> {
     const Provider = loadOidcProvider();
     const { oidc, dataDir } = this.config;
-    const keys = await loadIssuerKeys(dataDir);
+    const keys = await loadIssuerKeys(dataDir, oidc.keysFile);
     const provider = new Provider(
       oidc.issuer,
       issuerConfiguration({

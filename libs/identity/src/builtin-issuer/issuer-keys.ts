@@ -21,11 +21,12 @@ async function generate(): Promise<IssuerKeys> {
 
 /**
  * The built-in issuer's keys live in the data directory (mode 0600) so tokens and sessions
- * survive a restart; with an in-memory data directory they are made per process.
+ * survive a restart, or in `keysFile` (NANOPOD_OIDC_KEYS_FILE, made on first use the same way);
+ * with an in-memory data directory and no file they are made per process.
  */
-export async function loadIssuerKeys(dataDir: string): Promise<IssuerKeys> {
-  if (dataDir === ':memory:') return generate();
-  const file = path.resolve(dataDir, 'oidc-issuer-keys.json');
+export async function loadIssuerKeys(dataDir: string, keysFile?: string): Promise<IssuerKeys> {
+  if (dataDir === ':memory:' && !keysFile) return generate();
+  const file = keysFile ? path.resolve(keysFile) : path.resolve(dataDir, 'oidc-issuer-keys.json');
   try {
     const stored = JSON.parse(await readFile(file, 'utf8')) as IssuerKeys;
     if (stored.jwks?.keys?.length && stored.cookieKeys?.length) return stored;
