@@ -294,6 +294,11 @@ export class SandboxesService {
       if (resumed) {
         const started = await this.start(resumed);
         if (started.state === 'running') return started;
+        throw new ConflictError(
+          SandboxErrorCodes.notRunning,
+          `The sandbox could not be started again (${started.stateReason ?? started.state})`,
+          { id: sb.id, state: started.state, reason: started.stateReason },
+        );
       }
     }
     throw new ConflictError(SandboxErrorCodes.notRunning, `The sandbox is ${sb.state}`, {
