@@ -7,7 +7,7 @@ import { builtEntry } from '../../support/test-build';
 
 const ROOT = path.resolve(__dirname, '../../..');
 /** A platform child starts from the global setup's build; generous for a busy machine. */
-export const STARTUP_MS = 120_000;
+export const STARTUP_MS = 180_000;
 
 /** A free TCP port on 127.0.0.1, so a restarted platform comes back where agents look for it. */
 export function freePort(): Promise<number> {
