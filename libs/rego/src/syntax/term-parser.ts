@@ -1,6 +1,7 @@
 import { RegoParseFailure } from '../errors';
 import type { Body, Loc, Term } from './ast';
 import { tokenize, type Token } from './lexer';
+import { neg, numberFromText, type Num } from '../number';
 
 /**
  * The term half of the Rego parser (OPA v1/ast/parser.go parseTerm*): infix operators by
@@ -297,7 +298,7 @@ export abstract class TermParser {
         if (nt.kind === 'number' && !nt.wsBefore) {
           this.next();
           this.next();
-          return { type: 'scalar', value: -parseNumber(nt.text), loc };
+          return { type: 'scalar', value: neg(parseNumber(nt.text)), loc };
         }
         this.next();
         const operand = this.parseTerm();
@@ -478,6 +479,7 @@ export abstract class TermParser {
   }
 }
 
-export function parseNumber(text: string): number {
-  return Number(text);
+/** A number literal, exact (a BigNum when a double does not hold it). */
+export function parseNumber(text: string): Num {
+  return numberFromText(text) ?? Number(text);
 }
