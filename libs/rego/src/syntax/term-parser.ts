@@ -150,7 +150,8 @@ export abstract class TermParser {
     for (;;) {
       if (this.isOp('.') && !this.tok.wsBefore) {
         this.next();
-        if (this.tok.kind !== 'ident') this.fail('expected identifier after dot');
+        if (this.tok.kind !== 'ident')
+          this.fail(`unexpected ${this.describe(this.tok)} token: expected ident`);
         const k = this.next();
         terms.push({ type: 'scalar', value: k.text, loc: this.loc(k) });
       } else if (this.isOp('[') && !this.tok.wsBefore) {
@@ -320,7 +321,8 @@ export abstract class TermParser {
     for (;;) {
       if (this.isOp('.') && !this.tok.wsBefore) {
         this.next();
-        if (this.tok.kind !== 'ident') this.fail('expected identifier after dot');
+        if (this.tok.kind !== 'ident')
+          this.fail(`unexpected ${this.describe(this.tok)} token: expected ident`);
         const k = this.next();
         terms = terms ?? [cur];
         terms.push({ type: 'scalar', value: k.text, loc: this.loc(k) });
