@@ -22,9 +22,15 @@ const MIN_NS = -(2n ** 63n);
 const MAX_NS = 2n ** 63n - 1n;
 const NS_OR_ARRAY: TypeDecl = { anyOf: ['number', 'array'] };
 
+const MIN_I64 = -(2n ** 63n);
+const MAX_I64 = 2n ** 63n - 1n;
+
+/** OPA's tzTime: the number must be an int64 exactly (big.Float Int64 Exact), else "timestamp too big". */
 function toNsBig(name: string, x: number | BigNum): bigint {
-  if (x instanceof BigNum) return x.isInt ? x.toBigInt() : BigInt(Math.trunc(x.toNumber()));
-  return BigInt(Math.trunc(x));
+  const exact = x instanceof BigNum ? x.isInt : Number.isInteger(x);
+  const ns = exact ? (x instanceof BigNum ? x.toBigInt() : BigInt(x)) : 0n;
+  if (!exact || ns < MIN_I64 || ns > MAX_I64) throw fail(name, 'timestamp too big');
+  return ns;
 }
 
 function checkRange(name: string, ns: bigint): Num {
