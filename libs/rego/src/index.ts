@@ -5,7 +5,8 @@
  */
 export { Engine } from './engine';
 export type { EngineOptions, PreparedQuery } from './engine';
-export { RegoObject, RegoSet, fromJSON, toJSON, compare, equals } from './value';
+export { BigNum, RegoObject, RegoSet, fromJSON, toJSON, compare, equals } from './value';
+export { numberFromText, numberText } from './number';
 export type { Value } from './value';
 export { RegoCompileError, RegoEvalError } from './errors';
 export type { RegoErrorInfo, RegoLocation } from './errors';

@@ -1,9 +1,13 @@
+import { BigNum, canonicalNumber, compareNum, numberFromBigInt } from './number';
+
+export { BigNum } from './number';
+
 /**
  * Rego values as the engine and the built-ins share them.
  *
  * - null, boolean, string: the JS primitives.
- * - number: a JS number (OPA uses arbitrary precision; we use IEEE doubles, integers are exact
- *   up to 2^53).
+ * - number: a JS number for safe integers and ordinary doubles, a BigNum (number.ts) for
+ *   integers beyond 2^53 and decimals a double does not hold exactly (OPA's numbers are exact).
  * - array: a JS array of values (treat as immutable once built).
  * - object: RegoObject (keys may be any value, not only strings).
  * - set: RegoSet.
@@ -11,7 +15,7 @@
  * Undefined is not a value: functions return `undefined` for "no result".
  * Ordering follows OPA: null < boolean < number < string < array < object < set.
  */
-export type Value = null | boolean | number | string | Value[] | RegoObject | RegoSet;
+export type Value = null | boolean | number | BigNum | string | Value[] | RegoObject | RegoSet;
 
 /** A stable string for a value, equal for equal values; the hash key of objects and sets. */
 export function keyOf(v: Value): string {
@@ -33,6 +37,7 @@ function innerKeyOf(v: Value): string {
       return 's' + JSON.stringify(v);
   }
   if (Array.isArray(v)) return '[' + v.map(innerKeyOf).join(',') + ']';
+  if (v instanceof BigNum) return v.key();
   if (v instanceof RegoObject) {
     return (
       '{' +
@@ -57,7 +62,8 @@ function typeRank(v: Value): number {
       return 3;
   }
   if (Array.isArray(v)) return 4;
-  return v instanceof RegoObject ? 5 : 6;
+  if (v instanceof RegoObject) return 5;
+  return v instanceof BigNum ? 2 : 6;
 }
 
 /** Total order of OPA (ast.Compare): by type, then by value; arrays/objects/sets element-wise. */
@@ -79,7 +85,7 @@ function compareOther(a: Value, b: Value): number {
     case 1:
       return a === b ? 0 : a ? 1 : -1;
     case 2:
-      return (a as number) < (b as number) ? -1 : (a as number) > (b as number) ? 1 : 0;
+      return compareNum(a as number | BigNum, b as number | BigNum);
     case 3:
       return (a as string) < (b as string) ? -1 : (a as string) > (b as string) ? 1 : 0;
     case 4: {
@@ -280,9 +286,11 @@ export class RegoSet {
 /** JSON (as JSON.parse returns it) to a Rego value. */
 export function fromJSON(x: unknown): Value {
   if (x === null || x === undefined) return null;
-  if (typeof x === 'boolean' || typeof x === 'number' || typeof x === 'string') return x;
+  if (typeof x === 'boolean' || typeof x === 'string') return x;
+  if (typeof x === 'number') return Number.isSafeInteger(x) ? x : canonicalNumber(x);
+  if (typeof x === 'bigint') return numberFromBigInt(x);
   if (Array.isArray(x)) return x.map(fromJSON);
-  if (x instanceof RegoObject || x instanceof RegoSet) return x;
+  if (x instanceof RegoObject || x instanceof RegoSet || x instanceof BigNum) return x;
   const o = new RegoObject();
   for (const [k, v] of Object.entries(x as Record<string, unknown>)) o.set(k, fromJSON(v));
   return o;
@@ -396,17 +404,19 @@ export function fromJSONLazy(x: unknown): Value {
   if (x === null || x === undefined) return null;
   if (typeof x !== 'object') return fromJSON(x);
   if (Array.isArray(x)) return x.map(fromJSONLazy);
-  if (x instanceof RegoObject || x instanceof RegoSet) return x;
+  if (x instanceof RegoObject || x instanceof RegoSet || x instanceof BigNum) return x;
   return new LazyJSONObject(x as Record<string, unknown>);
 }
 
 /**
  * A Rego value to JSON as OPA serializes it: sets become sorted arrays, object keys that are
- * not strings are serialized to their JSON text (as OPA does).
+ * not strings are serialized to their JSON text (as OPA does). A BigNum becomes the nearest
+ * JS number (JSON.parse could not give more); `toJSONText` (builtins/format) keeps its digits.
  */
 export function toJSON(v: Value): unknown {
   if (v === null || typeof v !== 'object') return v;
   if (Array.isArray(v)) return v.map(toJSON);
+  if (v instanceof BigNum) return v.toNumber();
   if (v instanceof RegoSet) return v.sortedCached().map(toJSON);
   const out: Record<string, unknown> = {};
   for (const [k, x] of v.sortedEntriesCached()) {
@@ -428,5 +438,6 @@ export function typeName(
       return 'string';
   }
   if (Array.isArray(v)) return 'array';
-  return v instanceof RegoObject ? 'object' : 'set';
+  if (v instanceof RegoObject) return 'object';
+  return v instanceof BigNum ? 'number' : 'set';
 }

@@ -1,5 +1,6 @@
 /** Aggregate built-ins (OPA v1/topdown/aggregates.go). */
-import { compare, RegoObject, RegoSet, Value } from '../value';
+import { BigNum, compare, RegoObject, RegoSet, Value } from '../value';
+import { mul, type Num, plus } from '../number';
 import type { BuiltinRegistry } from './builtin.types';
 import { elementError, typeError } from './args';
 
@@ -9,10 +10,12 @@ function items(name: string, v: Value): Value[] {
   throw typeError(name, 1, 'one of {set, array}', v);
 }
 
-function numbers(name: string, v: Value): number[] {
+function numbers(name: string, v: Value): Num[] {
   const xs = items(name, v);
-  for (const x of xs) if (typeof x !== 'number') throw elementError(name, 1, v, 'number', x);
-  return xs as number[];
+  for (const x of xs)
+    if (typeof x !== 'number' && !(x instanceof BigNum))
+      throw elementError(name, 1, v, 'number', x);
+  return xs as Num[];
 }
 
 function booleans(name: string, v: Value): Value[] {
@@ -41,13 +44,13 @@ export function register(registry: BuiltinRegistry): void {
     name: 'sum',
     args: [{ anyOf: ['array', 'set'] }],
     result: 'number',
-    impl: ([v]) => numbers('sum', v).reduce((s, x) => s + x, 0),
+    impl: ([v]) => numbers('sum', v).reduce<Num>((s, x) => plus(s, x), 0),
   });
   registry.register({
     name: 'product',
     args: [{ anyOf: ['array', 'set'] }],
     result: 'number',
-    impl: ([v]) => numbers('product', v).reduce((s, x) => s * x, 1),
+    impl: ([v]) => numbers('product', v).reduce<Num>((s, x) => mul(s, x), 1),
   });
   for (const [name, sign] of [
     ['max', 1],

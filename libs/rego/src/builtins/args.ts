@@ -2,7 +2,7 @@
  * Operand checks shared by the built-ins, with OPA's type-error wording
  * (`NAME: operand N must be TYPE but got TYPE`, as v1/topdown/builtins/builtins.go).
  */
-import { RegoObject, RegoSet, typeName, Value } from '../value';
+import { BigNum, RegoObject, RegoSet, typeName, Value } from '../value';
 import { BuiltinError, BuiltinTypeError } from './builtin.types';
 
 export function typeError(
@@ -25,9 +25,20 @@ export function str(name: string, args: Value[], i: number): string {
   return v;
 }
 
+/** A number operand as a double (a BigNum as its nearest double: for built-ins that need no exactness). */
 export function num(name: string, args: Value[], i: number): number {
   const v = args[i];
-  if (typeof v !== 'number') throw typeError(name, i + 1, 'number', v);
+  if (typeof v !== 'number') {
+    if (v instanceof BigNum) return v.toNumber();
+    throw typeError(name, i + 1, 'number', v);
+  }
+  return v;
+}
+
+/** A number operand, exact (JS number or BigNum). */
+export function exactNum(name: string, args: Value[], i: number): number | BigNum {
+  const v = args[i];
+  if (typeof v !== 'number' && !(v instanceof BigNum)) throw typeError(name, i + 1, 'number', v);
   return v;
 }
 
@@ -39,8 +50,9 @@ export function bool(name: string, args: Value[], i: number): boolean {
 
 /** An integer operand; OPA's wording for a float is "operand N must be integer number but got floating-point number". */
 export function int(name: string, args: Value[], i: number): number {
+  const x = args[i];
   const v = num(name, args, i);
-  if (!Number.isInteger(v)) {
+  if (x instanceof BigNum ? !x.isInt : !Number.isInteger(v)) {
     throw new BuiltinTypeError(
       name,
       `operand ${i + 1} must be integer number but got floating-point number`,

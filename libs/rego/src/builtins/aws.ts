@@ -1,4 +1,5 @@
 /** providers.aws.sign_req: AWS Signature V4 for an http.send request object (OPA v1/topdown/providers.go). */
+import { isInteger, isNum, toNumber } from '../number';
 import { createHash, createHmac } from 'node:crypto';
 import { RegoObject, RegoSet, Value } from '../value';
 import { BuiltinTypeError, type BuiltinRegistry } from './builtin.types';
@@ -77,9 +78,10 @@ export function register(registry: BuiltinRegistry): void {
         const v = config.get(k);
         return typeof v === 'string' ? v : '';
       };
-      const ts = a[2];
-      if (typeof ts !== 'number') throw typeError(NAME, 3, 'number', ts);
-      if (!Number.isInteger(ts))
+      const tsv = a[2];
+      if (!isNum(tsv)) throw typeError(NAME, 3, 'number', tsv);
+      const ts = toNumber(tsv);
+      if (!isInteger(tsv))
         throw operandError(3, 'could not convert time_ns value into a unix timestamp');
       const unknown = req.keys().filter((k) => typeof k !== 'string' || !REQUEST_KEYS.has(k));
       if (unknown.length > 0)

@@ -1,4 +1,5 @@
 /** Encoding built-ins (OPA v1/topdown/encoding.go): json, yaml, base64, base64url, hex, urlquery. */
+import { parseJSONExact } from './json-exact';
 import * as yaml from 'js-yaml';
 import { fromJSON, RegoObject, RegoSet, toJSON, typeName, Value } from '../value';
 import { BuiltinTypeError, type BuiltinRegistry } from './builtin.types';
@@ -124,7 +125,7 @@ export function register(registry: BuiltinRegistry): void {
     impl: (a) => {
       const s = str('json.unmarshal', a, 0);
       try {
-        return fromJSON(JSON.parse(s));
+        return parseJSONExact(s);
       } catch (e) {
         throw fail('json.unmarshal', jsonErrorText(e));
       }

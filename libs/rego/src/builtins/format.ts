@@ -1,5 +1,5 @@
 /** Text forms of values: OPA's term String() (ast.Term.String) and Go's strconv.Quote. */
-import { RegoObject, RegoSet, Value } from '../value';
+import { BigNum, RegoObject, RegoSet, Value } from '../value';
 
 /** Go strconv.Quote: JSON-like, but \x.. / \u.... escapes as Go writes them. */
 export function goQuote(s: string): string {
@@ -66,6 +66,7 @@ export function regoString(v: Value): string {
       return goQuote(v);
   }
   if (Array.isArray(v)) return '[' + v.map(regoString).join(', ') + ']';
+  if (v instanceof BigNum) return v.text;
   if (v instanceof RegoObject) {
     return (
       '{' +

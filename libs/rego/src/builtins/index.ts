@@ -22,6 +22,7 @@ import * as semver from './semver';
 import * as sets from './sets';
 import * as sprintf from './sprintf';
 import * as strings from './strings';
+import * as regoParse from './rego-parse';
 import * as template from './template';
 import * as time from './time';
 import * as types from './types';
@@ -58,6 +59,7 @@ const categories: Array<{ register(registry: BuiltinRegistry): void }> = [
   jsonSchema,
   graphql,
   http,
+  regoParse,
 ];
 
 let cached: BuiltinRegistry | undefined;

@@ -1,5 +1,5 @@
 /** Go encoding/json output for values (sorted keys, HTML-safe escapes, MarshalIndent). */
-import { RegoObject, RegoSet, Value } from '../value';
+import { BigNum, RegoObject, RegoSet, Value } from '../value';
 import { numberString } from './format';
 
 const ESCAPES: Record<string, string> = {
@@ -30,6 +30,7 @@ export function toJSONText(v: Value, prefix: string, indent: string, depth = 0):
     case 'string':
       return goJSONString(v);
   }
+  if (v instanceof BigNum) return v.text;
   const pretty = indent !== '' || prefix !== '';
   const nl = pretty ? '\n' + prefix + indent.repeat(depth + 1) : '';
   const close = pretty ? '\n' + prefix + indent.repeat(depth) : '';

@@ -2,6 +2,7 @@
  * io.jwt.* (OPA v1/topdown/tokens.go) with node:crypto, synchronously: decode, verify_*,
  * decode_verify, encode_sign, encode_sign_raw. Keys: PEM certificates / public keys, JWK and JWKS.
  */
+import { isNum, toNumber } from '../number';
 import * as crypto from 'node:crypto';
 import { RegoObject, Value } from '../value';
 import type { BuiltinContext, BuiltinRegistry } from './builtin.types';
@@ -120,9 +121,9 @@ function decodeVerify(name: string, a: Value[], ctx: BuiltinContext): Value[] {
       else if (k === 'iss') iss = v;
       else aud = v;
     } else if (k === 'time') {
-      if (typeof v !== 'number') throw new JwtError('token time constraint: must be a number');
-      if (v < 0) throw new JwtError('token time constraint: must not be negative');
-      time = v;
+      if (!isNum(v)) throw new JwtError('token time constraint: must be a number');
+      if (toNumber(v) < 0) throw new JwtError('token time constraint: must not be negative');
+      time = toNumber(v);
     } else throw new JwtError(`unknown token validation constraint: ${String(k)}`);
   }
   if (time === -1) time = Number(ctx.nowNs());
@@ -176,13 +177,13 @@ function decodeVerify(name: string, a: Value[], ctx: BuiltinContext): Value[] {
   const now = time / 1e9;
   const exp = payload.get('exp');
   if (exp !== undefined) {
-    if (typeof exp !== 'number') throw new JwtError('exp value must be a number');
-    if (now >= exp) return UNVERIFIED;
+    if (!isNum(exp)) throw new JwtError('exp value must be a number');
+    if (now >= toNumber(exp)) return UNVERIFIED;
   }
   const nbf = payload.get('nbf');
   if (nbf !== undefined) {
-    if (typeof nbf !== 'number') throw new JwtError('nbf value must be a number');
-    if (now < nbf) return UNVERIFIED;
+    if (!isNum(nbf)) throw new JwtError('nbf value must be a number');
+    if (now < toNumber(nbf)) return UNVERIFIED;
   }
   return [true, header, payload];
 }

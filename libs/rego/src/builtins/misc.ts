@@ -1,4 +1,5 @@
 /** uuid.*, graph.*, opa.runtime, trace, internal.member_* (OPA v1/topdown/uuid.go, reachable.go, runtime.go). */
+import { numberFromBigInt } from '../number';
 import { randomUUID } from 'node:crypto';
 import { equals, RegoObject, RegoSet, Value } from '../value';
 import type { BuiltinRegistry } from './builtin.types';
@@ -69,6 +70,14 @@ function pathBuilder(
   }
 }
 
+/** OPA's macVars: the local/global and unicast/multicast bits of the node id's first byte. */
+function macVars(b: number): string {
+  if ((b & 3) === 3) return 'local:multicast';
+  if ((b & 1) === 1) return 'global:multicast';
+  if ((b & 2) === 2) return 'local:unicast';
+  return 'global:unicast';
+}
+
 function uuidFields(s: string): RegoObject | undefined {
   const m =
     /^(?:urn:uuid:)?\{?([0-9a-fA-F]{8})-?([0-9a-fA-F]{4})-?([0-9a-fA-F]{4})-?([0-9a-fA-F]{4})-?([0-9a-fA-F]{12})\}?$/.exec(
@@ -78,14 +87,15 @@ function uuidFields(s: string): RegoObject | undefined {
   const hex = m.slice(1).join('').toLowerCase();
   const version = parseInt(hex[12], 16);
   const v = parseInt(hex[16], 16);
+  // google/uuid Variant().String(), from the top bits of byte 8.
   const variant =
-    (v & 0x8) === 0
-      ? 'Reserved, NCS backward compatibility'
-      : (v & 0xc) === 0x8
-        ? 'RFC4122'
-        : (v & 0xe) === 0xc
-          ? 'Reserved, Microsoft Corporation backward compatibility'
-          : 'Reserved, future definition';
+    (v & 0xc) === 0x8
+      ? 'RFC4122'
+      : (v & 0xe) === 0xc
+        ? 'Microsoft'
+        : (v & 0xe) === 0xe
+          ? 'Future'
+          : 'Reserved';
   const out = new RegoObject().set('version', version).set('variant', variant);
   if (version === 1 || version === 2) {
     const timeLow = BigInt('0x' + hex.slice(0, 8));
@@ -94,13 +104,10 @@ function uuidFields(s: string): RegoObject | undefined {
     const ticks = (timeHi << 48n) | (timeMid << 32n) | timeLow;
     const ns = (ticks - 122192928000000000n) * 100n;
     const node = hex.slice(20).match(/../g) as string[];
-    out.set('time', Number(ns));
+    out.set('time', numberFromBigInt(ns));
     out.set('clocksequence', parseInt(hex.slice(16, 20), 16) & 0x3fff);
     out.set('nodeid', node.join('-'));
-    out.set(
-      'macvariables',
-      (parseInt(node[0], 16) & 1) === 1 ? 'local:multicast' : 'global:unicast',
-    );
+    out.set('macvariables', macVars(parseInt(node[0], 16)));
     if (version === 2) {
       out.set('id', Number(timeLow));
       out.set(

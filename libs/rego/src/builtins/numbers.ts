@@ -1,20 +1,29 @@
 /**
- * Arithmetic and number built-ins (OPA v1/topdown/arithmetic.go, numbers.go).
- * Numbers are IEEE doubles (see value.ts): integers are exact up to 2^53.
+ * Arithmetic and number built-ins (OPA v1/topdown/arithmetic.go, numbers.go), exact as OPA's
+ * (number.ts: integers of any size, big.Float for the rest).
  */
-import { RegoSet, Value } from '../value';
+import { BigNum, RegoSet, Value } from '../value';
+import * as N from '../number';
 import type { BuiltinRegistry, TypeDecl } from './builtin.types';
-import { fail, int, num, str, typeError } from './args';
+import { exactNum, fail, int, str, typeError } from './args';
 
 const NUM_OR_SET: TypeDecl = { anyOf: ['number', 'set'] };
 
-function binaryNum(name: string, fn: (x: number, y: number) => number) {
-  return (a: Value[]): Value => fn(num(name, a, 0), num(name, a, 1));
+function binaryNum(name: string, fn: (x: N.Num, y: N.Num) => N.Num) {
+  return (a: Value[]): Value => {
+    const x = exactNum(name, a, 0);
+    const y = exactNum(name, a, 1);
+    try {
+      return fn(x, y);
+    } catch (e) {
+      if (e instanceof N.ArithError) throw fail(name, e.message);
+      throw e;
+    }
+  };
 }
 
-/** Go's math.Round: half away from zero. */
-export function goRound(x: number): number {
-  return x < 0 ? -Math.round(-x) : Math.round(x);
+function isNumber(v: Value): v is N.Num {
+  return typeof v === 'number' || v instanceof BigNum;
 }
 
 export function register(registry: BuiltinRegistry): void {
@@ -23,7 +32,7 @@ export function register(registry: BuiltinRegistry): void {
     infix: '+',
     args: ['number', 'number'],
     result: 'number',
-    impl: binaryNum('plus', (x, y) => x + y),
+    impl: binaryNum('plus', N.plus),
   });
   registry.register({
     name: 'minus',
@@ -32,8 +41,8 @@ export function register(registry: BuiltinRegistry): void {
     result: NUM_OR_SET,
     impl: (a) => {
       const [x, y] = a;
-      if (typeof x === 'number') {
-        if (typeof y === 'number') return x - y;
+      if (isNumber(x)) {
+        if (isNumber(y)) return N.minus(x, y);
         throw typeError('minus', 2, 'number', y);
       }
       if (x instanceof RegoSet) {
@@ -50,53 +59,45 @@ export function register(registry: BuiltinRegistry): void {
     infix: '*',
     args: ['number', 'number'],
     result: 'number',
-    impl: binaryNum('mul', (x, y) => x * y),
+    impl: binaryNum('mul', N.mul),
   });
   registry.register({
     name: 'div',
     infix: '/',
     args: ['number', 'number'],
     result: 'number',
-    impl: binaryNum('div', (x, y) => {
-      if (y === 0) throw fail('div', 'divide by zero');
-      return x / y;
-    }),
+    impl: binaryNum('div', N.div),
   });
   registry.register({
     name: 'rem',
     infix: '%',
     args: ['number', 'number'],
     result: 'number',
-    impl: binaryNum('rem', (x, y) => {
-      if (!Number.isInteger(x) || !Number.isInteger(y))
-        throw fail('rem', 'modulo on floating-point number');
-      if (y === 0) throw fail('rem', 'modulo by zero');
-      const r = x % y;
-      return r === 0 ? 0 : r;
-    }),
+    impl: binaryNum('rem', N.rem),
   });
-  const unary: Array<[string, (x: number) => number]> = [
-    ['abs', Math.abs],
-    ['round', goRound],
-    ['ceil', Math.ceil],
-    ['floor', Math.floor],
+  const unary: Array<[string, (x: N.Num) => N.Num]> = [
+    ['abs', N.abs],
+    ['round', (x) => N.roundTo(x, 'round')],
+    ['ceil', (x) => N.roundTo(x, 'ceil')],
+    ['floor', (x) => N.roundTo(x, 'floor')],
   ];
   for (const [name, fn] of unary) {
     registry.register({
       name,
       args: ['number'],
       result: 'number',
-      impl: (a) => {
-        const r = fn(num(name, a, 0));
-        return r === 0 ? 0 : r;
-      },
+      impl: (a) => fn(exactNum(name, a, 0)),
     });
   }
   registry.register({
     name: 'numbers.range',
     args: ['number', 'number'],
     result: 'array',
-    impl: (a) => range('numbers.range', int('numbers.range', a, 0), int('numbers.range', a, 1), 1),
+    impl: (a) => {
+      int('numbers.range', a, 0);
+      int('numbers.range', a, 1);
+      return range('numbers.range', a[0] as N.Num, a[1] as N.Num, 1);
+    },
   });
   registry.register({
     name: 'numbers.range_step',
@@ -104,11 +105,11 @@ export function register(registry: BuiltinRegistry): void {
     result: 'array',
     impl: (a) => {
       const name = 'numbers.range_step';
-      const x = int(name, a, 0);
-      const y = int(name, a, 1);
+      int(name, a, 0);
+      int(name, a, 1);
       const step = int(name, a, 2);
       if (step <= 0) throw fail(name, 'step must be a positive integer');
-      return range(name, x, y, step);
+      return range(name, a[0] as N.Num, a[1] as N.Num, step);
     },
   });
   registry.register({
@@ -133,10 +134,20 @@ export function register(registry: BuiltinRegistry): void {
 
 const MAX_RANGE = 1e7;
 
-function range(name: string, x: number, y: number, step: number): Value[] {
-  if (Math.abs(y - x) / step > MAX_RANGE) throw fail(name, 'range too large');
+function range(name: string, a: N.Num, b: N.Num, step: number): Value[] {
   const out: Value[] = [];
-  if (x <= y) for (let i = x; i <= y; i += step) out.push(i);
-  else for (let i = x; i >= y; i -= step) out.push(i);
+  if (typeof a === 'number' && typeof b === 'number') {
+    if (Math.abs(b - a) / step > MAX_RANGE) throw fail(name, 'range too large');
+    if (a <= b) for (let i = a; i <= b; i += step) out.push(i);
+    else for (let i = a; i >= b; i -= step) out.push(i);
+    return out;
+  }
+  // Ends beyond 2^53: exact steps on bigints, each element canonical (safe ones as numbers).
+  const x = N.toBigInt(a);
+  const y = N.toBigInt(b);
+  const s = BigInt(step);
+  if ((x <= y ? y - x : x - y) / s > BigInt(MAX_RANGE)) throw fail(name, 'range too large');
+  if (x <= y) for (let i = x; i <= y; i += s) out.push(N.numberFromBigInt(i));
+  else for (let i = x; i >= y; i -= s) out.push(N.numberFromBigInt(i));
   return out;
 }

@@ -3,7 +3,7 @@
  * other numbers float64, strings strings, every other value its Rego text (so `%v` of an array
  * prints `["a", 1]`). Wrong verbs print Go's `%!d(string=x)` forms.
  */
-import { Value } from '../value';
+import { BigNum, Value } from '../value';
 import type { BuiltinRegistry } from './builtin.types';
 import { arr, str } from './args';
 import { goQuote, regoString } from './format';
@@ -26,6 +26,13 @@ function toArg(v: Value): Arg {
     return { k: 'float', v };
   }
   if (typeof v === 'string') return { k: 'string', v };
+  if (v instanceof BigNum) {
+    // OPA: Int(), then big.Int from the text, then Float64(), else the number's text.
+    if (/^-?\d+$/.test(v.text)) return { k: 'int', v: BigInt(v.text) };
+    const f = v.toNumber();
+    if (Number.isFinite(f)) return { k: 'float', v: f };
+    return { k: 'string', v: v.text };
+  }
   return { k: 'string', v: regoString(v) };
 }
 

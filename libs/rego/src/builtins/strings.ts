@@ -1,5 +1,6 @@
 /** String built-ins (OPA v1/topdown/strings.go, casts.go). Strings are indexed by code point, as OPA's runes. */
-import { RegoSet, Value } from '../value';
+import { BigNum, RegoSet, Value } from '../value';
+import { numberFromText } from '../number';
 import { BuiltinTypeError, type BuiltinRegistry } from './builtin.types';
 import { elementError, fail, int, isAscii, num, obj, str, strings, typeError } from './args';
 
@@ -195,7 +196,7 @@ export function register(registry: BuiltinRegistry): void {
   reg('to_number', ['any'], 'number', ([v]) => {
     if (v === null) return 0;
     if (typeof v === 'boolean') return v ? 1 : 0;
-    if (typeof v === 'number') return v;
+    if (typeof v === 'number' || v instanceof BigNum) return v;
     if (typeof v === 'string') {
       // OPA casts.go: infinities and NaN (any case, any sign) are type errors, not parse errors.
       const bare = v.replace(/^[+-]+/, '').toLowerCase();
@@ -206,7 +207,8 @@ export function register(registry: BuiltinRegistry): void {
         );
       if (!NUMBER_RE.test(v))
         throw fail('to_number', `strconv.ParseFloat: parsing ${JSON.stringify(v)}: invalid syntax`);
-      return Number(v);
+      // OPA keeps the string as the number's text (json.Number): exact at any size.
+      return numberFromText(v) ?? Number(v);
     }
     throw typeError('to_number', 1, 'one of {null, boolean, number, string}', v);
   });

@@ -3,7 +3,7 @@
  * variables, `if`/`else`/`with`/`range` (with `$i, $x :=`), comparison and logic functions,
  * `len`, `index`, trim markers. Missing keys print `<undefined>` as in OPA.
  */
-import { compare, equals, RegoObject, RegoSet, Value } from '../value';
+import { BigNum, compare, equals, RegoObject, RegoSet, Value } from '../value';
 import type { BuiltinRegistry } from './builtin.types';
 import { fail, LruCache, obj, str } from './args';
 import { numberString, regoString } from './format';
@@ -108,8 +108,10 @@ function show(v: TV): string {
   if (v === MISSING) return '<undefined>';
   if (v === null) return '<nil>';
   if (typeof v === 'number') return numberString(v);
+  if (v instanceof BigNum) return v.text;
   if (typeof v !== 'object') return String(v);
   if (Array.isArray(v)) return '[' + v.map(show).join(' ') + ']';
+  if (v instanceof BigNum) return v.text;
   if (v instanceof RegoSet) return '[' + v.sorted().map(show).join(' ') + ']';
   return (
     'map[' +
@@ -265,7 +267,8 @@ export function renderTemplate(src: string, vars: RegoObject): string {
 /** One part of a lowered template string `$"...{x}..."`: literal text, a value, or a set of 0/1 results. */
 function templatePart(v: Value): string {
   if (typeof v === 'string') return v;
-  if (v === null || typeof v === 'number' || typeof v === 'boolean') return regoString(v);
+  if (v === null || typeof v === 'number' || typeof v === 'boolean' || v instanceof BigNum)
+    return regoString(v);
   if (v instanceof RegoSet) {
     if (v.size === 0) return '<undefined>';
     if (v.size > 1)

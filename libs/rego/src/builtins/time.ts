@@ -2,9 +2,10 @@
  * Time built-ins (OPA v1/topdown/time.go). Nanoseconds are computed as BigInt and returned as
  * JS numbers, as OPA's JSON output carries them: values beyond 2^53 lose precision (accepted).
  */
+import { BigNum, isNum, numberFromBigInt, type Num } from '../number';
 import { Value } from '../value';
 import { BuiltinError, type BuiltinRegistry, type TypeDecl } from './builtin.types';
-import { fail, int, num, str, typeError } from './args';
+import { exactNum, fail, int, str, typeError } from './args';
 import {
   civilFromDays,
   daysFromCivil,
@@ -21,13 +22,20 @@ const MIN_NS = -(2n ** 63n);
 const MAX_NS = 2n ** 63n - 1n;
 const NS_OR_ARRAY: TypeDecl = { anyOf: ['number', 'array'] };
 
-function toNsBig(name: string, x: number): bigint {
-  return BigInt(Math.trunc(x));
+const MIN_I64 = -(2n ** 63n);
+const MAX_I64 = 2n ** 63n - 1n;
+
+/** OPA's tzTime: the number must be an int64 exactly (big.Float Int64 Exact), else "timestamp too big". */
+function toNsBig(name: string, x: number | BigNum): bigint {
+  const exact = x instanceof BigNum ? x.isInt : Number.isInteger(x);
+  const ns = exact ? (x instanceof BigNum ? x.toBigInt() : BigInt(x)) : 0n;
+  if (!exact || ns < MIN_I64 || ns > MAX_I64) throw fail(name, 'timestamp too big');
+  return ns;
 }
 
-function checkRange(name: string, ns: bigint): number {
+function checkRange(name: string, ns: bigint): Num {
   if (ns < MIN_NS || ns > MAX_NS) throw fail(name, 'time outside of valid range');
-  return Number(ns);
+  return numberFromBigInt(ns);
 }
 
 /** A `ns` or `[ns, tz]` (or `[ns, tz, layout]`) operand. */
@@ -36,9 +44,9 @@ function timeOperand(
   v: Value,
   pos: number,
 ): { ns: bigint; tz: string; layout?: string } {
-  if (typeof v === 'number') return { ns: toNsBig(name, v), tz: 'UTC' };
+  if (typeof v === 'number' || v instanceof BigNum) return { ns: toNsBig(name, v), tz: 'UTC' };
   if (Array.isArray(v)) {
-    if (v.length < 2 || v.length > 3 || typeof v[0] !== 'number' || typeof v[1] !== 'string') {
+    if (v.length < 2 || v.length > 3 || !isNum(v[0]) || typeof v[1] !== 'string') {
       throw fail(
         name,
         `operand ${pos} must be either a number (ns) or an [number (ns), string (tz)] pair`,
@@ -47,7 +55,7 @@ function timeOperand(
     const layout = v.length === 3 ? v[2] : undefined;
     if (layout !== undefined && typeof layout !== 'string')
       throw typeError(name, pos, 'string', layout);
-    return { ns: toNsBig(name, v[0]), tz: normalizeZone(v[1]), layout };
+    return { ns: toNsBig(name, v[0] as number | BigNum), tz: normalizeZone(v[1]), layout };
   }
   throw typeError(name, pos, 'one of {number, array}', v);
 }
@@ -112,9 +120,9 @@ export function register(registry: BuiltinRegistry): void {
     args: [],
     result: 'number',
     nondeterministic: true,
-    impl: (_a, ctx) => Number(ctx.nowNs()),
+    impl: (_a, ctx) => numberFromBigInt(ctx.nowNs()),
   });
-  const parse = (name: string, layout: string, value: string): number => {
+  const parse = (name: string, layout: string, value: string): Num => {
     try {
       return checkRange(name, parseGoTime(layout, value));
     } catch (e) {
@@ -144,7 +152,7 @@ export function register(registry: BuiltinRegistry): void {
     result: 'number',
     impl: (a) => {
       try {
-        return Number(parseDuration(str('time.parse_duration_ns', a, 0)));
+        return numberFromBigInt(parseDuration(str('time.parse_duration_ns', a, 0)));
       } catch (e) {
         if (e instanceof BuiltinError) throw e;
         throw fail('time.parse_duration_ns', (e as Error).message);
@@ -192,7 +200,7 @@ export function register(registry: BuiltinRegistry): void {
     result: 'number',
     impl: (a) => {
       const name = 'time.add_date';
-      const ns = toNsBig(name, num(name, a, 0));
+      const ns = toNsBig(name, exactNum(name, a, 0));
       const w = toWall(ns, 'UTC');
       const days = daysFromCivil(
         w.year + int(name, a, 1),

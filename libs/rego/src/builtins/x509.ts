@@ -4,6 +4,7 @@
  * (Raw, SerialNumber, Subject, Issuer, NotBefore, NotAfter, DNSNames, EmailAddresses,
  * IPAddresses, URIStrings, IsCA, Version); the rest of Go's struct is not reproduced.
  */
+import { isNum, toNumber } from '../number';
 import * as crypto from 'node:crypto';
 import { fromJSON, RegoObject, Value } from '../value';
 import type { BuiltinContext, BuiltinRegistry } from './builtin.types';
@@ -221,7 +222,7 @@ export function register(registry: BuiltinRegistry): void {
         const opts = obj(name, a, 1);
         const time = opts.get('CurrentTime');
         const dns = opts.get('DNSName');
-        const nowMs = typeof time === 'number' ? time / 1e6 : undefined;
+        const nowMs = time !== undefined && isNum(time) ? toNumber(time) / 1e6 : undefined;
         const ok = verifyChain(chain, ctx, nowMs, typeof dns === 'string' ? dns : undefined);
         return ok ? [true, chain.map(certObject)] : [false, []];
       }),

@@ -1,6 +1,7 @@
 import type { Evaluator, Frame } from './evaluator';
 import type { CTerm } from '../compiler/plan';
 import { RegoObject, type Value } from '../value';
+import * as N from '../number';
 
 /** Sentinels, fast-path outcomes and inline operators shared by the evaluator and its closure compiler. */
 export const PENDING = Symbol('pending');
@@ -91,12 +92,25 @@ export function primitiveOp(op: number, a: Value, b: Value): Value | typeof MISS
       return (a as number) > (b as number);
     case OP_GTE:
       return (a as number) >= (b as number);
-    case OP_PLUS:
-      return (a as number) + (b as number);
-    case OP_MINUS:
-      return (a as number) - (b as number);
-    case OP_MUL:
-      return (a as number) * (b as number);
+    // Integers in the int32 window stay so; anything else is OPA's exact arithmetic.
+    case OP_PLUS: {
+      const r = (a as number) + (b as number);
+      return (r | 0) === r && ((a as number) | 0) === a && ((b as number) | 0) === b
+        ? r
+        : N.plus(a as number, b as number);
+    }
+    case OP_MINUS: {
+      const r = (a as number) - (b as number);
+      return (r | 0) === r && ((a as number) | 0) === a && ((b as number) | 0) === b
+        ? r
+        : N.minus(a as number, b as number);
+    }
+    case OP_MUL: {
+      const r = (a as number) * (b as number);
+      return (r | 0) === r && ((a as number) | 0) === a && ((b as number) | 0) === b
+        ? r
+        : N.mul(a as number, b as number);
+    }
   }
   return MISS;
 }

@@ -1,4 +1,4 @@
-import { RegoObject, RegoSet, type Value } from '../value';
+import { BigNum, RegoObject, RegoSet, type Value } from '../value';
 
 /**
  * Text of a value inside a template string or print(): strings as they are at the top level,
@@ -19,6 +19,7 @@ export function formatValue(v: Value): string {
       return JSON.stringify(v);
   }
   if (Array.isArray(v)) return '[' + v.map(formatValue).join(', ') + ']';
+  if (v instanceof BigNum) return v.text;
   if (v instanceof RegoSet)
     return v.size === 0 ? 'set()' : '{' + v.sorted().map(formatValue).join(', ') + '}';
   return (

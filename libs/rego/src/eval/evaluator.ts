@@ -2,7 +2,8 @@ import { BuiltinError, type BuiltinContext, type BuiltinDecl } from '../builtins
 import type { CBody, CExpr, CRule, CTerm, CallTarget, CWith } from '../compiler/plan';
 import { RuleNode } from '../compiler/plan';
 import { RegoEvalError, type RegoLocation } from '../errors';
-import { RegoObject, RegoSet, equals, type Value } from '../value';
+import { BigNum, RegoObject, RegoSet, equals, type Value } from '../value';
+import { canonicalNumber } from '../number';
 import { formatTemplateValue, sortedEntriesOf, sortedValuesOf, walkPairs } from './eval-helpers';
 import {
   EMPTY_FRAME,
@@ -1128,8 +1129,10 @@ export class Evaluator {
         );
       return undefined;
     }
+    // A built-in's unsafe integer double (time.now_ns...) takes its one exact representation.
+    if (typeof r === 'number') return Number.isSafeInteger(r) ? r : canonicalNumber(r);
     // Built results count against the step budget (one step per element, large ones only).
-    if (pre === 0 && typeof r === 'object' && r !== null) {
+    if (pre === 0 && typeof r === 'object' && r !== null && !(r instanceof BigNum)) {
       const n = Array.isArray(r) ? r.length : r.builtSize();
       if (n > 64) this.charge(n, t.loc);
     }

@@ -1,3 +1,4 @@
+import type { BigNum } from '../number';
 import type { RegoLocation } from '../errors';
 
 /**
@@ -6,7 +7,7 @@ import type { RegoLocation } from '../errors';
  */
 export type Loc = RegoLocation;
 
-export type ScalarValue = null | boolean | number | string;
+export type ScalarValue = null | boolean | number | BigNum | string;
 
 export type Term =
   | { type: 'scalar'; value: ScalarValue; loc: Loc }

@@ -1,6 +1,7 @@
 import { RegoParseFailure } from '../errors';
 import type { Body, Loc, Term } from './ast';
 import { tokenize, type Token } from './lexer';
+import { neg, numberFromText, type Num } from '../number';
 
 /**
  * The term half of the Rego parser (OPA v1/ast/parser.go parseTerm*): infix operators by
@@ -149,7 +150,8 @@ export abstract class TermParser {
     for (;;) {
       if (this.isOp('.') && !this.tok.wsBefore) {
         this.next();
-        if (this.tok.kind !== 'ident') this.fail('expected identifier after dot');
+        if (this.tok.kind !== 'ident')
+          this.fail(`unexpected ${this.describe(this.tok)} token: expected ident`);
         const k = this.next();
         terms.push({ type: 'scalar', value: k.text, loc: this.loc(k) });
       } else if (this.isOp('[') && !this.tok.wsBefore) {
@@ -297,7 +299,7 @@ export abstract class TermParser {
         if (nt.kind === 'number' && !nt.wsBefore) {
           this.next();
           this.next();
-          return { type: 'scalar', value: -parseNumber(nt.text), loc };
+          return { type: 'scalar', value: neg(parseNumber(nt.text)), loc };
         }
         this.next();
         const operand = this.parseTerm();
@@ -319,7 +321,8 @@ export abstract class TermParser {
     for (;;) {
       if (this.isOp('.') && !this.tok.wsBefore) {
         this.next();
-        if (this.tok.kind !== 'ident') this.fail('expected identifier after dot');
+        if (this.tok.kind !== 'ident')
+          this.fail(`unexpected ${this.describe(this.tok)} token: expected ident`);
         const k = this.next();
         terms = terms ?? [cur];
         terms.push({ type: 'scalar', value: k.text, loc: this.loc(k) });
@@ -478,6 +481,7 @@ export abstract class TermParser {
   }
 }
 
-export function parseNumber(text: string): number {
-  return Number(text);
+/** A number literal, exact (a BigNum when a double does not hold it). */
+export function parseNumber(text: string): Num {
+  return numberFromText(text) ?? Number(text);
 }

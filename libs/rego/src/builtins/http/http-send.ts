@@ -5,6 +5,7 @@
  * duration), headers lower-cased to arrays, JSON bodies decoded. Hosts outside the policy's
  * network allow-list are refused ("unallowed host"), and nothing is allowed by default.
  */
+import { BigNum, toNumber } from '../../number';
 import { fromJSON, keyOf, RegoObject, RegoSet, type Value } from '../../value';
 import {
   BuiltinError,
@@ -98,7 +99,7 @@ function boolParam(req: RegoObject, key: string): boolean {
 function timeoutMs(req: RegoObject): number {
   const v = req.get('timeout');
   if (v === undefined) return DEFAULT_TIMEOUT_MS;
-  if (typeof v === 'number') return v / 1e6;
+  if (typeof v === 'number' || v instanceof BigNum) return toNumber(v) / 1e6;
   if (typeof v === 'string') return Number(parseDuration(v) / 1_000_000n);
   throw new BuiltinError(NAME, 'invalid timeout value');
 }
