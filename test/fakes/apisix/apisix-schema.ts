@@ -46,12 +46,13 @@ export function check(schema: Schema, value: unknown): string | null {
     if (passing.length === 0) return 'value should match only one schema, but matches none';
     if (passing.length > 1)
       return 'value should match only one schema, but matches both schemas 1 and 2';
+    check(passing[0], value); // again on the value itself: its defaults are stored
   }
   if (schema.anyOf && !schema.anyOf.some((s) => check(s, structuredClone(value)) === null)) {
     return 'value should match only one schema, but matches none';
   }
   if (schema.type && !typeOk(schema.type, value)) {
-    return `wrong type: expected ${schema.type}, got ${typeName(value)}`;
+    return `wrong type: expected ${schema.type}, got ${typeName(value) === 'integer' ? 'number' : typeName(value)}`;
   }
   if (schema.enum && !schema.enum.some((e) => e === value)) {
     return 'matches none of the enum values';

@@ -1,4 +1,4 @@
-import { Controller, Get, Post, Query, Res } from '@nestjs/common';
+import { Controller, Get, HttpCode, Post, Query, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { ApiErrors, Clock, UnavailableError, UpstreamError } from '@nanopod/common';
 import { AdminOnly } from '@nanopod/identity';
@@ -38,6 +38,7 @@ export class GatewayAdminController {
   }
 
   @Post('sync')
+  @HttpCode(200)
   @AdminOnly()
   @ApiOperation({ summary: 'Compare APISIX with the platform now and repair the difference' })
   @ApiOkResponse({ type: GatewaySyncDto })
