@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { load } from 'js-yaml';
-import { buildDesiredConfig } from '../../libs/gateway/src/core/desired-config';
+import { buildDesiredConfig } from '@nanopod/gateway';
 
 /**
  * deploy/ checked without Docker or Helm on the machine: the compose file against the

@@ -11,3 +11,5 @@ export type { SyncReport } from './services/gateway-sync.service';
 export { RateTiersService } from './services/rate-tiers.service';
 export type { GatewayConfig } from './core/apisix-config';
 export { toStandaloneYaml } from './core/standalone-yaml';
+export { buildDesiredConfig } from './core/desired-config';
+export type { DesiredConfigInput } from './core/desired-config';
