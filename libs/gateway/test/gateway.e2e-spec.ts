@@ -1,4 +1,6 @@
 import * as fs from 'node:fs';
+import * as os from 'node:os';
+import { runCli } from '../../../test/support/cli-process';
 import { ManualClock } from '@nanopod/common';
 import * as path from 'node:path';
 import { GatewayService, GatewayServiceRegistry, GatewaySyncService } from '@nanopod/gateway';
@@ -318,6 +320,24 @@ describe(`gateway (${kind})`, () => {
       expect(bad.status).toBe(400);
       const dev = await platform.createUser();
       expect((await platform.http().post('/v1/gateway/sync').set(dev.auth)).status).toBe(403);
+    });
+    it('nanopod gateway export writes apisix.yaml, complete (#END) and in place', async () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nanopod-gw-export-'));
+      try {
+        const file = path.join(dir, 'apisix.yaml');
+        const run = await runCli(['gateway', 'export', '-o', file], {
+          NANOPOD_URL: platform.url,
+          NANOPOD_API_KEY: admin.apiKey,
+        }).done;
+        expect([run.code, run.stderr]).toEqual([0, '']);
+        expect(run.stdout).toBe(`wrote ${file}\n`);
+        const text = fs.readFileSync(file, 'utf8');
+        expect(text.endsWith('#END\n')).toBe(true);
+        expect(text).toContain('id: nanopod-api');
+        expect(fs.readdirSync(dir)).toEqual(['apisix.yaml']);
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
     });
   });
 
