@@ -252,7 +252,9 @@ export class EnvSchema {
   NANOPOD_APISIX_ADMIN_URL?: string;
 
   @ValidateIf((env: EnvSchema) => !!env.NANOPOD_APISIX_ADMIN_URL)
-  @IsString({ message: 'NANOPOD_APISIX_ADMIN_KEY is required when NANOPOD_APISIX_ADMIN_URL is set' })
+  @IsString({
+    message: 'NANOPOD_APISIX_ADMIN_KEY is required when NANOPOD_APISIX_ADMIN_URL is set',
+  })
   @MinLength(1, {
     message: 'NANOPOD_APISIX_ADMIN_KEY is required when NANOPOD_APISIX_ADMIN_URL is set',
   })
