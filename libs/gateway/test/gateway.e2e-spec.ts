@@ -5,9 +5,22 @@ import { ManualClock } from '@nanopod/common';
 import * as path from 'node:path';
 import { GatewayService, GatewayServiceRegistry, GatewaySyncService } from '@nanopod/gateway';
 import { ApisixAdminFake } from '../../../test/fakes/apisix/apisix-admin-fake';
+import { ApisixGatewayFake } from '../../../test/fakes/apisix/apisix-gateway-fake';
+import { createServer } from 'node:net';
 import { startTestPlatform, TestPlatform, TestUser } from '../../../test/support/test-platform';
 
 const kind = process.env.DATABASE_URL ? 'postgres' : 'pglite';
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}
 
 /** A tiny seeded PRNG (mulberry32): a failing sequence is replayed from its seed. */
 function prng(seed: number): () => number {
@@ -27,6 +40,8 @@ function prng(seed: number): () => number {
  */
 describe(`gateway (${kind})`, () => {
   let fake: ApisixAdminFake;
+  let gateway: ApisixGatewayFake;
+  let authUrl: string;
   let platform: TestPlatform;
   let sync: GatewaySyncService;
   let admin: TestUser;
@@ -48,6 +63,10 @@ describe(`gateway (${kind})`, () => {
 
   beforeAll(async () => {
     fake = await new ApisixAdminFake().start();
+    gateway = await new ApisixGatewayFake(fake).start();
+    // Known before start: APISIX's forward-auth must call this platform.
+    const port = await freePort();
+    authUrl = `http://127.0.0.1:${port}/gateway/auth`;
     platform = await startTestPlatform({
       kind,
       clock: 'manual',
@@ -55,7 +74,8 @@ describe(`gateway (${kind})`, () => {
         NANOPOD_APISIX_ADMIN_URL: fake.url,
         NANOPOD_APISIX_ADMIN_KEY: fake.adminKey,
         NANOPOD_GATEWAY_PLATFORM_NODES: 'platform-1:8080,platform-2:8080',
-        NANOPOD_GATEWAY_AUTH_URL: 'http://platform:8080/gateway/auth',
+        PORT: String(port),
+        NANOPOD_GATEWAY_AUTH_URL: authUrl,
         // Passes run when a test asks; the loop's own tick stays out of the way.
         NANOPOD_GATEWAY_SYNC_MS: '600000',
       },
@@ -70,6 +90,7 @@ describe(`gateway (${kind})`, () => {
   });
   afterAll(async () => {
     await platform?.close();
+    await gateway?.stop();
     await fake?.stop();
   });
 
@@ -96,7 +117,7 @@ describe(`gateway (${kind})`, () => {
         upstream_id: 'nanopod-platform',
         plugins: {
           'forward-auth': {
-            uri: 'http://platform:8080/gateway/auth',
+            uri: authUrl,
             request_headers: ['Authorization', 'X-Api-Key', 'Cookie'],
           },
           'limit-count': { rejected_code: 429 },
@@ -180,7 +201,7 @@ describe(`gateway (${kind})`, () => {
         'put routes/nanopod-dashboard',
       ]);
       expect((fake.state('routes').get('nanopod-api')!.plugins as any)['forward-auth'].uri).toBe(
-        'http://platform:8080/gateway/auth',
+        authUrl,
       );
       expect(Object.keys(fake.state('routes').get('nanopod-auth')!.plugins as object)).toEqual([
         'limit-count',
@@ -338,6 +359,62 @@ describe(`gateway (${kind})`, () => {
       } finally {
         fs.rmSync(dir, { recursive: true, force: true });
       }
+    });
+  });
+
+  describe('through the gateway (the fake data plane applying the synced plugins)', () => {
+    beforeAll(async () => {
+      services.length = 0;
+      await sync.syncOnce();
+    });
+    const call = async (p: string, headers: Record<string, string> = {}) => {
+      const r = await fetch(`${gateway.url}${p}`, { headers });
+      const text = await r.text();
+      return {
+        status: r.status,
+        headers: r.headers,
+        body: text ? (JSON.parse(text) as any) : null,
+      };
+    };
+
+    it('a revoked key stops working at the gateway within 2 seconds', async () => {
+      const dev = await platform.createUser();
+      const ok = await call('/v1/me', dev.auth);
+      expect(ok.status).toBe(200);
+      expect(ok.body.route).toBe('nanopod-api');
+      expect(ok.body.upstream_headers['x-user-id']).toBe(dev.id);
+      const keys = await platform.http().get('/v1/api-keys').set(dev.auth);
+      const revokedAt = Date.now();
+      await platform.http().delete(`/v1/api-keys/${keys.body.data[0].id}`).set(dev.auth);
+      let status = 200;
+      while (status === 200 && Date.now() - revokedAt < 2000)
+        status = (await call('/v1/me', dev.auth)).status;
+      expect(status).toBe(401);
+      expect(Date.now() - revokedAt).toBeLessThan(2000);
+      const refused = await call('/v1/me', dev.auth);
+      expect(refused.body.error.code).toBe('gateway.credential_invalid');
+      expect(refused.headers.get('www-authenticate')).toBe('Bearer realm="nanopod"');
+    });
+
+    it('strips identity headers a client sends itself', async () => {
+      const res = await call('/v1/me', {
+        'X-User-Id': 'someone-else',
+        'X-Nanopod-Limit-Admin': 'x',
+      });
+      expect(res.status).toBe(200);
+      expect(res.body.upstream_headers['x-user-id']).toBeUndefined();
+      expect(res.body.upstream_headers['x-nanopod-limit-admin']).toBeUndefined();
+      expect(res.body.upstream_headers['x-nanopod-tier']).toBe('anonymous');
+    });
+
+    it("counts each caller against its own tier's limit: anonymous callers get 30 a minute, a developer is unaffected", async () => {
+      const dev = await platform.createUser();
+      let last = 0;
+      for (let i = 0; i < 31; i++) last = (await call('/v1/healthz-anything')).status;
+      expect(last).toBe(429);
+      const limited = await call('/v1/healthz-anything');
+      expect(limited.body).toEqual({ error_msg: 'rate limit of your tier exceeded' });
+      expect((await call('/v1/me', dev.auth)).status).toBe(200);
     });
   });
 
