@@ -69,7 +69,8 @@ export async function startPlatformProcess(
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
   const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 60_000;
+  // Generous: ts-node start on a loaded shared machine can take over a minute.
+  const deadline = Date.now() + 180_000;
   try {
     for (;;) {
       if (child.exitCode !== null) throw new Error(`platform exited: ${stderr}`);

@@ -20,6 +20,7 @@ import { FederationModule } from '@nanopod/federation';
 import { MarketModule } from '@nanopod/market';
 import { ComputeModule } from '@nanopod/compute';
 import { SandboxModule } from '@nanopod/sandbox';
+import { GatewayModule } from '@nanopod/gateway';
 import { platformMigrations } from './migrations';
 import { PolicyInputsBinding } from './policy-inputs.binding';
 
@@ -50,6 +51,7 @@ export class AppModule implements NestModule {
         MarketModule,
         ComputeModule,
         SandboxModule,
+        GatewayModule,
       ],
       providers: [PolicyInputsBinding],
     };

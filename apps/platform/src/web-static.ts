@@ -18,6 +18,7 @@ export const NON_WEB_PREFIXES = [
   '/metrics',
   '/healthz',
   '/readyz',
+  '/gateway',
   '/.well-known',
 ];
 

@@ -11,7 +11,10 @@ import type { RunningPlatform } from '../src/bootstrap';
 const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options', 'trace'] as const;
 
 /** Served by the platform but deliberately not part of the API document, with why. */
-const NOT_IN_DOCUMENT: Record<string, string> = {};
+const NOT_IN_DOCUMENT: Record<string, string> = {
+  'GET /gateway/auth':
+    "internal: APISIX's forward-auth plugin calls it directly, clients never do (libs/gateway)",
+};
 
 /** Browser sign-in steps: their success is a documented 302, never a 2xx body. */
 const BROWSER_REDIRECTS = new Set(['GET /auth/login', 'GET /auth/callback', 'POST /auth/logout']);

@@ -522,6 +522,40 @@ export interface paths {
     patch: operations['DeploymentsController_set'];
     trace?: never;
   };
+  '/v1/gateway/config': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** What APISIX should hold: JSON, or the standalone apisix.yaml (format=apisix-yaml) */
+    get: operations['GatewayAdminController_config'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/gateway/sync': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Compare APISIX with the platform now and repair the difference */
+    post: operations['GatewayAdminController_syncNow'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v1/grants/applications': {
     parameters: {
       query?: never;
@@ -2158,6 +2192,28 @@ export interface components {
     FilePutResultDto: {
       bytes: number;
       path: string;
+    };
+    GatewayConfigDto: {
+      /** @description APISIX global rules */
+      global_rules: Record<string, unknown>[];
+      /** @description APISIX routes (Admin API v3 fields, with id) */
+      routes: Record<string, unknown>[];
+      /** @description APISIX upstreams (Admin API v3 fields, with id) */
+      upstreams: Record<string, unknown>[];
+    };
+    GatewaySyncChangeDto: {
+      /** @example nanopod-api */
+      id: string;
+      /** @enum {string} */
+      kind: 'put' | 'delete';
+      /** @example routes */
+      resource: string;
+    };
+    GatewaySyncDto: {
+      /** @description Admin API calls made (empty: in line) */
+      changes: components['schemas']['GatewaySyncChangeDto'][];
+      /** Format: date-time */
+      synced_at: string;
     };
     GpuDto: {
       /** @example 550.54.14 */
@@ -4652,6 +4708,114 @@ export interface operations {
       };
       /** @description Semantically invalid (e.g. a policy that does not compile) */
       422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBodyDto'];
+        };
+      };
+    };
+  };
+  GatewayAdminController_config: {
+    parameters: {
+      query?: {
+        /** @description `apisix-yaml`: the standalone `apisix.yaml` (ends with `#END`) as text */
+        format?: 'json' | 'apisix-yaml';
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['GatewayConfigDto'];
+          'application/yaml': components['schemas']['GatewayConfigDto'];
+        };
+      };
+      /** @description Invalid input (validation failure, malformed JSON, bad id) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBodyDto'];
+          'application/yaml': components['schemas']['ErrorBodyDto'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBodyDto'];
+          'application/yaml': components['schemas']['ErrorBodyDto'];
+        };
+      };
+      /** @description Authenticated but not allowed (role, scope, ownership or policy) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBodyDto'];
+          'application/yaml': components['schemas']['ErrorBodyDto'];
+        };
+      };
+    };
+  };
+  GatewayAdminController_syncNow: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['GatewaySyncDto'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBodyDto'];
+        };
+      };
+      /** @description Authenticated but not allowed (role, scope, ownership or policy) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBodyDto'];
+        };
+      };
+      /** @description An upstream service failed */
+      502: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBodyDto'];
+        };
+      };
+      /** @description Not ready */
+      503: {
         headers: {
           [name: string]: unknown;
         };

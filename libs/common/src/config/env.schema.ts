@@ -258,6 +258,45 @@ export class EnvSchema {
   @Min(100, { message: 'NANOPOD_API_METER_FLUSH_MS must be at least 100' })
   NANOPOD_API_METER_FLUSH_MS?: number;
 
+  /** APISIX Admin API root (e.g. http://apisix:9180). Unset: nothing is synced to a gateway. */
+  @IsOptional()
+  @IsUrl(
+    { require_tld: false, require_protocol: true, protocols: ['http', 'https'] },
+    { message: 'NANOPOD_APISIX_ADMIN_URL must be an http(s) URL such as http://apisix:9180' },
+  )
+  NANOPOD_APISIX_ADMIN_URL?: string;
+
+  @ValidateIf((env: EnvSchema) => !!env.NANOPOD_APISIX_ADMIN_URL)
+  @IsString({
+    message: 'NANOPOD_APISIX_ADMIN_KEY is required when NANOPOD_APISIX_ADMIN_URL is set',
+  })
+  @MinLength(1, {
+    message: 'NANOPOD_APISIX_ADMIN_KEY is required when NANOPOD_APISIX_ADMIN_URL is set',
+  })
+  NANOPOD_APISIX_ADMIN_KEY?: string;
+
+  /** The platform replicas APISIX balances over, as `host:port,host:port` (default: HOST:PORT). */
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9.-]+:\d{1,5}(,[A-Za-z0-9.-]+:\d{1,5})*$/, {
+    message: 'NANOPOD_GATEWAY_PLATFORM_NODES must be host:port pairs separated by commas',
+  })
+  NANOPOD_GATEWAY_PLATFORM_NODES?: string;
+
+  /** The URL APISIX's forward-auth calls (default: http://<first platform node>/gateway/auth). */
+  @IsOptional()
+  @IsUrl(
+    { require_tld: false, require_protocol: true, protocols: ['http', 'https'] },
+    { message: 'NANOPOD_GATEWAY_AUTH_URL must be an http(s) URL' },
+  )
+  NANOPOD_GATEWAY_AUTH_URL?: string;
+
+  /** How often the gateway reconciler compares APISIX with the platform (default 1000 ms). */
+  @IsOptional()
+  @Transform(({ value }) => (value === undefined || value === '' ? undefined : Number(value)))
+  @IsInt({ message: 'NANOPOD_GATEWAY_SYNC_MS must be a whole number of milliseconds' })
+  @Min(100, { message: 'NANOPOD_GATEWAY_SYNC_MS must be at least 100' })
+  NANOPOD_GATEWAY_SYNC_MS?: number;
+
   /** How long a stopping platform waits for in-flight work before it exits anyway (SIGTERM/SIGINT). */
   @IsOptional()
   @Transform(({ value }) => (value === undefined || value === '' ? undefined : Number(value)))

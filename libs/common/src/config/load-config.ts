@@ -144,6 +144,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): NanopodConf
       welcomeCredits: env.NANOPOD_WELCOME_CREDITS ?? 500,
       apiMeterFlushMs: env.NANOPOD_API_METER_FLUSH_MS ?? 1000,
     },
+    gateway: gatewayConfig(env, port),
     reputation: {
       github: {
         apiUrl: env.NANOPOD_GITHUB_API_URL?.replace(/\/+$/, ''),
@@ -160,5 +161,23 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): NanopodConf
       staleAfterMs: env.NANOPOD_REPUTATION_STALE_AFTER_MS ?? 24 * 3600_000,
       refreshCooldownMs: env.NANOPOD_REPUTATION_REFRESH_COOLDOWN_MS ?? 60_000,
     },
+  };
+}
+
+function gatewayConfig(env: EnvSchema, port: number): NanopodConfig['gateway'] {
+  const nodes = env.NANOPOD_GATEWAY_PLATFORM_NODES?.split(',') ?? [
+    `${env.HOST ?? '127.0.0.1'}:${port}`,
+  ];
+  return {
+    apisix: env.NANOPOD_APISIX_ADMIN_URL
+      ? {
+          adminUrl: env.NANOPOD_APISIX_ADMIN_URL.replace(/\/+$/, ''),
+          adminKey: env.NANOPOD_APISIX_ADMIN_KEY ?? '',
+          timeoutMs: 5000,
+        }
+      : undefined,
+    platformNodes: nodes,
+    authUrl: env.NANOPOD_GATEWAY_AUTH_URL ?? `http://${nodes[0]}/gateway/auth`,
+    syncIntervalMs: env.NANOPOD_GATEWAY_SYNC_MS ?? 1000,
   };
 }

@@ -64,6 +64,16 @@ export interface NanopodConfig {
     /** Flush period of the api_requests meter. */
     apiMeterFlushMs?: number;
   };
+  /** The APISIX gateway in front (libs/gateway): where to sync, what to point it at. */
+  gateway: {
+    /** The Admin API; unset: no sync (the platform checks API keys itself). */
+    apisix?: { adminUrl: string; adminKey: string; timeoutMs: number };
+    /** The platform replicas APISIX balances over (`host:port`). */
+    platformNodes: string[];
+    /** What APISIX's forward-auth plugin calls. */
+    authUrl: string;
+    syncIntervalMs: number;
+  };
   /** Reputation sources: a source without its URL (the embedded default) is `unknown`, not_configured. */
   reputation?: {
     github: { apiUrl?: string; token?: string };
