@@ -28,8 +28,10 @@ type Migrations = Array<new () => unknown>;
 
 function platformMigrations(): Migrations {
   return (
-    require(builtEntry('apps/platform/src/migrations.ts')) as { platformMigrations: Migrations }
-  ).platformMigrations;
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the build made at run time
+    (require(builtEntry('apps/platform/src/migrations.ts')) as { platformMigrations: Migrations })
+      .platformMigrations
+  );
 }
 
 /** A hash of every migration's source: a new or edited migration makes new templates. */
@@ -72,6 +74,7 @@ async function migrate(url: string, poolSize: number): Promise<void> {
 /** One RSA key for every test platform's built-in issuer instead of one per boot. */
 async function issuerKeys(): Promise<string> {
   const file = path.join(TEST_BUILD_DIR, 'oidc-issuer-keys.json');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- the build made at run time
   const { loadIssuerKeys } = require(
     builtEntry('libs/identity/src/builtin-issuer/issuer-keys.ts'),
   ) as typeof import('../../libs/identity/src/builtin-issuer/issuer-keys');
@@ -82,6 +85,7 @@ async function issuerKeys(): Promise<string> {
 async function pgliteTemplate(version: string): Promise<string> {
   const file = path.join(TEST_BUILD_DIR, `pglite-template-${version}.tar`);
   if (existsSync(file)) return file;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- the build made at run time
   const { startEmbeddedPostgres } = require(
     builtEntry('libs/common/src/database/embedded-postgres.ts'),
   ) as typeof import('../../libs/common/src/database/embedded-postgres');
