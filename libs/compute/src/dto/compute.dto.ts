@@ -184,6 +184,13 @@ export class DeploymentNodeDto {
   @ApiProperty({ nullable: true, type: String }) state_reason!: string | null;
   @ApiProperty({
     nullable: true,
+    type: String,
+    description:
+      'The agent node the placement policy put it on; null while waiting, or for capacity bought from partners outside this platform’s agents',
+  })
+  host_node_id!: string | null;
+  @ApiProperty({
+    nullable: true,
     type: Object,
     description: 'Interruption notice: reason and deadline',
   })
@@ -222,6 +229,7 @@ export class DeploymentDto {
         seq: n.seq,
         state: n.state,
         state_reason: n.stateReason,
+        host_node_id: n.nodeId,
         notice:
           n.noticeReason && n.noticeDeadline
             ? { reason: n.noticeReason, deadline: n.noticeDeadline.toISOString() }
