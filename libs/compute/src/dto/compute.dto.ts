@@ -196,6 +196,12 @@ export class DeploymentNodeDto {
   })
   notice!: { reason: string; deadline: string } | null;
   @ApiProperty({ nullable: true, type: String }) started_at!: string | null;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    description: 'When it was released, terminated, preempted or failed',
+  })
+  ended_at!: string | null;
   @ApiProperty() created_at!: string;
 }
 
@@ -235,6 +241,7 @@ export class DeploymentDto {
             ? { reason: n.noticeReason, deadline: n.noticeDeadline.toISOString() }
             : null,
         started_at: n.startedAt?.toISOString() ?? null,
+        ended_at: n.endedAt?.toISOString() ?? null,
         created_at: n.createdAt.toISOString(),
       })),
       created_at: v.deployment.createdAt.toISOString(),
