@@ -66,7 +66,10 @@ export function MarketPage() {
     query && { ...query, hours: 48 },
   );
   const orders = usePoll<OrderList>('/v1/orders', 3000);
-  const history = price.data?.history ?? [];
+  const points = price.data?.history ?? [];
+  // One trade is one point, which a line does not show: hold it until now.
+  const history =
+    points.length === 1 ? [...points, { ...points[0], at: new Date().toISOString() }] : points;
   return (
     <>
       <PageHeader
