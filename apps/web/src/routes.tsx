@@ -7,6 +7,10 @@ import { OverviewPage } from './pages/home/overview.page';
 import { PoliciesPage } from './pages/policies/policies.page';
 import { PolicyPage } from './pages/policies/policy.page';
 import { NodesPage } from './pages/nodes/nodes.page';
+import { ZonesPage } from './pages/compute/zones.page';
+import { DeploymentsPage } from './pages/compute/deployments.page';
+import { MarketPage } from './pages/compute/market.page';
+import { ProcurementsPage } from './pages/compute/procurements.page';
 import { SandboxesPage } from './pages/sandboxes/sandboxes.page';
 import { SandboxPage } from './pages/sandboxes/sandbox.page';
 import { ReputationPage } from './pages/reputation/reputation.page';
@@ -49,6 +53,15 @@ export const routes: PageRoute[] = [
   { path: '/', title: 'Overview', element: <OverviewPage />, section: 'General' },
   { path: '/sandboxes', title: 'Sandboxes', element: <SandboxesPage />, section: 'Compute' },
   { path: '/sandboxes/:id', title: 'Sandbox', element: <SandboxPage />, nav: false },
+  { path: '/zones', title: 'Zones & capacities', element: <ZonesPage />, section: 'Compute' },
+  { path: '/deployments', title: 'Deployments', element: <DeploymentsPage />, section: 'Compute' },
+  { path: '/market', title: 'Market', element: <MarketPage />, section: 'Compute' },
+  {
+    path: '/procurements',
+    title: 'Procurements',
+    element: <ProcurementsPage />,
+    section: 'Compute',
+  },
   { path: '/nodes', title: 'Nodes', element: <NodesPage />, section: 'Network' },
   { path: '/billing', title: 'Billing', element: <BillingPage />, section: 'Billing' },
   { path: '/grants', title: 'Grants', element: <GrantsPage />, section: 'Billing' },

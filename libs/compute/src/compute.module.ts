@@ -4,6 +4,7 @@ import { DatabaseCoreModule } from '@nanopod/common';
 import { FederationModule } from '@nanopod/federation';
 import { IdentityModule } from '@nanopod/identity';
 import { MarketModule } from '@nanopod/market';
+import { PolicyModule } from '@nanopod/policy';
 import { CapacitiesController, NodeTemplatesController } from './controllers/capacities.controller';
 import { DeploymentsController } from './controllers/deployments.controller';
 import { ProcurementsController } from './controllers/procurements.controller';
@@ -16,6 +17,7 @@ import { CapacitiesRepository } from './repositories/capacities.repository';
 import { DeploymentsRepository } from './repositories/deployments.repository';
 import { ProcurementsRepository } from './repositories/procurements.repository';
 import { CatalogService } from './services/catalog.service';
+import { DeploymentPlacement } from './services/deployment-placement.service';
 import { DeploymentReconciler } from './services/deployment.reconciler';
 import { DeploymentsService } from './services/deployments.service';
 import { ProcurementReconciler } from './services/procurement.reconciler';
@@ -33,6 +35,7 @@ import { ZonesService } from './services/zones.service';
     IdentityModule,
     FederationModule,
     MarketModule,
+    PolicyModule,
     TypeOrmModule.forFeature([
       CapacityEntity,
       NodeTemplateEntity,
@@ -56,6 +59,7 @@ import { ZonesService } from './services/zones.service';
     ZonesService,
     DeploymentsService,
     ProcurementsService,
+    DeploymentPlacement,
     DeploymentReconciler,
     ProcurementReconciler,
   ],

@@ -4,6 +4,7 @@ export { FederationErrorCodes } from './federation.errors';
 export { PartnersService, PartnerWithOwners } from './services/partners.service';
 export { EnrollmentService, CreatedEnrollmentToken } from './services/enrollment.service';
 export { NodesService, NodeSelector, NodeView } from './services/nodes.service';
+export { nodePlacementFacts } from './services/node-placement-facts';
 export {
   NodeEvents,
   AgentSandboxReport,

@@ -6,6 +6,7 @@ import {
   parseStartHour,
   HOUR_MS,
 } from '../src/core';
+import { ReferenceOrderBook } from './support/reference-order-book';
 
 const H = 500_000;
 let seq = 0;
@@ -164,6 +165,11 @@ describe('the order book', () => {
   });
 
   it('keeps its invariants over random order flow (property)', () => {
+    // Checks collected, one expect at the end: thousands of expects made this test slow.
+    const broken: string[] = [];
+    const check = (ok: boolean, what: string, about: unknown) => {
+      if (!ok && broken.length < 5) broken.push(`${what}: ${JSON.stringify(about)}`);
+    };
     for (let seed = 1; seed <= 10; seed++) {
       const r = rng(seed);
       const book = new OrderBook();
@@ -196,14 +202,14 @@ describe('the order book', () => {
       for (const f of fills) {
         const s = orders.get(f.sellOrderId)!;
         const b = orders.get(f.buyOrderId)!;
-        expect(f.priceCents).toBeGreaterThanOrEqual(s.priceCents);
-        expect(f.priceCents).toBeLessThanOrEqual(b.priceCents);
-        expect(f.hour).toBeGreaterThanOrEqual(Math.max(s.startHour, b.startHour));
-        expect(f.hour).toBeLessThan(Math.min(s.endHour, b.endHour));
-        expect(f.sellerId).not.toBe(f.buyerId);
+        check(f.priceCents >= s.priceCents, 'fill under the sell limit', f);
+        check(f.priceCents <= b.priceCents, 'fill over the buy limit', f);
+        check(f.hour >= Math.max(s.startHour, b.startHour), 'fill before a window', f);
+        check(f.hour < Math.min(s.endHour, b.endHour), 'fill after a window', f);
+        check(f.sellerId !== f.buyerId, 'self-trade', f);
         const k = `${f.sellOrderId}@${f.hour}`;
         soldPerSellHour.set(k, (soldPerSellHour.get(k) ?? 0) + f.nodes);
-        expect(soldPerSellHour.get(k)).toBeLessThanOrEqual(s.nodes);
+        check(soldPerSellHour.get(k)! <= s.nodes, 'block sold twice', f);
         const g = `${f.buyOrderId}@${f.hour}`;
         gotPerBuyHour.set(g, (gotPerBuyHour.get(g) ?? 0) + f.nodes);
       }
@@ -211,15 +217,77 @@ describe('the order book', () => {
       for (const id of filledBuys) {
         const b = orders.get(id)!;
         for (let h = b.startHour; h < b.endHour; h++)
-          expect(gotPerBuyHour.get(`${id}@${h}`)).toBe(b.nodes);
+          check(gotPerBuyHour.get(`${id}@${h}`) === b.nodes, 'filled buy short', { id, h });
       }
       // No resting buy could fill against the resting sells (ignoring its owner's own).
       for (const o of orders.values()) {
         if (o.side !== 'buy' || !book.has(o.id)) continue;
         const q = book.quoteBuy(o.nodes, o.startHour, o.endHour, o.ownerId);
-        if (q !== null) expect(q).toBeGreaterThan(o.priceCents);
+        check(q === null || q > o.priceCents, 'resting buy could fill', o);
       }
     }
+    expect(broken).toEqual([]);
+  });
+});
+
+describe('the indexed order book against the reference (flat) book', () => {
+  it('answers every order, cancel, expiry, depth and quote exactly as the reference does', () => {
+    // One expect per seed: comparing as JSON keeps thousands of steps fast.
+    const differences: string[] = [];
+    const same = (step: string, a: unknown, b: unknown) => {
+      const x = JSON.stringify(a);
+      const y = JSON.stringify(b);
+      if (x !== y && differences.length < 5) differences.push(`${step}: ${x} != ${y}`);
+    };
+    for (let seed = 1; seed <= 8; seed++) {
+      const r = rng(seed * 7919);
+      const book = new OrderBook();
+      const ref = new ReferenceOrderBook();
+      const ids: string[] = [];
+      let now = H;
+      for (let i = 0; i < 1200; i++) {
+        const roll = r();
+        if (roll < 0.03) {
+          now += 1;
+          const a = book.expire(now);
+          const b = ref.expire(now);
+          same(`expire ${now}`, a.expiredBuyIds.sort(), b.expiredBuyIds.sort());
+          same(`expire ${now}`, a.endedSellIds.sort(), b.endedSellIds.sort());
+          continue;
+        }
+        if (roll < 0.08 && ids.length > 0) {
+          const id = ids[Math.floor(r() * ids.length)];
+          same(`cancel ${id}`, book.cancel(id), ref.cancel(id));
+          continue;
+        }
+        if (roll < 0.1) {
+          const h = now + Math.floor(r() * 14);
+          same(`depth ${h}`, book.depth(h, 5), ref.depth(h, 5));
+          const n = 1 + Math.floor(r() * 6);
+          const end = h + 1 + Math.floor(r() * 4);
+          same(`quote ${h}`, book.quoteBuy(n, h, end, 'u1'), ref.quoteBuy(n, h, end, 'u1'));
+          continue;
+        }
+        const sellBack = roll < 0.16;
+        const side = sellBack || roll < 0.55 ? 'sell' : 'buy';
+        const start = now + Math.floor(r() * 12);
+        const o = order({
+          side,
+          ownerId:
+            side === 'buy' || sellBack ? `u${Math.floor(r() * 6)}` : `p${Math.floor(r() * 4)}`,
+          ownerKind: side === 'buy' || sellBack ? 'user' : 'partner',
+          nodes: 1 + Math.floor(r() * 4),
+          startHour: start,
+          endHour: start + 1 + Math.floor(r() * (r() < 0.1 ? 30 : 6)),
+          priceCents: 50 + Math.floor(r() * 20) * 5,
+          flags: { ioc: r() < 0.1, postOnly: r() < 0.05 },
+        });
+        ids.push(o.id);
+        same(`place ${o.id}`, book.place(o), ref.place(o));
+        same(`size after ${o.id}`, book.size, ref.size);
+      }
+    }
+    expect(differences).toEqual([]);
   });
 });
 

@@ -1,6 +1,19 @@
 export * from './decisions/subsidy.types';
 export { SubsidyDecider } from './decisions/subsidy-decider';
 export { PolicyInputRegistry } from './decisions/policy-input.registry';
+export { PlacementPolicy } from './decisions/placement-policy.service';
+export {
+  PlacementJudge,
+  PLACEMENT_REF,
+  parsePlacement,
+  placementNodeKey,
+} from './decisions/placement-judge';
+export type {
+  PlacementNodeFacts,
+  PlacementSubject,
+  PlacementVerdict,
+  PlacementWorkKind,
+} from './decisions/placement-judge';
 export { PolicyModule } from './policy.module';
 export { ActivePolicyService, POLICY_ACTIVATED_CHANNEL } from './runtime/active-policy.service';
 export type { PolicySet } from './runtime/active-policy.service';

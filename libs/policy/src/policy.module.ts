@@ -6,6 +6,7 @@ import { PoliciesController } from './controllers/policies.controller';
 import { PolicyDecisionsController } from './controllers/policy-decisions.controller';
 import { DecisionLogPruner } from './decisions/decision-log-pruner.service';
 import { PolicyInputRegistry } from './decisions/policy-input.registry';
+import { PlacementPolicy } from './decisions/placement-policy.service';
 import { PolicySubsidyDecider } from './decisions/policy-subsidy-decider.service';
 import { SubsidyDecider } from './decisions/subsidy-decider';
 import { PolicyActivationEntity } from './entities/policy-activation.entity';
@@ -46,8 +47,9 @@ import { PolicySeeder } from './store/policy-seeder.service';
     PolicyLabService,
     DecisionLogPruner,
     PolicySubsidyDecider,
+    PlacementPolicy,
     { provide: SubsidyDecider, useExisting: PolicySubsidyDecider },
   ],
-  exports: [PolicyInputRegistry, SubsidyDecider, ActivePolicyService],
+  exports: [PolicyInputRegistry, SubsidyDecider, ActivePolicyService, PlacementPolicy],
 })
 export class PolicyModule {}

@@ -6,6 +6,8 @@ export const SandboxErrorCodes = {
   noCapacity: 'sandbox.no_capacity',
   /** Nodes with room exist, but none can enforce what the sandbox needs (egress netns, cgroups). */
   uncontainable: 'sandbox.uncontainable',
+  /** The placement policy failed to evaluate: nothing is placed (fail closed). */
+  placementPolicyError: 'sandbox.placement_policy_error',
   notRunning: 'sandbox.not_running',
   startFailed: 'sandbox.start_failed',
   pathInvalid: 'sandbox.path_invalid',

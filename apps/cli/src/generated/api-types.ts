@@ -2028,6 +2028,10 @@ export interface components {
     };
     DeploymentNodeDto: {
       created_at: string;
+      /** @description When it was released, terminated, preempted or failed */
+      ended_at: string | null;
+      /** @description The agent node the placement policy put it on; null while waiting, or for capacity bought from partners outside this platform’s agents */
+      host_node_id: string | null;
       id: string;
       /** @description Interruption notice: reason and deadline */
       notice: Record<string, unknown> | null;

@@ -184,11 +184,24 @@ export class DeploymentNodeDto {
   @ApiProperty({ nullable: true, type: String }) state_reason!: string | null;
   @ApiProperty({
     nullable: true,
+    type: String,
+    description:
+      'The agent node the placement policy put it on; null while waiting, or for capacity bought from partners outside this platform’s agents',
+  })
+  host_node_id!: string | null;
+  @ApiProperty({
+    nullable: true,
     type: Object,
     description: 'Interruption notice: reason and deadline',
   })
   notice!: { reason: string; deadline: string } | null;
   @ApiProperty({ nullable: true, type: String }) started_at!: string | null;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    description: 'When it was released, terminated, preempted or failed',
+  })
+  ended_at!: string | null;
   @ApiProperty() created_at!: string;
 }
 
@@ -222,11 +235,13 @@ export class DeploymentDto {
         seq: n.seq,
         state: n.state,
         state_reason: n.stateReason,
+        host_node_id: n.nodeId,
         notice:
           n.noticeReason && n.noticeDeadline
             ? { reason: n.noticeReason, deadline: n.noticeDeadline.toISOString() }
             : null,
         started_at: n.startedAt?.toISOString() ?? null,
+        ended_at: n.endedAt?.toISOString() ?? null,
         created_at: n.createdAt.toISOString(),
       })),
       created_at: v.deployment.createdAt.toISOString(),

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { Repository } from 'typeorm';
+import { In, Repository } from 'typeorm';
 import { CapacityEntity } from '../entities/capacity.entity';
 import { NodeTemplateEntity } from '../entities/node-template.entity';
 
@@ -23,6 +23,11 @@ export class CapacitiesRepository {
     return this.capacities.findOneBy(
       UUID.test(idOrName) ? { ownerId, id: idOrName } : { ownerId, name: idOrName },
     );
+  }
+
+  byIds(ids: string[]): Promise<CapacityEntity[]> {
+    if (ids.length === 0) return Promise.resolve([]);
+    return this.capacities.findBy({ id: In(ids) });
   }
 
   byId(id: string): Promise<CapacityEntity | null> {

@@ -73,6 +73,14 @@ export class DeploymentsRepository {
     });
   }
 
+  /** Pending and running deployment nodes placed on any of `hostIds` (what they take there). */
+  hostedOn(hostIds: string[]): Promise<DeploymentNodeEntity[]> {
+    if (hostIds.length === 0) return Promise.resolve([]);
+    return this.nodes.find({
+      where: { nodeId: In(hostIds), state: In(['pending', 'running']) },
+    });
+  }
+
   async maxSeq(deploymentId: string): Promise<number> {
     const [row] = (await this.nodes.query(
       `SELECT COALESCE(MAX(seq), 0) AS s FROM compute_deployment_nodes WHERE deployment_id = $1`,

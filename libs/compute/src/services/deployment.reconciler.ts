@@ -20,6 +20,7 @@ import { DeploymentEntity, DeploymentNodeEntity } from '../entities/deployment.e
 import { CapacitiesRepository } from '../repositories/capacities.repository';
 import { DeploymentsRepository } from '../repositories/deployments.repository';
 import { ProcurementsRepository } from '../repositories/procurements.repository';
+import { DeploymentPlacement, HostPool } from './deployment-placement.service';
 
 /** How long a node runs after an interruption notice before it is preempted. */
 export const NOTICE_GRACE_MS = 5 * 60_000;
@@ -47,6 +48,7 @@ export class DeploymentReconciler implements OnApplicationBootstrap, OnApplicati
     private readonly market: MarketService,
     private readonly events: MarketEvents,
     private readonly clock: Clock,
+    private readonly placement: DeploymentPlacement,
     leader: LeaderLock,
     @Inject(NANOPOD_CONFIG) private readonly config: NanopodConfig,
   ) {
@@ -127,11 +129,17 @@ export class DeploymentReconciler implements OnApplicationBootstrap, OnApplicati
         a.createdAt.getTime() - b.createdAt.getTime() ||
         a.seq - b.seq,
     );
+    let hosts: HostPool | null = null;
     for (let i = 0; i < live.length; i++) {
       const n = live[i];
       const covered = i < held;
       if (covered) {
-        if (n.state === 'awaiting_allocation') await this.move(n, 'pending', 'provisioning', now);
+        if (n.state === 'awaiting_allocation') {
+          const capacity = await this.capacities.byId(capacityId);
+          if (!capacity) continue;
+          hosts ??= await this.placement.poolFor(capacity);
+          await this.provision(n, hosts, now);
+        }
         // Provisioning takes one pass (an agent would report it); then the node runs.
         else if (n.state === 'pending')
           await this.move(n, 'running', null, now, { startedAt: now });
@@ -160,6 +168,29 @@ export class DeploymentReconciler implements OnApplicationBootstrap, OnApplicati
         } else if (n.noticeDeadline && n.noticeDeadline.getTime() <= now.getTime()) {
           await this.move(n, 'preempted', n.noticeReason ?? 'compute_time_ended', now);
         }
+      }
+    }
+  }
+
+  /**
+   * A covered node starts on the host the placement policy picks among the zone's agents.
+   * No host that fits (or a policy that cannot answer: fail closed) leaves it waiting, with
+   * the reason. A zone without any schedulable agent is a market-only capacity: its compute
+   * time is bought from partners outside this platform's agents, and the node has no host.
+   */
+  private async provision(n: DeploymentNodeEntity, hosts: HostPool, now: Date): Promise<void> {
+    const choice = hosts.choose();
+    if (choice.kind === 'host' || choice.kind === 'no_hosts') {
+      const nodeId = choice.kind === 'host' ? choice.nodeId : null;
+      await this.move(n, 'pending', 'provisioning', now, { nodeId });
+      return;
+    }
+    const reason = choice.kind === 'no_fit' ? 'no_host_fits' : 'placement_policy_error';
+    if (n.stateReason !== reason) {
+      await this.deployments.moveNode(n.id, n.state, { stateReason: reason, updatedAt: now });
+      n.stateReason = reason;
+      if (choice.kind === 'policy_error') {
+        this.logger.warn({ nodeId: n.id, code: choice.code }, 'placement policy failed');
       }
     }
   }
@@ -220,7 +251,7 @@ export class DeploymentReconciler implements OnApplicationBootstrap, OnApplicati
       updatedAt: now,
       ...(ended ? { endedAt: now } : {}),
       ...(to === 'awaiting_allocation'
-        ? { noticeAt: null, noticeDeadline: null, noticeReason: null }
+        ? { noticeAt: null, noticeDeadline: null, noticeReason: null, nodeId: null }
         : {}),
       ...extra,
     });

@@ -7,11 +7,18 @@ import {
   PlaceResult,
   RestingOrder,
 } from './order-book.types';
+import { PriceLadder } from './price-ladder';
 
 interface SellEntry {
   order: BookOrder;
   /** Unsold nodes per hour block, index 0 = order.startHour. */
-  remaining: Int32Array;
+  remaining: number[];
+  /** Sum of `remaining`: zero when every block is sold (or past). */
+  unsold: number;
+}
+
+interface BidEntry {
+  order: BookOrder;
 }
 
 interface Take {
@@ -20,28 +27,9 @@ interface Take {
   nodes: number;
 }
 
-/** (price asc, seq asc): the cheapest, then the oldest, sell is taken first. */
-const askBefore = (a: BookOrder, b: BookOrder): boolean =>
-  a.priceCents < b.priceCents || (a.priceCents === b.priceCents && a.seq < b.seq);
 /** (price desc, seq asc): the highest, then the oldest, buy is served first. */
-const bidBefore = (a: BookOrder, b: BookOrder): boolean =>
-  a.priceCents > b.priceCents || (a.priceCents === b.priceCents && a.seq < b.seq);
-
-function insertSorted<T>(list: T[], item: T, before: (a: T, b: T) => boolean): void {
-  let lo = 0;
-  let hi = list.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (before(list[mid], item)) lo = mid + 1;
-    else hi = mid;
-  }
-  list.splice(lo, 0, item);
-}
-
-function removeFrom<T>(list: T[], item: T): void {
-  const i = list.indexOf(item);
-  if (i >= 0) list.splice(i, 1);
-}
+const bidOrder = (a: BidEntry, b: BidEntry): number =>
+  b.order.priceCents - a.order.priceCents || a.order.seq - b.order.seq;
 
 /**
  * The order book of one (zone, instance type): price-time priority over hour blocks.
@@ -56,6 +44,12 @@ function removeFrom<T>(list: T[], item: T): void {
  * A unit trades at the price of the order that rested first (the maker). Framework-free and
  * synchronous: the market service persists what it returns.
  *
+ * Indexes: asks per hour block as a price ladder (levels cheapest first, each a queue by
+ * arrival), so a buy reads the best ask of a block at once and walks only the levels it can
+ * pay; resting buys per start hour as price ladders (highest first), so a sell's arrival
+ * visits only buys that start within its window (or up to the longest resting buy before it)
+ * and can pay its price, instead of every resting buy.
+ *
  * ```ts
  * const book = new OrderBook();
  * book.place({ id: 's1', seq: 1, side: 'sell', ownerId: 'p', ownerKind: 'partner', nodes: 4,
@@ -64,20 +58,22 @@ function removeFrom<T>(list: T[], item: T): void {
  * ```
  */
 export class OrderBook {
-  private readonly byHour = new Map<number, SellEntry[]>();
+  private readonly asksByHour = new Map<number, PriceLadder<SellEntry>>();
   private readonly sells = new Map<string, SellEntry>();
-  private readonly bids: BookOrder[] = [];
-  private readonly buyIds = new Set<string>();
+  private readonly bidsByStart = new Map<number, PriceLadder<BidEntry>>();
+  private readonly bids = new Map<string, BidEntry>();
+  /** At least the longest window of a resting buy: how far before a sell a buy may start. */
+  private maxBidSpan = 0;
   /** User holdings per hour (bought minus sold back), and what their open sells commit. */
   private readonly held = new Map<string, Map<number, number>>();
   private readonly committed = new Map<string, Map<number, number>>();
 
   get size(): number {
-    return this.sells.size + this.bids.length;
+    return this.sells.size + this.bids.size;
   }
 
   has(orderId: string): boolean {
-    return this.sells.has(orderId) || this.buyIds.has(orderId);
+    return this.sells.has(orderId) || this.bids.has(orderId);
   }
 
   place(order: BookOrder): PlaceResult {
@@ -89,15 +85,14 @@ export class OrderBook {
   restore(resting: RestingOrder): void {
     const { order } = resting;
     if (order.side === 'buy') {
-      insertSorted(this.bids, order, bidBefore);
-      this.buyIds.add(order.id);
+      this.addBid(order);
       return;
     }
     const span = order.endHour - order.startHour;
-    const remaining = Int32Array.from(
-      resting.remaining ?? new Array<number>(span).fill(order.nodes),
-    );
-    const entry = { order, remaining };
+    const remaining = resting.remaining
+      ? resting.remaining.slice()
+      : new Array<number>(span).fill(order.nodes);
+    const entry = { order, remaining, unsold: sum(remaining) };
     this.addSell(entry);
     if (order.ownerKind === 'user') {
       for (let i = 0; i < span; i++)
@@ -117,10 +112,9 @@ export class OrderBook {
       this.dropSell(sell, true);
       return true;
     }
-    if (!this.buyIds.has(orderId)) return false;
-    const i = this.bids.findIndex((b) => b.id === orderId);
-    this.bids.splice(i, 1);
-    this.buyIds.delete(orderId);
+    const bid = this.bids.get(orderId);
+    if (!bid) return false;
+    this.dropBid(bid);
     return true;
   }
 
@@ -130,21 +124,27 @@ export class OrderBook {
    */
   expire(nowHour: number): { expiredBuyIds: string[]; endedSellIds: string[] } {
     const expiredBuyIds: string[] = [];
-    for (let i = this.bids.length - 1; i >= 0; i--) {
-      if (this.bids[i].startHour < nowHour) {
-        expiredBuyIds.push(this.bids[i].id);
-        this.buyIds.delete(this.bids[i].id);
-        this.bids.splice(i, 1);
+    for (const [start, ladder] of this.bidsByStart) {
+      if (start >= nowHour) continue;
+      this.bidsByStart.delete(start);
+      for (const level of ladder.levels) {
+        for (const b of level.items) {
+          expiredBuyIds.push(b.order.id);
+          this.bids.delete(b.order.id);
+        }
       }
     }
+    if (this.bids.size === 0) this.maxBidSpan = 0;
     const endedSellIds: string[] = [];
-    for (const [hour, list] of this.byHour) {
-      if (hour < nowHour) {
-        this.byHour.delete(hour);
-        for (const e of list) {
+    for (const [hour, ladder] of this.asksByHour) {
+      if (hour >= nowHour) continue;
+      this.asksByHour.delete(hour);
+      for (const level of ladder.levels) {
+        for (const e of level.items) {
           const idx = hour - e.order.startHour;
           if (e.order.ownerKind === 'user')
             bump(this.committed, e.order.ownerId, hour, -e.remaining[idx]);
+          e.unsold -= e.remaining[idx];
           e.remaining[idx] = 0;
         }
       }
@@ -164,22 +164,25 @@ export class OrderBook {
   /** Nodes offered per price level (asks) and wanted (bids) for one hour block. */
   depth(hour: number, levels = 20): Depth {
     const asks: DepthLevel[] = [];
-    for (const e of this.byHour.get(hour) ?? []) {
-      const n = e.remaining[hour - e.order.startHour];
-      if (n <= 0) continue;
-      const last = asks[asks.length - 1];
-      if (last && last.priceCents === e.order.priceCents) last.nodes += n;
-      else if (asks.length < levels) asks.push({ priceCents: e.order.priceCents, nodes: n });
-      else break;
+    for (const level of this.asksByHour.get(hour)?.levels ?? []) {
+      if (asks.length >= levels) break;
+      let n = 0;
+      for (const e of level.items) n += e.remaining[hour - e.order.startHour];
+      if (n > 0) asks.push({ priceCents: level.price, nodes: n });
     }
-    const bids: DepthLevel[] = [];
-    for (const b of this.bids) {
-      if (hour < b.startHour || hour >= b.endHour) continue;
-      const last = bids[bids.length - 1];
-      if (last && last.priceCents === b.priceCents) last.nodes += b.nodes;
-      else if (bids.length < levels) bids.push({ priceCents: b.priceCents, nodes: b.nodes });
-      else break;
-    }
+    const wanted = new Map<number, number>();
+    this.forBidsStartingIn(hour - this.maxBidSpan + 1, hour + 1, (ladder) => {
+      for (const level of ladder.levels) {
+        for (const b of level.items) {
+          if (b.order.endHour <= hour) continue;
+          wanted.set(level.price, (wanted.get(level.price) ?? 0) + b.order.nodes);
+        }
+      }
+    });
+    const bids = [...wanted.entries()]
+      .sort(([a], [b]) => b - a)
+      .slice(0, levels)
+      .map(([priceCents, nodes]) => ({ priceCents, nodes }));
     return { hour, bids, asks };
   }
 
@@ -193,12 +196,17 @@ export class OrderBook {
     let worst = 0;
     for (let h = startHour; h < endHour; h++) {
       let need = nodes;
-      for (const e of this.byHour.get(h) ?? []) {
-        if (e.order.ownerId === excludeOwner) continue;
-        need -= e.remaining[h - e.order.startHour];
-        if (need <= 0) {
-          worst = Math.max(worst, e.order.priceCents);
-          break;
+      const ladder = this.asksByHour.get(h);
+      if (ladder) {
+        scan: for (const level of ladder.levels) {
+          for (const e of level.items) {
+            if (e.order.ownerId === excludeOwner) continue;
+            need -= e.remaining[h - e.order.startHour];
+            if (need <= 0) {
+              worst = Math.max(worst, level.price);
+              break scan;
+            }
+          }
         }
       }
       if (need > 0) return null;
@@ -216,7 +224,7 @@ export class OrderBook {
   }
 
   private placeBuy(order: BookOrder): PlaceResult {
-    const takes = this.planBuy(order, null);
+    const takes = this.planBuy(order);
     if (takes && order.flags.postOnly) return result('rejected', 'would_match');
     if (takes) {
       const fills = this.commit(order, takes);
@@ -228,8 +236,7 @@ export class OrderBook {
       };
     }
     if (order.flags.ioc) return result('cancelled', 'ioc_unfilled');
-    insertSorted(this.bids, order, bidBefore);
-    this.buyIds.add(order.id);
+    this.addBid(order);
     return result('open', null);
   }
 
@@ -239,7 +246,28 @@ export class OrderBook {
       const free = this.freeHolding(order.ownerId, order.startHour, order.endHour);
       if (free.some((n) => n < order.nodes)) return result('rejected', 'not_held');
     }
-    const entry: SellEntry = { order, remaining: new Int32Array(span).fill(order.nodes) };
+    const entry: SellEntry = {
+      order,
+      // A plain array of small integers: cheaper to allocate than a typed array.
+      remaining: new Array<number>(span).fill(order.nodes),
+      unsold: span * order.nodes,
+    };
+    // Only buys that overlap this sell, can pay its price and whose every block would have an
+    // ask they can pay (with this sell listed) can become fillable; served in price-time
+    // priority. Found before the sell is listed, so a sell that completes nothing is listed
+    // once (or, immediate-or-cancel, never).
+    const candidates: BidEntry[] = [];
+    this.forBidsStartingIn(order.startHour - this.maxBidSpan + 1, order.endHour, (ladder) => {
+      for (const level of ladder.levels) {
+        if (level.price < order.priceCents) break;
+        for (const b of level.items) {
+          const bid = b.order;
+          if (bid.endHour <= order.startHour || bid.ownerId === order.ownerId) continue;
+          if (this.bestAsksWithin(bid, order)) candidates.push(b);
+        }
+      }
+    });
+    if (candidates.length === 0 && order.flags.ioc) return result('cancelled', 'ioc_unfilled');
     this.addSell(entry);
     if (order.ownerKind === 'user') {
       for (let h = order.startHour; h < order.endHour; h++)
@@ -248,13 +276,10 @@ export class OrderBook {
     const fills: Fill[] = [];
     const filledBuyIds: string[] = [];
     const touched: Take[] = [];
-    // Only buys that can pay this sell's price and overlap it can have become fillable.
-    for (let i = 0; i < this.bids.length; i++) {
-      const bid = this.bids[i];
-      if (bid.priceCents < order.priceCents) break;
-      if (bid.endHour <= order.startHour || bid.startHour >= order.endHour) continue;
-      if (bid.ownerId === order.ownerId) continue;
-      const takes = this.planBuy(bid, entry);
+    if (candidates.length > 1) candidates.sort(bidOrder);
+    for (const b of candidates) {
+      const bid = b.order;
+      const takes = this.planBuy(bid);
       if (!takes) continue;
       if (order.flags.postOnly) {
         this.dropSell(entry, true);
@@ -263,12 +288,10 @@ export class OrderBook {
       fills.push(...this.commit(bid, takes));
       touched.push(...takes);
       filledBuyIds.push(bid.id);
-      this.bids.splice(i, 1);
-      this.buyIds.delete(bid.id);
-      i--;
-      if (entry.remaining.every((n) => n === 0)) break;
+      this.dropBid(b);
+      if (entry.unsold === 0) break;
     }
-    const soldOut = entry.remaining.every((n) => n === 0);
+    const soldOut = entry.unsold === 0;
     let status: OrderStatus = soldOut ? 'filled' : 'open';
     if (!soldOut && order.flags.ioc) {
       // What sold stays sold; the rest of an immediate-or-cancel sell leaves.
@@ -286,31 +309,47 @@ export class OrderBook {
   }
 
   /**
-   * Which sells would serve `buy`, block by block, cheapest and oldest first; null when some
-   * block lacks nodes. `mustUse` (a just-arrived sell) need not be in the plan: the invariant
-   * already says the buy could not fill without it.
+   * Whether every block of the buy's window has a best ask at or under its limit, counting
+   * `arriving` (a sell not listed yet) in its blocks.
    */
-  private planBuy(buy: BookOrder, _mustUse: SellEntry | null): Take[] | null {
+  private bestAsksWithin(buy: BookOrder, arriving: BookOrder | null = null): boolean {
+    for (let h = buy.startHour; h < buy.endHour; h++) {
+      const ladder = this.asksByHour.get(h);
+      // NaN (no ladder, or an empty one) fails every comparison: no ask.
+      let best = ladder ? ladder.bestPrice() : NaN;
+      if (arriving && h >= arriving.startHour && h < arriving.endHour) {
+        if (!(best <= arriving.priceCents)) best = arriving.priceCents;
+      }
+      if (!(best <= buy.priceCents)) return false;
+    }
+    return true;
+  }
+
+  /**
+   * Which sells would serve `buy`, block by block, cheapest and oldest first; null when some
+   * block lacks nodes.
+   */
+  private planBuy(buy: BookOrder): Take[] | null {
     // Cheap refusal first: a block whose best ask is above the limit (the common case when a
     // sell's arrival revisits resting buys) ends the plan before anything is allocated.
-    for (let h = buy.startHour; h < buy.endHour; h++) {
-      const list = this.byHour.get(h);
-      if (!list || list.length === 0 || list[0].order.priceCents > buy.priceCents) return null;
-    }
+    if (!this.bestAsksWithin(buy)) return null;
     const takes: Take[] = [];
     for (let h = buy.startHour; h < buy.endHour; h++) {
       let need = buy.nodes;
-      const list = this.byHour.get(h);
-      if (!list) return null;
-      for (let k = 0; k < list.length && need > 0; k++) {
-        const e = list[k];
-        if (e.order.priceCents > buy.priceCents) break;
-        if (e.order.ownerId === buy.ownerId) continue;
-        const left = e.remaining[h - e.order.startHour];
-        if (left <= 0) continue;
-        const n = left < need ? left : need;
-        takes.push({ entry: e, hour: h, nodes: n });
-        need -= n;
+      const levels = this.asksByHour.get(h)!.levels;
+      for (let l = 0; l < levels.length && need > 0; l++) {
+        const level = levels[l];
+        if (level.price > buy.priceCents) break;
+        const items = level.items;
+        for (let k = 0; k < items.length && need > 0; k++) {
+          const e = items[k];
+          if (e.order.ownerId === buy.ownerId) continue;
+          const left = e.remaining[h - e.order.startHour];
+          if (left <= 0) continue;
+          const n = left < need ? left : need;
+          takes.push({ entry: e, hour: h, nodes: n });
+          need -= n;
+        }
       }
       if (need > 0) return null;
     }
@@ -323,7 +362,8 @@ export class OrderBook {
       const sell = t.entry.order;
       const idx = t.hour - sell.startHour;
       t.entry.remaining[idx] -= t.nodes;
-      if (t.entry.remaining[idx] === 0) removeFrom(this.byHour.get(t.hour)!, t.entry);
+      t.entry.unsold -= t.nodes;
+      if (t.entry.remaining[idx] === 0) this.unlistAsk(t.hour, t.entry);
       bump(this.held, buy.ownerId, t.hour, t.nodes);
       if (sell.ownerKind === 'user') {
         bump(this.held, sell.ownerId, t.hour, -t.nodes);
@@ -348,7 +388,7 @@ export class OrderBook {
     const out: string[] = [];
     for (const t of takes) {
       const e = t.entry;
-      if (this.sells.get(e.order.id) === e && e.remaining.every((n) => n === 0)) {
+      if (e.unsold === 0 && this.sells.get(e.order.id) === e) {
         this.sells.delete(e.order.id);
         out.push(e.order.id);
       }
@@ -356,14 +396,60 @@ export class OrderBook {
     return out;
   }
 
+  /** Calls `fn` with the buy ladder of every start hour in [from, to) that has one. */
+  private forBidsStartingIn(
+    from: number,
+    to: number,
+    fn: (ladder: PriceLadder<BidEntry>) => void,
+  ): void {
+    if (this.bids.size === 0 || to <= from) return;
+    if (to - from <= this.bidsByStart.size) {
+      for (let h = from; h < to; h++) {
+        const ladder = this.bidsByStart.get(h);
+        if (ladder) fn(ladder);
+      }
+      return;
+    }
+    // Fewer start hours on the book than in the range: walk the book instead.
+    for (const [h, ladder] of this.bidsByStart) if (h >= from && h < to) fn(ladder);
+  }
+
+  private addBid(order: BookOrder): void {
+    const entry: BidEntry = { order };
+    this.bids.set(order.id, entry);
+    let ladder = this.bidsByStart.get(order.startHour);
+    if (!ladder) this.bidsByStart.set(order.startHour, (ladder = new PriceLadder(false)));
+    ladder.add(entry);
+    const span = order.endHour - order.startHour;
+    if (span > this.maxBidSpan) this.maxBidSpan = span;
+  }
+
+  private dropBid(entry: BidEntry): void {
+    const { order } = entry;
+    this.bids.delete(order.id);
+    const ladder = this.bidsByStart.get(order.startHour);
+    if (ladder) {
+      ladder.remove(entry);
+      if (ladder.size === 0) this.bidsByStart.delete(order.startHour);
+    }
+    if (this.bids.size === 0) this.maxBidSpan = 0;
+  }
+
   private addSell(entry: SellEntry): void {
     this.sells.set(entry.order.id, entry);
     for (let h = entry.order.startHour; h < entry.order.endHour; h++) {
       if (entry.remaining[h - entry.order.startHour] <= 0) continue;
-      let list = this.byHour.get(h);
-      if (!list) this.byHour.set(h, (list = []));
-      insertSorted(list, entry, (a, b) => askBefore(a.order, b.order));
+      let ladder = this.asksByHour.get(h);
+      if (!ladder) this.asksByHour.set(h, (ladder = new PriceLadder(true)));
+      ladder.add(entry);
     }
+  }
+
+  private unlistAsk(hour: number, entry: SellEntry): void {
+    const ladder = this.asksByHour.get(hour);
+    if (!ladder) return;
+    ladder.remove(entry);
+    if (ladder.size === 0) this.asksByHour.delete(hour);
   }
 
   private dropSell(entry: SellEntry, releaseCommitment: boolean): void {
@@ -372,11 +458,16 @@ export class OrderBook {
     for (let h = o.startHour; h < o.endHour; h++) {
       const left = entry.remaining[h - o.startHour];
       if (left <= 0) continue;
-      const list = this.byHour.get(h);
-      if (list) removeFrom(list, entry);
+      this.unlistAsk(h, entry);
       if (releaseCommitment && o.ownerKind === 'user') bump(this.committed, o.ownerId, h, -left);
     }
   }
+}
+
+function sum(xs: number[]): number {
+  let s = 0;
+  for (let i = 0; i < xs.length; i++) s += xs[i];
+  return s;
 }
 
 function bump(

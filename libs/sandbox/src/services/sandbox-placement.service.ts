@@ -1,12 +1,14 @@
 import { Injectable } from '@nestjs/common';
-import { ConflictError } from '@nanopod/common';
+import { ConflictError, UnavailableError } from '@nanopod/common';
 import {
   NodeContainment,
   NodeEntity,
+  nodePlacementFacts,
   NodesService,
   RuntimeName,
   WorkloadClassName,
 } from '@nanopod/federation';
+import { PlacementPolicy, PlacementVerdict } from '@nanopod/policy';
 import { SandboxEntity } from '../entities/sandbox.entity';
 import { NodeUse, SandboxesRepository, SandboxTx } from '../repositories/sandboxes.repository';
 import { SandboxErrorCodes } from '../sandbox.errors';
@@ -41,21 +43,27 @@ export interface NodeFree {
   workload_classes: string[];
   /** What the node's agent reported it can enforce; undefined from agents that predate it. */
   containment?: NodeContainment;
+  /** Why the placement policy refuses this node for the request (absent: it allows it). */
+  policy_reasons?: string[];
 }
 
 /**
- * Picks a node for a sandbox: healthy, not cordoned or draining, agent connected, offering
- * the runtime and the workload class (latency-sensitive work only on InfiniBand nodes), with
- * free CPU, memory and GPUs (of the type asked), and able to contain it (see `uncontained`).
- * Among fits, the one with the most free memory. No fit is a 409 with what was asked and what
- * exists; when nodes had room but none could contain the sandbox, the 409 says so
- * (`sandbox.uncontainable`) rather than run it uncontained.
+ * Picks a node for a sandbox. Hard limits are checked here: healthy, not cordoned or draining,
+ * agent connected, offering the runtime and the workload class it was enrolled for, with free
+ * CPU, memory and GPUs (of the type asked), and able to contain it (see `uncontained`). Which
+ * of those may take the work, and in which order, is the active placement policy's
+ * (`data.nanopod.placement`: latency-sensitive work only on InfiniBand nodes as shipped);
+ * among equal scores, the most free memory. No fit is a 409 with what was asked and what
+ * exists (with the policy's reasons per node); when nodes had room but none could contain the
+ * sandbox, the 409 says so (`sandbox.uncontainable`) rather than run it uncontained. A policy
+ * that fails to evaluate places nothing (503 `sandbox.placement_policy_error`).
  */
 @Injectable()
 export class SandboxPlacement {
   constructor(
     private readonly nodes: NodesService,
     private readonly sandboxes: SandboxesRepository,
+    private readonly policy: PlacementPolicy,
   ) {}
 
   /**
@@ -68,11 +76,37 @@ export class SandboxPlacement {
     const candidates = await this.nodes.schedulable();
     const byNode = await this.sandboxes.useByNode(candidates.map((n) => n.id));
     const free = candidates.map((n) => freeOf(n, byNode.get(n.id)));
-    const roomy = free.filter((f) => this.hasRoom(f, req));
+    const verdictOf = this.policy.judge().forSubject({
+      workload_class: req.workload_class,
+      request: { kind: 'sandbox', zone: null, gpu_type: req.gpu_type },
+    });
+    const verdicts = new Map<string, PlacementVerdict>();
+    candidates.forEach((n, i) => {
+      const { facts, key } = nodePlacementFacts(n);
+      const v = verdictOf(key, facts);
+      verdicts.set(n.id, v);
+      if (!v.allow) free[i].policy_reasons = v.reasons;
+    });
+    const allowed = free.filter((f) => verdicts.get(f.node_id)!.allow);
+    const roomy = allowed.filter((f) => this.hasRoom(f, req));
     const fits = roomy
       .filter((f) => uncontained(f, req).length === 0)
-      .sort((a, b) => b.free_memory_mb - a.free_memory_mb || a.name.localeCompare(b.name))
+      .sort(
+        (a, b) =>
+          verdicts.get(b.node_id)!.score - verdicts.get(a.node_id)!.score ||
+          b.free_memory_mb - a.free_memory_mb ||
+          a.name.localeCompare(b.name),
+      )
       .map((f) => candidates.find((c) => c.id === f.node_id)!);
+    const failed = [...verdicts.values()].find((v) => v.error);
+    if (fits.length === 0 && failed) {
+      // Fail closed: a policy that cannot answer places nothing, rather than everything.
+      throw new UnavailableError(
+        SandboxErrorCodes.placementPolicyError,
+        'The placement policy could not be evaluated; nothing is placed until it can',
+        { policy_error: failed.error },
+      );
+    }
     if (fits.length === 0 && roomy.length > 0) {
       throw new ConflictError(
         SandboxErrorCodes.uncontainable,
@@ -125,8 +159,8 @@ export class SandboxPlacement {
 
   private hasRoom(f: NodeFree, req: PlacementRequest): boolean {
     if (!f.runtimes.includes(req.runtime)) return false;
+    // The classes the node was enrolled for (trust), not the policy's choice of node kinds.
     if (!f.workload_classes.includes(req.workload_class)) return false;
-    if (req.workload_class === 'latency_sensitive' && f.kind !== 'infiniband') return false;
     if (f.free_cpu + 1e-9 < req.cpu || f.free_memory_mb < req.memory_mb) return false;
     if (req.gpus > 0) {
       const want = req.gpu_type?.toLowerCase();
