@@ -71,24 +71,20 @@ export class PlatformProcess {
 
   /** Starts main.ts and resolves once /healthz answers. */
   async start(): Promise<void> {
-    const child = spawn(
-      process.execPath,
-      [builtEntry('apps/platform/src/main.ts')],
-      {
-        cwd: ROOT,
-        env: {
-          PATH: process.env.PATH ?? '',
-          HOME: process.env.HOME ?? '',
-          NANOPOD_ENV: 'test',
-          NANOPOD_LOCAL_NODE_AGENT: 'false',
-          HOST: '127.0.0.1',
-          PORT: String(this.port),
-          NANOPOD_PUBLIC_URL: this.url,
-          ...this.env,
-        },
-        stdio: ['ignore', 'pipe', 'pipe'],
+    const child = spawn(process.execPath, [builtEntry('apps/platform/src/main.ts')], {
+      cwd: ROOT,
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: process.env.HOME ?? '',
+        NANOPOD_ENV: 'test',
+        NANOPOD_LOCAL_NODE_AGENT: 'false',
+        HOST: '127.0.0.1',
+        PORT: String(this.port),
+        NANOPOD_PUBLIC_URL: this.url,
+        ...this.env,
       },
-    );
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     this.child = child;
     child.stdout!.on('data', (d: Buffer) => (this.out += d.toString()));
     child.stderr!.on('data', (d: Buffer) => (this.out += d.toString()));
