@@ -111,6 +111,14 @@ export class EnvSchema {
   @IsBooleanString({ message: 'NANOPOD_LOCAL_NODE_AGENT must be true or false' })
   NANOPOD_LOCAL_NODE_AGENT?: string;
 
+  /** Egress network namespaces the local node agent keeps ready (0: off); as for any agent. */
+  @IsOptional()
+  @Transform(({ value }) => (value === undefined || value === '' ? undefined : Number(value)))
+  @IsInt({ message: 'NANOPOD_AGENT_EGRESS_POOL must be a whole number' })
+  @Min(0, { message: 'NANOPOD_AGENT_EGRESS_POOL must be at least 0' })
+  @Max(64, { message: 'NANOPOD_AGENT_EGRESS_POOL must be at most 64' })
+  NANOPOD_AGENT_EGRESS_POOL?: number;
+
   @IsOptional()
   @Transform(({ value }) => (value === undefined || value === '' ? undefined : Number(value)))
   @IsInt({ message: 'NANOPOD_SESSION_TTL_HOURS must be a whole number of hours' })
