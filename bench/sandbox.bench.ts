@@ -91,7 +91,13 @@ async function main(): Promise<void> {
   }
 
   // The embedded default: the platform in its own process with its local bubblewrap node.
-  const platform = await startPlatformProcess({ NANOPOD_LOCAL_NODE_AGENT: 'true' });
+  // NANOPOD_AGENT_EGRESS_POOL=0 measures egress without the agent's ready namespaces.
+  const platform = await startPlatformProcess({
+    NANOPOD_LOCAL_NODE_AGENT: 'true',
+    ...(process.env.NANOPOD_AGENT_EGRESS_POOL
+      ? { NANOPOD_AGENT_EGRESS_POOL: process.env.NANOPOD_AGENT_EGRESS_POOL }
+      : {}),
+  });
   try {
     const auth = { authorization: `Bearer ${platform.adminKey}` };
     const me = await json<{ id: string }>(await fetch(`${platform.url}/v1/me`, { headers: auth }));
