@@ -115,10 +115,11 @@ async function main(): Promise<void> {
     );
     const deadline = Date.now() + 30000;
     for (;;) {
-      const nodes = await json<{ data: Array<{ connected: boolean }> }>(
+      const nodes = await json<{ data: Array<{ connected: boolean; health: string }> }>(
         await fetch(`${platform.url}/v1/nodes`, { headers: auth }),
       );
-      if (nodes.data.some((n) => n.connected)) break;
+      // Schedulable: connected and healthy (its first heartbeat can lag on a loaded machine).
+      if (nodes.data.some((n) => n.connected && n.health === 'healthy')) break;
       if (Date.now() > deadline) throw new Error('the local node agent never connected');
       await new Promise((r) => setTimeout(r, 100));
     }
