@@ -44,6 +44,12 @@ export interface EgressPoolStats {
 const netnsPathOf = (name: string): string => `/run/netns/${name}`;
 
 /**
+ * A hand-out refills the pool this much later: making a namespace (ip, nft, pasta) is CPU work
+ * that would otherwise compete with the sandbox's first command, which usually follows at once.
+ */
+const REFILL_DELAY_MS = 250;
+
+/**
  * Egress for a sandbox without the host's network: a network namespace of its own, its
  * destination filter (egress-rules.ts) loaded first, then pasta (user-mode NAT: the sandbox's
  * connections become the agent's sockets on the node) attached to it. The gateway is not mapped
@@ -74,6 +80,7 @@ export class EgressNetwork {
   /** Every namespace this instance made and has not destroyed (the sweep leaves these). */
   private readonly owned = new Set<string>();
   private filling: Promise<void> | null = null;
+  private refillSoon: Promise<void> | null = null;
   private closed = false;
   private readonly counters = { taken: 0, made_on_demand: 0, discarded_stale: 0 };
 
@@ -118,7 +125,7 @@ export class EgressNetwork {
         `the sandbox's egress network could not be set up (${describe(err)})`,
       );
     } finally {
-      this.refill();
+      this.scheduleRefill();
     }
     this.assigned.set(sandboxId, name);
     return netnsPathOf(name);
@@ -145,7 +152,10 @@ export class EgressNetwork {
 
   /** Resolves once no fill is running (the pool is full, or filling failed). For tests. */
   async settled(): Promise<void> {
-    while (this.filling) await this.filling;
+    while (this.refillSoon || this.filling) {
+      await this.refillSoon;
+      await this.filling;
+    }
   }
 
   stats(): EgressPoolStats {
@@ -191,6 +201,17 @@ export class EgressNetwork {
       void this.destroyNetns(entry.name);
     }
     return null;
+  }
+
+  private scheduleRefill(): void {
+    if (this.closed || this.refillSoon) return;
+    this.refillSoon = new Promise<void>((resolve) => {
+      setTimeout(() => {
+        this.refillSoon = null;
+        this.refill();
+        resolve();
+      }, REFILL_DELAY_MS).unref();
+    });
   }
 
   /** Tops the pool up in the background, one namespace at a time. */
