@@ -91,7 +91,13 @@ async function main(): Promise<void> {
   }
 
   // The embedded default: the platform in its own process with its local bubblewrap node.
-  const platform = await startPlatformProcess({ NANOPOD_LOCAL_NODE_AGENT: 'true' });
+  // NANOPOD_AGENT_EGRESS_POOL=0 measures egress without the agent's ready namespaces.
+  const platform = await startPlatformProcess({
+    NANOPOD_LOCAL_NODE_AGENT: 'true',
+    ...(process.env.NANOPOD_AGENT_EGRESS_POOL
+      ? { NANOPOD_AGENT_EGRESS_POOL: process.env.NANOPOD_AGENT_EGRESS_POOL }
+      : {}),
+  });
   try {
     const auth = { authorization: `Bearer ${platform.adminKey}` };
     const me = await json<{ id: string }>(await fetch(`${platform.url}/v1/me`, { headers: auth }));
@@ -109,10 +115,11 @@ async function main(): Promise<void> {
     );
     const deadline = Date.now() + 30000;
     for (;;) {
-      const nodes = await json<{ data: Array<{ connected: boolean }> }>(
+      const nodes = await json<{ data: Array<{ connected: boolean; health: string }> }>(
         await fetch(`${platform.url}/v1/nodes`, { headers: auth }),
       );
-      if (nodes.data.some((n) => n.connected)) break;
+      // Schedulable: connected and healthy (its first heartbeat can lag on a loaded machine).
+      if (nodes.data.some((n) => n.connected && n.health === 'healthy')) break;
       if (Date.now() > deadline) throw new Error('the local node agent never connected');
       await new Promise((r) => setTimeout(r, 100));
     }

@@ -69,8 +69,8 @@ export async function startPlatformProcess(
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
   const url = `http://127.0.0.1:${port}`;
-  // Generous: ts-node start on a loaded shared machine can take over a minute.
-  const deadline = Date.now() + 180_000;
+  // ts-node compiles the platform as it starts: minutes on a shared, loaded machine.
+  const deadline = Date.now() + 240_000;
   try {
     for (;;) {
       if (child.exitCode !== null) throw new Error(`platform exited: ${stderr}`);

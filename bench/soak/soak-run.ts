@@ -246,9 +246,14 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
 
     const started = Date.now();
     const clients = Array.from({ length: options.clients }, (_, i) => client(i));
+    // The start of the RSS comparison: after a warm-up under traffic (a quarter of the run, at
+    // most a minute), not at the first restart (a run may have none).
+    let warmRss: number | null = null;
+    const warmAt = started + Math.min(60_000, options.durationMs / 4);
     let nextRestart = started + options.restartEveryMs;
     while (Date.now() - started < options.durationMs) {
       await sleep(Math.min(1000, Math.max(0, nextRestart - Date.now())));
+      if (warmRss === null && Date.now() >= warmAt) warmRss = rssMb();
       if (Date.now() >= nextRestart && Date.now() - started < options.durationMs - 5000) {
         const t0 = Date.now();
         await platform.close();
@@ -349,7 +354,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       ledger_sum_micro: ledgerSum,
       api_requests_answered: counts.apiAnswered,
       api_requests_recorded: apiRecorded,
-      rss_start_mb: rss[1] ?? rss[0]!,
+      rss_start_mb: warmRss ?? rss[0]!,
       rss_end_mb: rss.at(-1)!,
       failures,
     };

@@ -1,20 +1,15 @@
-import WebSocket from 'ws';
-import type {
-  EnrollResponse,
-  NodeContainment,
-  NodeInventory,
-  PlatformMessage,
-  SandboxSpec,
-} from '@nanopod/federation';
+import type WebSocket from 'ws';
+import type { EnrollResponse, NodeContainment, SandboxSpec } from '@nanopod/federation';
 import { databaseKinds } from '../support/test-database';
 import { startTestPlatform, TestPlatform, TestUser } from '../support/test-platform';
+import { connectFakeAgent, fakeInventory } from './support/fake-agent';
 import { fund } from './support/node-agent-process';
 
 /**
  * The platform places a sandbox only on a node whose agent says it can contain it: an egress
  * sandbox needs its own network namespace, every bwrap sandbox the memory and pids cgroups.
  * Nodes with room that cannot contain it answer 409 `sandbox.uncontainable`, never a start.
- * The agents are WebSocket clients speaking the agent protocol that record every start.
+ * The agents are the shared fake agent (test/e2e/support/fake-agent.ts), recording every start.
  */
 const FULL: NodeContainment = {
   cgroup_version: 1,
@@ -26,75 +21,6 @@ const FULL: NodeContainment = {
   seccomp: true,
   userns_disable: true,
 };
-
-function inventory(containment: NodeContainment | undefined): NodeInventory {
-  return {
-    hostname: 'containment-host',
-    cpu_cores: 8,
-    memory_mb: 8192,
-    disk_gb: 100,
-    gpus: [],
-    power_watts: null,
-    vpn_address: null,
-    zone: 'containment-zone',
-    labels: {},
-    kind: 'federated',
-    workload_classes: ['latency_tolerant'],
-    runtimes: ['bwrap'],
-    agent_version: '0.1.0-test',
-    ...(containment ? { containment } : {}),
-  };
-}
-
-function connectAgent(
-  url: string,
-  node: EnrollResponse,
-  starts: SandboxSpec[],
-): Promise<WebSocket> {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(
-      `${url.replace('http', 'ws')}/v1/agent/nodes/${node.node_id}/channel`,
-      {
-        headers: { authorization: `Bearer ${node.credential}` },
-      },
-    );
-    ws.on('message', (data) => {
-      const msg = JSON.parse((data as Buffer).toString()) as PlatformMessage;
-      if (msg.type === 'welcome') {
-        ws.send(
-          JSON.stringify({
-            type: 'hello',
-            node_id: node.node_id,
-            agent_version: 't',
-            sandboxes: [],
-          }),
-        );
-        resolve(ws);
-      } else if (msg.type === 'sandbox.start') {
-        starts.push(msg.spec);
-        ws.send(
-          JSON.stringify({
-            type: 'sandbox.state',
-            id: msg.id,
-            sandbox_id: msg.spec.sandbox_id,
-            state: 'running',
-          }),
-        );
-      } else if (msg.type === 'sandbox.stop' || msg.type === 'sandbox.delete') {
-        ws.send(
-          JSON.stringify({
-            type: 'sandbox.state',
-            id: msg.id,
-            sandbox_id: msg.sandbox_id,
-            state: 'stopped',
-          }),
-        );
-      }
-    });
-    ws.once('unexpected-response', (_req, res) => reject(new Error(`upgrade ${res.statusCode}`)));
-    ws.once('error', reject);
-  });
-}
 
 describe.each(databaseKinds())(
   'sandbox placement refuses what a node cannot contain on %s',
@@ -134,10 +60,18 @@ describe.each(databaseKinds())(
       const res = await platform
         .http()
         .post('/v1/agent/enroll')
-        .send({ token: tok.body.token, name, inventory: inventory(containment) });
+        .send({
+          token: tok.body.token,
+          name,
+          inventory: fakeInventory(containment ? { containment } : {}),
+        });
       expect(res.status).toBe(201);
       const enrolled = res.body as EnrollResponse;
-      agents.push(await connectAgent(platform.url, enrolled, starts));
+      agents.push(
+        await connectFakeAgent(platform.url, enrolled, 0, (msg) => {
+          if (msg.type === 'sandbox.start') starts.push(msg.spec);
+        }),
+      );
       return enrolled.node_id;
     }
 

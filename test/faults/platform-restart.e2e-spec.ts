@@ -224,11 +224,11 @@ describeIf.each(databaseKinds('both'))('platform and agent restarts on %s', (kin
       );
       // Never more than was served (a request is counted when its response is written) ...
       expect(recorded).toBeLessThanOrEqual(done.length);
-      // ... and on PostgreSQL what is lost fits in the last flush period (1 s) plus the flush's
-      // own commit. The embedded PGlite is not held to it: its one connection queues each flush
-      // behind the burst's queries, and a SIGKILL there has lost about 3 s of counts (measured).
+      // ... and what is lost fits in the window still open at the kill (windows close every
+      // second whatever the database's speed; on the embedded PGlite a closed window is
+      // journaled until committed), with half a second for timer lateness on a loaded machine.
       const lastFlushWindow = done.filter((t) => t > killedAt - 1500 && t <= killedAt).length;
-      if (kind === 'postgres') expect(lost).toBeLessThanOrEqual(lastFlushWindow);
+      expect(lost).toBeLessThanOrEqual(lastFlushWindow);
     },
     STARTUP_MS + 180_000,
   );

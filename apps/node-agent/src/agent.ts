@@ -7,7 +7,7 @@ import { readCredential, writeCredential, type StoredCredential } from './creden
 import { InventoryCollector } from './inventory/node-inventory';
 import { createAgentLogger, type AgentLogger } from './logger';
 import { PlatformClient, PlatformError } from './platform-client';
-import { containmentOf, createDrivers, sweepDrivers } from './runtime/drivers';
+import { containmentOf, createDrivers, sweepDrivers, warmDrivers } from './runtime/drivers';
 import { SandboxManager } from './sandboxes/sandbox-manager';
 import { SandboxStore } from './sandboxes/sandbox-store';
 import { AGENT_VERSION } from './version';
@@ -115,6 +115,7 @@ export async function startNodeAgent(options: NodeAgentOptions = {}): Promise<No
   });
   await manager.recover();
   await sweepDrivers(drivers);
+  warmDrivers(drivers);
 
   let intervalMs = config.heartbeat_interval_ms ?? stored.heartbeat_interval_ms ?? 10_000;
   let heartbeatTimer: NodeJS.Timeout | null = null;

@@ -1,4 +1,4 @@
-import { egressRuleset, parseAllow } from '../src/runtime/netns-egress';
+import { egressRuleset, parseAllow } from '../src/runtime/egress-rules';
 import { envScript } from '../src/runtime/sandbox-launcher';
 import { buildSeccompFilter, deniedSyscalls } from '../src/runtime/seccomp-bpf';
 import { AgentOperationError } from '../src/runtime/runtime-driver';

@@ -108,12 +108,15 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Runn
       ? `http://${config.metrics!.host.includes(':') ? `[${config.metrics!.host}]` : config.metrics!.host}:${metricsAddress.port}/metrics`
       : null,
     close() {
-      closing ??= stopPlatform(app, config, async () => {
-        await new Promise<void>((resolve) =>
-          metricsServer ? metricsServer.close(() => resolve()) : resolve(),
-        );
-        await localAgent?.stop();
-      }).finally(() => embedded?.stop());
+      closing ??= stopPlatform(app, config, {
+        async stopLocalAgent() {
+          await new Promise<void>((resolve) =>
+            metricsServer ? metricsServer.close(() => resolve()) : resolve(),
+          );
+          await localAgent?.stop();
+        },
+        stopDatabase: async () => embedded?.stop(),
+      });
       return closing;
     },
   };
@@ -124,43 +127,65 @@ const after = (ms: number) =>
   new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), ms).unref());
 
 /**
- * The graceful stop, in order, within NANOPOD_SHUTDOWN_TIMEOUT_MS whatever is connected:
+ * The graceful stop, in order, within NANOPOD_SHUTDOWN_TIMEOUT_MS whatever is connected (one
+ * deadline for all of it, the local agent and the embedded database included):
  * 1. loops that judge nodes by silence stand down (PlatformLifecycle.stopping);
  * 2. no new connections; idle keep-alive ones close;
  * 3. agents are told the platform is going away and their sockets close (they keep their
- *    sandboxes and reconnect), since an open WebSocket would hold the HTTP server open;
+ *    sandboxes and reconnect), since an open WebSocket would hold the HTTP server open; the
+ *    local agent stops its sandboxes meanwhile;
  * 4. in-flight requests finish, cut when the drain budget is spent;
  * 5. Nest's shutdown: the api_requests meter flushes (every request has ended by now), the
- *    outbox finishes its batch, the database closes.
+ *    outbox finishes its batch, the database pool closes;
+ * 6. the local agent's stop is awaited (what is left of it) and the embedded database closes.
+ * Each step is raced against its share of what is left, so a slow one is cut, never waited for;
+ * what each took is logged. (main.ts's armExitDeadline ends the process if even this overruns.)
  */
 async function stopPlatform(
   app: NestExpressApplication,
   config: NanopodConfig,
-  stopLocalAgent: () => Promise<void>,
+  parts: { stopLocalAgent: () => Promise<void>; stopDatabase: () => Promise<void> },
 ): Promise<void> {
   const log = app.get(Logger);
   const started = Date.now();
   const budget = config.shutdownTimeoutMs;
   const left = () => Math.max(0, budget - (Date.now() - started));
+  const took: Record<string, number> = {};
+  const cut: string[] = [];
+  const step = async (name: string, work: Promise<unknown>, limitMs: number) => {
+    const t0 = Date.now();
+    const outcome = await Promise.race([work.then(() => 'done' as const), after(limitMs)]);
+    took[name] = Date.now() - t0;
+    if (outcome === 'timeout') cut.push(name);
+    return outcome;
+  };
   app.get(PlatformLifecycle).markStopping();
   const server = app.getHttpServer() as Server;
   const drained = new Promise<void>((resolve) => server.once('close', () => resolve()));
   if (server.listening) server.close();
   server.closeIdleConnections();
-  await Promise.race([
-    Promise.all([app.get(AgentChannelGateway).releaseAgents(), stopLocalAgent()]),
-    after(left() / 3),
-  ]);
+  // Keeps going past its step (sandboxes stopping); awaited again before the database closes.
+  const localAgent = parts.stopLocalAgent().catch(() => undefined);
+  await step(
+    'agents',
+    Promise.all([app.get(AgentChannelGateway).releaseAgents(), localAgent]),
+    left() / 4,
+  );
   // A keep-alive connection whose request just finished is idle now: close those as they come.
   const reaper = setInterval(() => server.closeIdleConnections(), 100);
   // Half of what is left for requests to finish; the rest is for flushing and closing.
-  const outcome = await Promise.race([drained, after(left() / 2)]);
+  const outcome = await step('requests', drained, left() / 2);
   clearInterval(reaper);
   if (outcome === 'timeout') {
     log.warn({ budget_ms: budget }, 'requests still running at the stop deadline: cut');
     server.closeAllConnections();
   }
-  if ((await Promise.race([app.close(), after(left())])) === 'timeout') {
-    log.warn({ budget_ms: budget }, 'shutdown hooks still running at the stop deadline');
-  }
+  // What is left, minus a share for the embedded database to close cleanly.
+  await step('shutdown_hooks', app.close(), left() * 0.75);
+  await step('local_agent', localAgent, left() / 2);
+  await step('database', parts.stopDatabase(), left());
+  const ms = Date.now() - started;
+  if (cut.length > 0)
+    log.warn({ budget_ms: budget, ms, took, cut }, 'platform stopped; steps cut at the deadline');
+  else log.log({ ms, took }, 'platform stopped');
 }

@@ -49,7 +49,13 @@ export async function startLocalNodeAgent(
       });
     }
     const agent = await startNodeAgent({
-      config: { state_dir: stateDir, url, zone: 'local', log_level },
+      config: {
+        state_dir: stateDir,
+        url,
+        zone: 'local',
+        log_level,
+        egress_pool: config.localAgentEgressPool,
+      },
     });
     // Ready for a first `nanopod run` when start returns; a slow channel only delays that.
     await Promise.race([agent.whenConnected(), new Promise((r) => setTimeout(r, 5000).unref())]);

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { ConfigError } from '@nanopod/common';
 import { startPlatform } from './bootstrap';
+import { armExitDeadline } from './exit-deadline';
 
 async function main(): Promise<void> {
   try {
@@ -15,8 +16,10 @@ async function main(): Promise<void> {
       if (stopping) process.exit(130);
       stopping = true;
       process.stdout.write(`Nanopod platform stopping (${signal})\n`);
-      // The last resort if a hook hangs: out within the budget plus a second, whatever happens.
-      setTimeout(() => process.exit(1), config.shutdownTimeoutMs + 1000).unref();
+      // Out within the budget plus a second whatever happens (a hung hook, a blocked loop):
+      // at most 9 s after the signal (the budget is at most 8 s), so a supervisor's 10 s
+      // never has to kill us.
+      armExitDeadline(config.shutdownTimeoutMs + 1000);
       try {
         await platform.close();
       } finally {

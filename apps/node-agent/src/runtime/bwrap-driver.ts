@@ -17,7 +17,8 @@ import { posix, join } from 'node:path';
 import { WorkDirFiles } from '../sandboxes/work-dir-files';
 import { Cgroups } from './cgroups';
 import { DiskQuota } from './disk-quota';
-import { EgressNetwork, netnsPath, SANDBOX_DNS } from './netns-egress';
+import { SANDBOX_DNS } from './egress-rules';
+import { EgressNetwork } from './netns-egress';
 import {
   ENV_FD,
   INNER_ENV_PATH,
@@ -53,6 +54,8 @@ export interface BwrapDriverOptions {
   state_dir: string;
   /** Admin allow-list for egress sandboxes on this node (`CIDR:port`). */
   egress_allow?: string[];
+  /** Egress namespaces kept ready (netns-egress.ts); default 0 here, the agent's config says 2. */
+  egress_pool?: number;
   /** Off: the work dir is not a size-limited filesystem (disk_quota reported false). */
   disk_quota?: boolean;
   /** Tool paths; the defaults are Debian's. */
@@ -154,6 +157,7 @@ export class BwrapDriver implements RuntimeDriver {
       nsenter_bin: this.nsenterBin,
       run_dir: this.runDir,
       allow: options.egress_allow ?? [],
+      pool_size: options.egress_pool ?? 0,
     };
     this.egress =
       EgressNetwork.probe(net) && existsSync(this.nsenterBin) ? new EgressNetwork(net) : null;
@@ -307,7 +311,17 @@ export class BwrapDriver implements RuntimeDriver {
     const nproc = limits.pids + 3 + (sharedUid ? processesOfUid(sandbox.uid).length : 0);
     const memoryBytes = limits.memory_mb * 1048576;
     const chain: string[] = [];
-    if (egress) chain.push(this.nsenterBin, `--net=${netnsPath(sandbox.sandbox_id)}`, '--');
+    if (egress) {
+      // Never without it: bwrap's --share-net would then be the node's own network.
+      const netns = this.egress?.pathOf(sandbox.sandbox_id);
+      if (!netns) {
+        throw new AgentOperationError(
+          'agent.uncontainable',
+          `sandbox ${sandbox.sandbox_id} has no egress network; start it again`,
+        );
+      }
+      chain.push(this.nsenterBin, `--net=${netns}`, '--');
+    }
     if (this.asRoot && sandbox.uid !== 0) {
       chain.push(
         this.setprivBin,
@@ -470,14 +484,27 @@ export class BwrapDriver implements RuntimeDriver {
     await this.disk.mount(sandbox.work_dir, sandbox.spec.limits.disk_mb, sandbox.uid, sandbox.gid);
   }
 
-  /** Frees the pool of ready work-dir filesystems (sandboxes were stopped and detached). */
+  /**
+   * Frees the pools of ready work-dir filesystems and egress namespaces (sandboxes were stopped
+   * and detached).
+   */
   async close(): Promise<void> {
-    await this.disk?.close();
+    await Promise.all([this.disk?.close(), this.egress?.close()]);
   }
 
   /** After an agent restart: the netns (and pasta) of sandboxes it no longer runs. */
   async sweep(): Promise<void> {
     await this.egress?.sweep();
+  }
+
+  /** Agent start, after the sweep: egress namespaces are made ready ahead of the first sandbox. */
+  warm(): void {
+    this.egress?.warm();
+  }
+
+  /** The egress namespace pool (null: this node cannot give egress). */
+  get egressPool(): Pick<EgressNetwork, 'stats' | 'settled' | 'pathOf'> | null {
+    return this.egress;
   }
 }
 

@@ -1,4 +1,5 @@
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import {
   chmodSync,
   chownSync,
@@ -21,6 +22,8 @@ export interface DiskQuotaOptions {
   mount_bin: string;
   umount_bin: string;
 }
+
+const execFileAsync = promisify(execFile);
 
 /** Ready filesystems kept per size, so a start moves one in instead of making it. */
 const POOL_PER_SIZE = 4;
@@ -117,18 +120,21 @@ export class DiskQuota {
     this.closed = true;
     // A fill still making an image would mount it after the agent is gone.
     await Promise.all(this.filling.values());
-    for (const entries of this.pool.values()) {
-      for (const e of entries.splice(0)) {
-        // Synchronously: at shutdown the spawn helper may already be gone with the signal
-        // that stops us, and a mount left behind makes the data directory impossible to delete.
+    // Not through the spawn helper (at shutdown it may be gone with the signal that stops
+    // us), and not synchronously (that blocked the embedded platform's event loop, and its
+    // stop deadline, for a second and more on a loaded node): a mount left behind makes the
+    // data directory impossible to delete, so each umount runs even if we exit meanwhile.
+    const entries = [...this.pool.values()].flatMap((list) => list.splice(0));
+    await Promise.all(
+      entries.map(async (e) => {
         try {
-          execFileSync(this.options.umount_bin, ['-l', e.mnt], { stdio: 'ignore' });
+          await execFileAsync(this.options.umount_bin, ['-l', e.mnt]);
           rmSync(e.dir, { recursive: true, force: true });
         } catch {
           // the next start sweeps the pool (sweepPool)
         }
-      }
-    }
+      }),
+    );
   }
 
   private async makeImage(image: string, sizeMb: number): Promise<void> {

@@ -21,6 +21,7 @@ export function createDrivers(
         prlimit_bin: config.prlimit_bin,
         state_dir: config.state_dir,
         egress_allow: config.egress_allow,
+        egress_pool: config.egress_pool,
         disk_quota: config.disk_quota,
       }),
     );
@@ -79,4 +80,10 @@ export function containmentOf(
 export async function sweepDrivers(drivers: Map<RuntimeName, RuntimeDriver>): Promise<void> {
   const bwrap = drivers.get('bwrap');
   if (bwrap instanceof BwrapDriver) await bwrap.sweep();
+}
+
+/** Agent start, after the sweep: pools that make sandbox starts quick begin filling. */
+export function warmDrivers(drivers: Map<RuntimeName, RuntimeDriver>): void {
+  const bwrap = drivers.get('bwrap');
+  if (bwrap instanceof BwrapDriver) bwrap.warm();
 }

@@ -1,6 +1,13 @@
-import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { networkInterfaces } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import {
+  allowInsertRules,
+  egressRuleset,
+  parseAllow,
+  SANDBOX_DNS,
+  type EgressAllow,
+} from './egress-rules';
 import { AgentOperationError } from './runtime-driver';
 import { runTool as run } from './tool-runner';
 
@@ -9,163 +16,79 @@ export interface EgressNetworkOptions {
   nft_bin: string;
   ip_bin: string;
   nsenter_bin: string;
-  /** Where pasta's pid files live (inside the agent's state dir). */
+  /** Where the netns records and rule files live (inside the agent's state dir, 0700). */
   run_dir: string;
   /** Admin allow-list for this node, `CIDR:port` (IPv6 as `[CIDR]:port`). */
   allow: string[];
+  /** Namespaces kept ready (made, filtered, pasta attached); 0: each sandbox waits for its own. */
+  pool_size?: number;
 }
 
-/** One allowed destination: traffic to `cidr` on `port` (TCP and UDP) passes the deny list. */
-export interface EgressAllow {
-  family: 'ip' | 'ip6';
-  cidr: string;
-  port: number;
+/** What a pool holds: a namespace no sandbox has used, and the filter it was loaded with. */
+interface ReadyNetns {
+  name: string;
+  ruleset: string;
 }
 
-/** Where a sandbox sends DNS: pasta forwards what reaches this address to the node's resolver. */
-export const SANDBOX_DNS = '169.254.1.53';
-
-/** Never reachable from a sandbox: the node's own, private, link-local, CGNAT and special ranges. */
-const DENY_V4 = [
-  '0.0.0.0/8',
-  '10.0.0.0/8',
-  '100.64.0.0/10',
-  '127.0.0.0/8',
-  '169.254.0.0/16',
-  '172.16.0.0/12',
-  '192.0.0.0/24',
-  '192.168.0.0/16',
-  '198.18.0.0/15',
-  '224.0.0.0/4',
-  '240.0.0.0/4',
-];
-const DENY_V6 = [
-  '::/127',
-  '::ffff:0:0/96',
-  '64:ff9b::/96',
-  '64:ff9b:1::/48',
-  'fc00::/7',
-  'fe80::/10',
-  'ff00::/8',
-];
-
-/** The netns name (under /run/netns) of a sandbox; ids are validated `[A-Za-z0-9_-]`. */
-export function netnsName(sandboxId: string): string {
-  return `nanopod-${sandboxId}`;
+export interface EgressPoolStats {
+  /** Namespaces ready now. */
+  ready: number;
+  /** Handed out ready (the start did not wait for one to be made). */
+  taken: number;
+  /** Made while a start waited (the pool was empty, or off). */
+  made_on_demand: number;
+  /** Ready ones thrown away unused because the node's addresses changed since they were made. */
+  discarded_stale: number;
 }
 
-export function netnsPath(sandboxId: string): string {
-  return `/run/netns/${netnsName(sandboxId)}`;
-}
-
-/** Parses `CIDR:port` / `[CIDR]:port`; throws on anything else. */
-export function parseAllow(entry: string): EgressAllow {
-  const m =
-    /^\[([0-9a-fA-F:.]+(?:\/\d{1,3})?)\]:(\d{1,5})$/.exec(entry) ??
-    /^([0-9.]+(?:\/\d{1,2})?):(\d{1,5})$/.exec(entry);
-  const port = m ? Number(m[2]) : 0;
-  if (!m || port < 1 || port > 65535) {
-    throw new AgentOperationError(
-      'agent.egress_allow_invalid',
-      `egress allow entry "${entry}" is not CIDR:port`,
-    );
-  }
-  const family = m[1].includes(':') ? 'ip6' : 'ip';
-  const [addr, bits] = m[1].split('/');
-  const max = family === 'ip' ? 32 : 128;
-  if (bits !== undefined && Number(bits) > max) {
-    throw new AgentOperationError('agent.egress_allow_invalid', `bad prefix in "${entry}"`);
-  }
-  if (family === 'ip' && !addr.split('.').every((o) => /^\d+$/.test(o) && Number(o) < 256)) {
-    throw new AgentOperationError('agent.egress_allow_invalid', `bad address in "${entry}"`);
-  }
-  return { family, cidr: bits === undefined ? `${addr}/${max}` : m[1], port };
-}
-
-/** The node's own addresses and the subnets it is attached to (its LAN is not the internet). */
-function hostPrefixes(): { v4: string[]; v6: string[] } {
-  const v4 = new Set<string>();
-  const v6 = new Set<string>();
-  for (const list of Object.values(networkInterfaces())) {
-    for (const a of list ?? []) {
-      if (a.family === 'IPv4') {
-        v4.add(`${a.address}/32`);
-        if (a.cidr) v4.add(networkOf(a.cidr));
-      } else {
-        v6.add(`${a.address.split('%')[0]}/128`);
-      }
-    }
-  }
-  for (const gw of defaultGateways()) v4.add(`${gw}/32`);
-  return { v4: [...v4], v6: [...v6] };
-}
-
-function networkOf(cidr: string): string {
-  const [addr, bitsText] = cidr.split('/');
-  const bits = Number(bitsText);
-  const n = addr.split('.').reduce((acc, o) => acc * 256 + Number(o), 0);
-  const mask = bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0;
-  const net = (n & mask) >>> 0;
-  return `${[24, 16, 8, 0].map((s) => (net >>> s) & 255).join('.')}/${bits}`;
-}
-
-function defaultGateways(): string[] {
-  try {
-    return readFileSync('/proc/net/route', 'latin1')
-      .split('\n')
-      .slice(1)
-      .map((l) => l.trim().split(/\s+/))
-      .filter((f) => f.length > 2 && f[1] === '00000000' && f[2] !== '00000000')
-      .map((f) => {
-        const hex = f[2];
-        return [6, 4, 2, 0].map((i) => parseInt(hex.slice(i, i + 2), 16)).join('.');
-      });
-  } catch {
-    return [];
-  }
-}
+const netnsPathOf = (name: string): string => `/run/netns/${name}`;
 
 /**
- * The sandbox netns's output filter: loopback inside the netns, then the allow-list, then DNS to
- * pasta's forwarder, then every denied prefix rejected. What is left (the internet) passes.
- * Applied by the agent (root of the init user namespace, which owns the netns): the sandbox's
- * own user namespace has no CAP_NET_ADMIN over it, so it can neither read nor change the rules.
+ * A hand-out refills the pool this much later: making a namespace (ip, nft, pasta) is CPU work
+ * that would otherwise compete with the sandbox's first command, which usually follows at once.
  */
-export function egressRuleset(allow: EgressAllow[]): string {
-  const host = hostPrefixes();
-  const lines = [
-    'table inet nanopod_egress {',
-    '  chain out {',
-    '    type filter hook output priority 0; policy accept;',
-    '    oif "lo" accept',
-  ];
-  for (const a of allow) {
-    lines.push(`    ${a.family} daddr ${a.cidr} tcp dport ${a.port} accept`);
-    lines.push(`    ${a.family} daddr ${a.cidr} udp dport ${a.port} accept`);
-  }
-  lines.push(`    ip daddr ${SANDBOX_DNS} udp dport 53 accept`);
-  lines.push(`    ip daddr ${SANDBOX_DNS} tcp dport 53 accept`);
-  for (const p of [...DENY_V4, ...host.v4]) {
-    lines.push(`    ip daddr ${p} reject with icmpx type admin-prohibited`);
-  }
-  for (const p of [...DENY_V6, ...host.v6]) {
-    lines.push(`    ip6 daddr ${p} reject with icmpx type admin-prohibited`);
-  }
-  lines.push('  }', '}');
-  return `${lines.join('\n')}\n`;
-}
+const REFILL_DELAY_MS = 250;
 
 /**
  * Egress for a sandbox without the host's network: a network namespace of its own, its
- * destination filter loaded first, then pasta (user-mode NAT: the sandbox's connections become
- * the agent's sockets on the node) attached to it. The gateway is not mapped to the node's
- * loopback (--no-map-gw) and no port is forwarded either way (-t/-u/-T/-U none).
+ * destination filter (egress-rules.ts) loaded first, then pasta (user-mode NAT: the sandbox's
+ * connections become the agent's sockets on the node) attached to it. The gateway is not mapped
+ * to the node's loopback (--no-map-gw) and no port is forwarded either way (-t/-u/-T/-U none).
+ *
+ * Making one costs ~100 ms (pasta's start is most of it), so a few are made ahead of time, in
+ * the background, and a start takes one ready. The rules of the pool:
+ * - a namespace serves one sandbox once: when that sandbox stops it is destroyed, never put
+ *   back (nothing a tenant left in it, sockets, neighbours, conntrack, can reach the next);
+ * - a ready namespace is handed out only if its filter equals the one that would be made now
+ *   (the node's addresses and gateway are part of it); otherwise it is destroyed unused;
+ * - a sandbox's own allow-list entries are inserted ahead of the rejects at hand-out;
+ * - every namespace this agent makes is recorded under `<run_dir>/netns/` before it exists
+ *   (the record then holds pasta's pid), so an agent that crashed leaves nothing the next start
+ *   of the same agent cannot find and remove (`sweep`); other agents' namespaces on the node
+ *   are never touched.
  */
 export class EgressNetwork {
   private readonly nodeAllow: EgressAllow[];
+  private readonly poolSize: number;
+  private readonly recordDir: string;
+  /** Unique per agent process: names never collide with a previous run's leftovers. */
+  private readonly tag = randomBytes(3).toString('hex');
+  private seq = 0;
+  private readonly ready: ReadyNetns[] = [];
+  /** sandbox id -> the namespace it was given. */
+  private readonly assigned = new Map<string, string>();
+  /** Every namespace this instance made and has not destroyed (the sweep leaves these). */
+  private readonly owned = new Set<string>();
+  private filling: Promise<void> | null = null;
+  private refillSoon: Promise<void> | null = null;
+  private closed = false;
+  private readonly counters = { taken: 0, made_on_demand: 0, discarded_stale: 0 };
 
   constructor(private readonly options: EgressNetworkOptions) {
     this.nodeAllow = options.allow.map(parseAllow);
+    this.poolSize = Math.max(0, options.pool_size ?? 0);
+    this.recordDir = join(options.run_dir, 'netns');
+    mkdirSync(this.recordDir, { recursive: true, mode: 0o700 });
   }
 
   /** Whether this node can do it: root, pasta, nft and ip present. */
@@ -178,95 +101,209 @@ export class EgressNetwork {
     );
   }
 
-  /** Makes the sandbox's netns (idempotent: an existing one is rebuilt). */
+  /**
+   * Gives the sandbox a namespace (a ready one when the pool has it) and returns its path; a
+   * sandbox that had one gets a new one. Fails with agent.uncontainable, never half-made.
+   */
   async create(sandboxId: string, extraAllow: string[] = []): Promise<string> {
-    const allow = [...this.nodeAllow, ...extraAllow.map(parseAllow)];
+    const extra = extraAllow.map(parseAllow);
     await this.destroy(sandboxId);
-    const name = netnsName(sandboxId);
+    const ruleset = egressRuleset(this.nodeAllow);
+    let name = this.take(ruleset);
     try {
-      await run(this.options.ip_bin, ['netns', 'add', name]);
-      await this.nft(sandboxId, egressRuleset(allow));
-      // pasta daemonizes: its daemon gets a session of its own (the helper kills the spawn's
-      // process group once it exits) and must not hold the helper's pipes open.
-      await run('/bin/sh', [
-        '-c',
-        'exec setsid -w "$@" </dev/null >/dev/null 2>&1',
-        'pasta',
-        this.options.pasta_bin,
-        '--runas',
-        '0:0',
-        '--config-net',
-        '--netns',
-        netnsPath(sandboxId),
-        '--no-map-gw',
-        '-t',
-        'none',
-        '-u',
-        'none',
-        '-T',
-        'none',
-        '-U',
-        'none',
-        '--dns-forward',
-        SANDBOX_DNS,
-        '-q',
-        '-P',
-        this.pidFile(sandboxId),
-      ]);
+      if (name) {
+        if (extra.length > 0) await this.loadRules(name, allowInsertRules(extra));
+      } else {
+        name = this.newName();
+        this.counters.made_on_demand++;
+        await this.make(name, egressRuleset([...this.nodeAllow, ...extra]));
+      }
     } catch (err) {
-      await this.destroy(sandboxId);
+      if (name) await this.destroyNetns(name);
       throw new AgentOperationError(
         'agent.uncontainable',
         `the sandbox's egress network could not be set up (${describe(err)})`,
       );
+    } finally {
+      this.scheduleRefill();
     }
-    return netnsPath(sandboxId);
+    this.assigned.set(sandboxId, name);
+    return netnsPathOf(name);
   }
 
-  /** Ends pasta and deletes the netns; nothing happens when there is none. */
+  /** The namespace a sandbox's commands enter; null when it has none. */
+  pathOf(sandboxId: string): string | null {
+    const name = this.assigned.get(sandboxId);
+    return name ? netnsPathOf(name) : null;
+  }
+
+  /** Destroys the sandbox's namespace and its pasta (never reused); nothing when it has none. */
   async destroy(sandboxId: string): Promise<void> {
-    const pidFile = this.pidFile(sandboxId);
-    if (existsSync(pidFile)) {
-      const pid = Number(readFileSync(pidFile, 'latin1').trim());
-      if (pid > 1 && isPasta(pid)) {
-        try {
-          process.kill(pid, 'SIGKILL');
-        } catch {
-          // gone
-        }
-      }
-      rmSync(pidFile, { force: true });
+    const name = this.assigned.get(sandboxId);
+    if (!name) return;
+    this.assigned.delete(sandboxId);
+    await this.destroyNetns(name);
+  }
+
+  /** Starts filling the pool now (agent start), instead of at the first egress sandbox. */
+  warm(): void {
+    this.refill();
+  }
+
+  /** Resolves once no fill is running (the pool is full, or filling failed). For tests. */
+  async settled(): Promise<void> {
+    while (this.refillSoon || this.filling) {
+      await this.refillSoon;
+      await this.filling;
     }
-    if (existsSync(netnsPath(sandboxId))) {
-      await run(this.options.ip_bin, ['netns', 'delete', netnsName(sandboxId)]).catch(
-        () => undefined,
-      );
-    }
+  }
+
+  stats(): EgressPoolStats {
+    return { ready: this.ready.length, ...this.counters };
   }
 
   /**
-   * After an agent restart: the netns (and pasta) of every sandbox this agent made, found by
-   * its own pid files (another agent on the node keeps its own).
+   * What an earlier run of this agent left: every namespace recorded under `<run_dir>/netns/`
+   * that this instance did not make (ready ones of a crashed agent, and those of sandboxes it
+   * no longer runs), and the per-sandbox pid files of agents from before the pool.
    */
   async sweep(): Promise<void> {
-    let names: string[] = [];
-    try {
-      names = readdirSync(this.options.run_dir);
-    } catch {
-      return;
+    for (const name of listDir(this.recordDir)) {
+      if (!this.owned.has(name)) await this.destroyNetns(name);
     }
-    for (const name of names) {
-      if (name.endsWith('.pasta.pid')) await this.destroy(name.slice(0, -'.pasta.pid'.length));
+    for (const file of listDir(this.options.run_dir)) {
+      if (!file.endsWith('.pasta.pid')) continue;
+      const pidFile = join(this.options.run_dir, file);
+      killPasta(pidFile);
+      rmSync(pidFile, { force: true });
+      await this.deleteNetns(`nanopod-${file.slice(0, -'.pasta.pid'.length)}`);
     }
   }
 
-  /** Loads the ruleset inside the netns (from a root-only file: the helper has no stdin). */
-  private async nft(sandboxId: string, ruleset: string): Promise<void> {
-    const file = join(this.options.run_dir, `${sandboxId}.nft`);
-    writeFileSync(file, ruleset, { mode: 0o600 });
+  /** Agent shutdown: no more fills, and every namespace this instance made is destroyed. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.settled();
+    this.ready.splice(0);
+    this.assigned.clear();
+    for (const name of [...this.owned]) await this.destroyNetns(name);
+  }
+
+  /** A ready namespace whose filter is `ruleset`; ready ones that differ are destroyed. */
+  private take(ruleset: string): string | null {
+    while (this.ready.length > 0) {
+      const entry = this.ready.shift()!;
+      if (entry.ruleset === ruleset) {
+        this.counters.taken++;
+        return entry.name;
+      }
+      this.counters.discarded_stale++;
+      void this.destroyNetns(entry.name);
+    }
+    return null;
+  }
+
+  private scheduleRefill(): void {
+    if (this.closed || this.refillSoon) return;
+    this.refillSoon = new Promise<void>((resolve) => {
+      setTimeout(() => {
+        this.refillSoon = null;
+        this.refill();
+        resolve();
+      }, REFILL_DELAY_MS).unref();
+    });
+  }
+
+  /** Tops the pool up in the background, one namespace at a time. */
+  private refill(): void {
+    if (this.closed || this.filling || this.ready.length >= this.poolSize) return;
+    this.filling = (async () => {
+      await Promise.resolve(); // after `filling` holds this fill
+      try {
+        while (!this.closed && this.ready.length < this.poolSize) {
+          const ruleset = egressRuleset(this.nodeAllow);
+          const name = this.newName();
+          try {
+            await this.make(name, ruleset);
+          } catch {
+            // The next start makes its own (and says why if that fails too).
+            await this.destroyNetns(name);
+            return;
+          }
+          if (this.closed) {
+            await this.destroyNetns(name);
+            return;
+          }
+          this.ready.push({ name, ruleset });
+        }
+      } finally {
+        this.filling = null;
+      }
+    })();
+  }
+
+  private newName(): string {
+    return `nanopod-${this.tag}-${this.seq++}`;
+  }
+
+  /** The namespace, its filter, then pasta; recorded before anything exists. */
+  private async make(name: string, ruleset: string): Promise<void> {
+    const record = join(this.recordDir, name);
+    writeFileSync(record, '', { mode: 0o600 });
+    this.owned.add(name);
+    await run(this.options.ip_bin, ['netns', 'add', name]);
+    await this.loadRules(name, ruleset);
+    // pasta daemonizes: its daemon gets a session of its own (the helper kills the spawn's
+    // process group once it exits) and must not hold the helper's pipes open. Its pid goes
+    // into the record (-P), written before the foreground pasta exits.
+    await run('/bin/sh', [
+      '-c',
+      'exec setsid -w "$@" </dev/null >/dev/null 2>&1',
+      'pasta',
+      this.options.pasta_bin,
+      '--runas',
+      '0:0',
+      '--config-net',
+      '--netns',
+      netnsPathOf(name),
+      '--no-map-gw',
+      '-t',
+      'none',
+      '-u',
+      'none',
+      '-T',
+      'none',
+      '-U',
+      'none',
+      '--dns-forward',
+      SANDBOX_DNS,
+      '-q',
+      '-P',
+      record,
+    ]);
+  }
+
+  /** Ends the namespace's pasta, deletes the namespace and its record. */
+  private async destroyNetns(name: string): Promise<void> {
+    const record = join(this.recordDir, name);
+    killPasta(record);
+    await this.deleteNetns(name);
+    rmSync(record, { force: true });
+    this.owned.delete(name);
+  }
+
+  private async deleteNetns(name: string): Promise<void> {
+    if (!existsSync(netnsPathOf(name))) return;
+    await run(this.options.ip_bin, ['netns', 'delete', name]).catch(() => undefined);
+  }
+
+  /** Loads nft rules inside the namespace (from a root-only file: the helper has no stdin). */
+  private async loadRules(name: string, rules: string): Promise<void> {
+    const file = join(this.options.run_dir, `${name}.nft`);
+    writeFileSync(file, rules, { mode: 0o600 });
     try {
       await run(this.options.nsenter_bin, [
-        `--net=${netnsPath(sandboxId)}`,
+        `--net=${netnsPathOf(name)}`,
         '--',
         this.options.nft_bin,
         '-f',
@@ -276,9 +313,21 @@ export class EgressNetwork {
       rmSync(file, { force: true });
     }
   }
+}
 
-  private pidFile(sandboxId: string): string {
-    return join(this.options.run_dir, `${sandboxId}.pasta.pid`);
+/** SIGKILLs the pasta whose pid the file holds (only if that pid is still a pasta). */
+function killPasta(pidFile: string): void {
+  let pid = 0;
+  try {
+    pid = Number(readFileSync(pidFile, 'latin1').trim());
+  } catch {
+    return;
+  }
+  if (!(pid > 1) || !isPasta(pid)) return;
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    // gone
   }
 }
 
@@ -287,6 +336,14 @@ function isPasta(pid: number): boolean {
     return readFileSync(`/proc/${pid}/comm`, 'latin1').trim().startsWith('pasta');
   } catch {
     return false;
+  }
+}
+
+function listDir(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
   }
 }
 

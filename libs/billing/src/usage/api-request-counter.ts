@@ -9,7 +9,9 @@ import {
 } from '@nestjs/common';
 import { Clock, NANOPOD_CONFIG, NanopodConfig, Reconciler } from '@nanopod/common';
 import type { NextFunction, Request, Response } from 'express';
+import * as path from 'node:path';
 import { WelcomeCreditService } from '../services/welcome-credit.service';
+import { ApiRequestJournal } from './api-request-journal';
 import { ApiRequestCount, ApiRequestMeter } from './api-request-meter';
 
 /** Counts of one flush window, written under fixed transaction ids until a write commits. */
@@ -20,7 +22,7 @@ interface PendingWindow {
 /**
  * Counts authenticated API requests per user in memory and writes them as `api_requests` usage
  * every `NANOPOD_API_METER_FLUSH_MS` (default 1 s, so a `kill -9` loses at most that) and at
- * shutdown. Each flush closes a window `[from, to)` and writes one record per user with the
+ * shutdown. Each tick closes a window `[from, to)` and writes one record per user with the
  * transaction id `api_requests:<userId>:<instanceId>:<fromMs>-<toMs>`:
  *
  * - the instance part (NANOPOD_INSTANCE_ID, unique per process by default) keeps two replicas'
@@ -36,6 +38,8 @@ export class ApiRequestCounter implements OnModuleInit, OnModuleDestroy, BeforeA
   private windowStart: number;
   /** Closed windows not yet committed, oldest first. */
   private readonly unwritten: PendingWindow[] = [];
+  /** With the embedded database: closed windows survive a kill -9 here until committed. */
+  private readonly journal: ApiRequestJournal | null;
   private readonly loop: Reconciler;
   private flushing: Promise<void> = Promise.resolve();
   private readonly intervalMs: number;
@@ -50,14 +54,22 @@ export class ApiRequestCounter implements OnModuleInit, OnModuleDestroy, BeforeA
     this.intervalMs = config.billing.apiMeterFlushMs ?? 1000;
     this.instanceId = config.instanceId;
     this.windowStart = clock.nowMs();
-    // Per instance (no leader): each flushes the requests it counted.
+    const embedded = config.database.kind === 'pglite' && config.database.dataDir !== ':memory:';
+    this.journal = embedded
+      ? new ApiRequestJournal(path.join(config.dataDir, 'api-requests.journal'))
+      : null;
+    // Per instance (no leader): each flushes the requests it counted. The tick closes a window
+    // and starts its write without waiting for it, and without jitter: a window is closed every
+    // interval however long the database takes (a slow write used to stretch them to 2-3 s).
     this.loop = new Reconciler(
-      { name: 'billing.api-request-flush', intervalMs: this.intervalMs, clock },
-      () => this.flush(),
+      { name: 'billing.api-request-flush', intervalMs: this.intervalMs, jitter: 0, clock },
+      async () => void this.tick(),
     );
   }
 
   onModuleInit(): void {
+    // What a previous process of this data directory closed and may not have committed.
+    for (const counts of this.journal?.read() ?? []) this.unwritten.push({ counts });
     this.loop.start();
   }
 
@@ -83,30 +95,37 @@ export class ApiRequestCounter implements OnModuleInit, OnModuleDestroy, BeforeA
   }
 
   /**
-   * Closes the current window and writes it with any earlier one that failed. Flushes run one
-   * after another; errors are logged and the windows kept for the next flush.
+   * Closes the current window and resolves once it (with any earlier one not yet committed)
+   * is written. Writes run one after another; errors are logged and the windows kept for the
+   * next write.
    */
   flush(): Promise<void> {
-    this.flushing = this.flushing.then(() => this.flushOnce());
+    return this.tick();
+  }
+
+  /** Closes the window now; the write is queued behind the one in flight. */
+  private tick(): Promise<void> {
+    this.closeWindow();
+    this.flushing = this.flushing.then(() => this.writePending());
     return this.flushing;
   }
 
-  private async flushOnce(): Promise<void> {
-    this.closeWindow();
-    while (this.unwritten.length > 0) {
-      const window = this.unwritten[0]!;
-      try {
-        // Outside the write's transaction, one user at a time: no lock-order surprises.
-        await this.welcome.ensureAll(new Set(window.counts.map((c) => c.userId)));
-        await this.meter.record(window.counts);
-        this.unwritten.shift();
-      } catch (err) {
-        this.logger.warn(
-          { err: (err as Error).message, windows: this.unwritten.length },
-          'api_requests flush failed; will retry',
-        );
-        return;
-      }
+  /** Every closed window not yet committed, in one transaction (a slow database catches up). */
+  private async writePending(): Promise<void> {
+    const windows = this.unwritten.slice();
+    if (windows.length === 0) return;
+    const counts = windows.flatMap((w) => w.counts);
+    try {
+      // Outside the write's transaction, one user at a time: no lock-order surprises.
+      await this.welcome.ensureAll(new Set(counts.map((c) => c.userId)));
+      await this.meter.record(counts);
+      this.unwritten.splice(0, windows.length);
+      this.journal?.replace(this.unwritten.map((w) => w.counts));
+    } catch (err) {
+      this.logger.warn(
+        { err: (err as Error).message, windows: this.unwritten.length },
+        'api_requests flush failed; will retry',
+      );
     }
   }
 
@@ -128,6 +147,11 @@ export class ApiRequestCounter implements OnModuleInit, OnModuleDestroy, BeforeA
     this.counts = new Map();
     this.windowStart = to;
     this.unwritten.push({ counts });
+    try {
+      this.journal?.append([counts]);
+    } catch (err) {
+      this.logger.warn({ err: (err as Error).message }, 'api_requests journal not written');
+    }
   }
 }
 

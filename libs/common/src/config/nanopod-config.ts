@@ -30,6 +30,8 @@ export interface NanopodConfig {
   };
   sessionTtlHours: number;
   localNodeAgent: boolean;
+  /** NANOPOD_AGENT_EGRESS_POOL for the local node agent; undefined: the agent's default (2). */
+  localAgentEgressPool?: number;
   policiesDir: string;
   /** NANOPOD_POLICY_BUNDLE: subsidy decisions evaluate this OPA wasm bundle when set. */
   policyBundle?: string;
