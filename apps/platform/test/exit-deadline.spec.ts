@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
-import * as path from 'node:path';
+import { builtEntry } from '../../../test/support/test-build';
 
-const ROOT = path.resolve(__dirname, '../../..');
+const EXIT_DEADLINE = builtEntry('apps/platform/src/exit-deadline.ts');
 
 /** Runs `body` in a plain Node process with the deadline armed; how and when it ended. */
 function runArmed(
@@ -11,13 +11,8 @@ function runArmed(
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
-      [
-        '-r',
-        'ts-node/register/transpile-only',
-        '-e',
-        `require('./apps/platform/src/exit-deadline').armExitDeadline(${deadlineMs}); ${body}`,
-      ],
-      { cwd: ROOT, stdio: 'ignore' },
+      ['-e', `require(${JSON.stringify(EXIT_DEADLINE)}).armExitDeadline(${deadlineMs}); ${body}`],
+      { stdio: 'ignore' },
     );
     let armedAt = Date.now();
     child.once('spawn', () => (armedAt = Date.now()));
@@ -38,7 +33,7 @@ describe('exit deadline', () => {
   }, 60_000);
 
   it('ends a process whose event loop is blocked, long before the block would end', async () => {
-    // Blocked 60 s from the start (ts-node's own start included in the spawn-to-exit time).
+    // Blocked 60 s from the start (the process's own start included in the spawn-to-exit time).
     const r = await runArmed(
       300,
       'setImmediate(() => { const end = Date.now() + 60000; while (Date.now() < end); });',
