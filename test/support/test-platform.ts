@@ -49,11 +49,14 @@ export async function startTestPlatform(
         // In-process tests judge nodes from their first heartbeat; restart suites set their own.
         NANOPOD_NODE_START_GRACE_MS: '0',
         NANOPOD_NODE_LOST_GRACE_MS: '0',
-        ...(process.env.NANOPOD_OIDC_KEYS_FILE
-          ? { NANOPOD_OIDC_KEYS_FILE: process.env.NANOPOD_OIDC_KEYS_FILE }
-          : {}),
         ...db.env,
         ...options.env,
+        // One issuer key for every in-memory platform (the global setup made it); a platform
+        // with its own data dir keeps its keys there, as in production.
+        ...(process.env.NANOPOD_OIDC_KEYS_FILE &&
+        (options.env?.NANOPOD_DATA_DIR ?? db.env.NANOPOD_DATA_DIR) === ':memory:'
+          ? { NANOPOD_OIDC_KEYS_FILE: process.env.NANOPOD_OIDC_KEYS_FILE }
+          : {}),
       },
       clock,
     });

@@ -4809,8 +4809,8 @@ export interface operations {
           'application/json': components['schemas']['ErrorBodyDto'];
         };
       };
-      /** @description An upstream service failed */
-      502: {
+      /** @description Conflict with the current state */
+      409: {
         headers: {
           [name: string]: unknown;
         };
@@ -4818,8 +4818,8 @@ export interface operations {
           'application/json': components['schemas']['ErrorBodyDto'];
         };
       };
-      /** @description Not ready */
-      503: {
+      /** @description An upstream service failed */
+      502: {
         headers: {
           [name: string]: unknown;
         };

@@ -1,6 +1,6 @@
 import { Controller, Get, HttpCode, Post, Query, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
-import { ApiErrors, Clock, UnavailableError, UpstreamError } from '@nanopod/common';
+import { ApiErrors, Clock, ConflictError, UpstreamError } from '@nanopod/common';
 import { AdminOnly } from '@nanopod/identity';
 import type { Response } from 'express';
 import { toStandaloneYaml } from '../core/standalone-yaml';
@@ -42,10 +42,11 @@ export class GatewayAdminController {
   @AdminOnly()
   @ApiOperation({ summary: 'Compare APISIX with the platform now and repair the difference' })
   @ApiOkResponse({ type: GatewaySyncDto })
-  @ApiErrors(502, 503)
+  @ApiErrors(409, 502)
   async syncNow(): Promise<GatewaySyncDto> {
+    // Not a passing outage: this platform is set up without APISIX, so retrying cannot help.
     if (!this.sync.enabled) {
-      throw new UnavailableError(
+      throw new ConflictError(
         GatewayErrorCodes.notConfigured,
         'No APISIX Admin API is configured (NANOPOD_APISIX_ADMIN_URL)',
       );
