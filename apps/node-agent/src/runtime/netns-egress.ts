@@ -178,8 +178,20 @@ export class EgressNetwork {
     );
   }
 
-  /** Makes the sandbox's netns (idempotent: an existing one is rebuilt). */
-  async create(sandboxId: string, extraAllow: string[] = []): Promise<string> {
+  /**
+   * Makes the sandbox's netns (idempotent: an existing one is rebuilt). `forward` asks pasta to
+   * listen on the node's loopback at each `host_port` and splice connections to `port` on the
+   * netns's loopback (so the sandbox's output filter, which accepts `lo`, passes the replies);
+   * the node's other addresses get nothing.
+   */
+  async create(
+    sandboxId: string,
+    extraAllow: string[] = [],
+    forward: Array<{ port: number; host_port: number }> = [],
+  ): Promise<string> {
+    const tcp = forward.length
+      ? forward.flatMap((f) => ['-t', `127.0.0.1/${f.host_port}:${f.port}`])
+      : ['-t', 'none'];
     const allow = [...this.nodeAllow, ...extraAllow.map(parseAllow)];
     await this.destroy(sandboxId);
     const name = netnsName(sandboxId);
@@ -199,8 +211,7 @@ export class EgressNetwork {
         '--netns',
         netnsPath(sandboxId),
         '--no-map-gw',
-        '-t',
-        'none',
+        ...tcp,
         '-u',
         'none',
         '-T',

@@ -200,6 +200,7 @@ export class SandboxManager {
         id: message.id,
         sandbox_id: spec.sandbox_id,
         state: 'running',
+        ...(existing.ports?.length ? { ports: existing.ports } : {}),
       });
     }
     const record = this.newRecord(spec);
@@ -232,6 +233,7 @@ export class SandboxManager {
       id: message.id,
       sandbox_id: record.sandbox_id,
       state: 'running',
+      ...(record.ports?.length ? { ports: record.ports } : {}),
     });
   }
 
