@@ -19,6 +19,7 @@ import { ApiRequestMeteringMiddleware, BillingModule } from '@nanopod/billing';
 import { FederationModule } from '@nanopod/federation';
 import { MarketModule } from '@nanopod/market';
 import { ComputeModule } from '@nanopod/compute';
+import { ServingModule } from '@nanopod/serving';
 import { SandboxModule } from '@nanopod/sandbox';
 import { platformMigrations } from './migrations';
 import { PolicyInputsBinding } from './policy-inputs.binding';
@@ -50,6 +51,7 @@ export class AppModule implements NestModule {
         MarketModule,
         ComputeModule,
         SandboxModule,
+        ServingModule,
       ],
       providers: [PolicyInputsBinding],
     };
