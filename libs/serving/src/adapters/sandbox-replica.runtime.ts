@@ -5,8 +5,12 @@ import { SandboxesService, SandboxExecService } from '@nanopod/sandbox';
 import { ServingErrorCodes } from '../serving.errors';
 import type { LaunchedReplica, ReplicaLaunch, ReplicaRuntime } from '../ports/replica-runtime';
 
-/** A replica's sandbox lives as long as the service may (its `run` ends with the replica). */
-const REPLICA_TTL_SECONDS = 30 * 86400;
+/**
+ * A replica's sandbox and its `run` live this long at most (then it ends and the controller
+ * replaces it). Bounded by the longest timer Node keeps (2^31 ms, ~24.8 days): the agent
+ * channel's wait for the exec's end is one.
+ */
+const REPLICA_TTL_SECONDS = 20 * 86400;
 const LOG_BYTES = 64 * 1024;
 
 /**

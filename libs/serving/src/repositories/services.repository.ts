@@ -44,11 +44,13 @@ export class ServicesRepository {
 
   /** Takes the next replica ids (ids only grow, also across platform instances). */
   async takeReplicaIds(serviceId: string, count: number): Promise<number[]> {
-    const rows: Array<{ next: number }> = await this.services.manager.query(
+    const res: unknown[] = await this.services.manager.query(
       `UPDATE serving_services SET next_replica_id = next_replica_id + $2 WHERE id = $1
        RETURNING next_replica_id - $2 AS next`,
       [serviceId, count],
     );
+    // TypeORM answers an UPDATE ... RETURNING on PostgreSQL as [rows, affected].
+    const rows = (Array.isArray(res[0]) ? res[0] : res) as Array<{ next: number | string }>;
     const first = Number(rows[0].next);
     return Array.from({ length: count }, (_, i) => first + i);
   }

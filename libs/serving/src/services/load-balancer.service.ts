@@ -46,6 +46,12 @@ export class LoadBalancer {
     }
   }
 
+  /** A replica that just came READY, ahead of the controller's next pass. */
+  addReady(serviceName: string, e: Endpoint): void {
+    const list = (this.ready.get(serviceName) ?? []).filter((x) => x.replicaId !== e.replicaId);
+    this.setReady(serviceName, [...list, e]);
+  }
+
   /** What the proxy needs of a live service (set by the controller each pass). */
   setRouting(serviceName: string, routing: ServiceRouting): void {
     this.meta.set(serviceName, routing);

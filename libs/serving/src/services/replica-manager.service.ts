@@ -8,10 +8,13 @@ import { ReplicaEntity } from '../entities/replica.entity';
 import { ServiceEntity } from '../entities/service.entity';
 import { REPLICA_RUNTIME, ReplicaLaunch, ReplicaRuntime } from '../ports/replica-runtime';
 import { ServicesRepository } from '../repositories/services.repository';
+import { LoadBalancer } from './load-balancer.service';
 import { replicaUsageBetween } from './replica-usage';
 
 /** A READY replica failing its probe this long (NOT_READY) is given up: FAILED_PROBING. */
 const NOT_READY_GRACE_MS = 60_000;
+const FAST_PROBE_MS = 25;
+const FAST_PROBE_FOR_MS = 30_000;
 
 /**
  * One replica's life: launch (PENDING → PROVISIONING → STARTING), readiness probes (READY,
@@ -28,6 +31,7 @@ export class ReplicaManager {
     private readonly repo: ServicesRepository,
     private readonly usage: UsageRecorder,
     private readonly clock: Clock,
+    private readonly lb: LoadBalancer,
     @Inject(REPLICA_RUNTIME) private readonly runtime: ReplicaRuntime,
   ) {}
 
@@ -115,6 +119,33 @@ export class ReplicaManager {
     } catch (err) {
       await this.move(svc, r.replicaId, 'FAILED', (err as Error).message.slice(0, 200));
       await this.runtime.stop(svc.ownerId, launched.sandboxId);
+      return;
+    }
+    await this.firstReady(svc, r.replicaId, launched.host, launched.hostPort);
+  }
+
+  /**
+   * Probes a starting replica every FAST_PROBE_MS for a while, so it serves (and a request
+   * held on a service at zero goes through) as soon as it answers rather than at the next
+   * controller pass; after FAST_PROBE_FOR_MS the controller's own probes carry on.
+   */
+  private async firstReady(
+    svc: ServiceEntity,
+    replicaId: number,
+    host: string,
+    port: number,
+  ): Promise<void> {
+    const until = Date.now() + FAST_PROBE_FOR_MS;
+    while (Date.now() < until) {
+      const r = await this.repo.replica(svc.id, replicaId);
+      if (!r || r.status !== 'STARTING') return;
+      if (await probe(r)) {
+        if (await this.move(svc, replicaId, 'READY', null, { readyAt: this.clock.now() })) {
+          this.lb.addReady(svc.name, { replicaId, host, port });
+        }
+        return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, FAST_PROBE_MS));
     }
   }
 

@@ -31,6 +31,8 @@ import { ReplicaManager } from './replica-manager.service';
 const TICK_MS = 1000;
 /** A failed replica keeps the service FAILED (with none alive) this long. */
 const FAILURE_MEMORY_MS = 10 * 60_000;
+/** Replicas of one version failing in a row (none READY between) before launches stop. */
+const MAX_FAILED_LAUNCHES = 3;
 
 /**
  * The service controller, one leader at a time: probes replicas, asks the autoscaler for a
@@ -81,7 +83,6 @@ export class ServingReconciler
 
   /** A pass soon (a new service, a request waiting on a service at zero), outside the beat. */
   kick(): void {
-    if (this.config.env === 'test') return;
     void this.loop.runNow();
   }
 
@@ -148,10 +149,20 @@ export class ServingReconciler
         version: r.version,
       })),
     );
-    await this.replicas.launch(
-      svc,
-      plan.launch.map((l) => l.pricing),
+    // SkyServe stops relaunching a version whose replicas keep failing before any serves.
+    const lastReady = Math.max(
+      0,
+      ...current.filter((r) => r.version === svc.version && r.readyAt).map((r) => r.replicaId),
     );
+    const failedSince = current.filter(
+      (r) => r.version === svc.version && r.replicaId > lastReady && isReplicaFailed(r.status),
+    ).length;
+    if (failedSince < MAX_FAILED_LAUNCHES) {
+      await this.replicas.launch(
+        svc,
+        plan.launch.map((l) => l.pricing),
+      );
+    }
     for (const id of plan.shutdown) this.replicas.shutdown(svc, id, 'scale down');
 
     // Rolling update: older versions go once the current one has the target READY.
