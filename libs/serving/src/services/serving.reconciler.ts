@@ -33,6 +33,8 @@ const TICK_MS = 1000;
 const FAILURE_MEMORY_MS = 10 * 60_000;
 /** Replicas of one version failing in a row (none READY between) before launches stop. */
 const MAX_FAILED_LAUNCHES = 3;
+/** ...counted over this long: then it tries again (a node may have come back, room freed). */
+const RELAUNCH_AFTER_MS = 60_000;
 
 /**
  * The service controller, one leader at a time: probes replicas, asks the autoscaler for a
@@ -155,7 +157,11 @@ export class ServingReconciler
       ...current.filter((r) => r.version === svc.version && r.readyAt).map((r) => r.replicaId),
     );
     const failedSince = current.filter(
-      (r) => r.version === svc.version && r.replicaId > lastReady && isReplicaFailed(r.status),
+      (r) =>
+        r.version === svc.version &&
+        r.replicaId > lastReady &&
+        isReplicaFailed(r.status) &&
+        now.getTime() - (r.endedAt ?? now).getTime() < RELAUNCH_AFTER_MS,
     ).length;
     if (failedSince < MAX_FAILED_LAUNCHES) {
       await this.replicas.launch(

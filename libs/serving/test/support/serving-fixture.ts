@@ -1,5 +1,6 @@
 import { ManualClock } from '@nanopod/common';
 import { enrollNode, startNodeAgent, NodeAgent } from '@nanopod/node-agent';
+import { NodesService } from '@nanopod/federation';
 import { ServingReconciler } from '@nanopod/serving';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -44,6 +45,11 @@ export interface ServingFixture {
   admin: TestUser;
   alice: TestUser;
   controller: ServingReconciler;
+  /**
+   * Moves the manual clock, then waits for the agent's next heartbeat so the node is healthy at
+   * the new time (otherwise the platform would judge it silent and place nothing there).
+   */
+  advance(ms: number): Promise<void>;
   /** One controller pass, then the launches and stops it started. */
   pass(): Promise<void>;
   /** Passes until `check` holds (each a few ms apart: replicas are real processes). */
@@ -70,7 +76,13 @@ export interface ServiceBody {
 export async function startServingFixture(): Promise<ServingFixture> {
   const platform = await startTestPlatform({
     clock: 'manual',
-    env: process.env.NANOPOD_LOG_LEVEL ? { NANOPOD_LOG_LEVEL: process.env.NANOPOD_LOG_LEVEL } : {},
+    env: {
+      // Heartbeats come often: after the test moves the clock, the node is heard at the new time.
+      NANOPOD_NODE_HEARTBEAT_MS: '200',
+      ...(process.env.NANOPOD_LOG_LEVEL
+        ? { NANOPOD_LOG_LEVEL: process.env.NANOPOD_LOG_LEVEL }
+        : {}),
+    },
   });
   const clock = platform.clock as ManualClock;
   const admin = await platform.createUser({ roles: ['admin', 'developer'] });
@@ -78,6 +90,7 @@ export async function startServingFixture(): Promise<ServingFixture> {
   await fund(platform, admin, alice);
   const stateDir = mkdtempSync(path.join(tmpdir(), 'nanopod-serving-agent-'));
   let agent: NodeAgent | undefined;
+  let nodeId = '';
   try {
     const token = await enrollmentToken(platform, admin);
     await enrollNode({
@@ -89,6 +102,7 @@ export async function startServingFixture(): Promise<ServingFixture> {
       config: { state_dir: stateDir, url: platform.url, log_level: 'error' },
     });
     await agent.whenConnected();
+    nodeId = agent.nodeId;
   } catch (err) {
     await agent?.stop();
     await platform.close();
@@ -113,6 +127,18 @@ export async function startServingFixture(): Promise<ServingFixture> {
     controller,
     pass,
     status,
+    async advance(ms) {
+      clock.advance(ms);
+      const target = clock.now().getTime();
+      const nodes = platform.app.get(NodesService);
+      const deadline = Date.now() + 10000;
+      while (Date.now() < deadline) {
+        const heard = (await nodes.lastHeard([nodeId])).get(nodeId);
+        if (heard && heard.getTime() >= target) return;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      throw new Error('the node was not heard after the clock moved');
+    },
     async until(what, check, ms = 15000) {
       const deadline = Date.now() + ms;
       for (;;) {
