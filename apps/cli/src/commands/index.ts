@@ -17,6 +17,7 @@ import { registerDeploymentCommands } from './deployments';
 import { registerProcurementCommands } from './procurements';
 import { registerOrderCommands } from './orders';
 import { registerMarketCommands } from './market';
+import { registerServeCommands } from './serve';
 
 /** Each command group registers its verbs on the program. Add yours to this list. */
 export type RegisterCommands = (program: Command) => void;
@@ -40,4 +41,5 @@ export const commandGroups: RegisterCommands[] = [
   registerProcurementCommands,
   registerOrderCommands,
   registerMarketCommands,
+  registerServeCommands,
 ];

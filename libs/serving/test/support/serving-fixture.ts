@@ -41,6 +41,7 @@ export function specYaml(service: string, extra: { envs?: Record<string, string>
 
 export interface ServingFixture {
   platform: TestPlatform;
+  /** The manual clock (with `clock: 'system'`, moving it is refused). */
   clock: ManualClock;
   admin: TestUser;
   alice: TestUser;
@@ -73,9 +74,11 @@ export interface ServiceBody {
 }
 
 /** A platform on a manual clock with a real node agent in this process (bwrap sandboxes). */
-export async function startServingFixture(): Promise<ServingFixture> {
+export async function startServingFixture(
+  options: { clock?: 'manual' | 'system' } = {},
+): Promise<ServingFixture> {
   const platform = await startTestPlatform({
-    clock: 'manual',
+    clock: options.clock === 'system' ? undefined : 'manual',
     env: {
       // Heartbeats come often: after the test moves the clock, the node is heard at the new time.
       NANOPOD_NODE_HEARTBEAT_MS: '200',
