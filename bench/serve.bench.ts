@@ -29,11 +29,12 @@ function get(url: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
     request(url, { agent }, (res) => {
-      res.resume();
+      let body = '';
+      res.on('data', (d: Buffer) => (body += d.toString()));
       res.on('end', () =>
         res.statusCode === 200
           ? resolve(performance.now() - t0)
-          : reject(new Error(`${url}: HTTP ${res.statusCode}`)),
+          : reject(new Error(`${url}: HTTP ${res.statusCode} ${body}`)),
       );
     })
       .on('error', reject)
