@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 // The pure core, imported directly: this suite needs no Nest module graph.
 import { nextTarget, planReplicas } from '../src/core/autoscaler';
 import { parseServiceSpec, ReplicaPolicy } from '../src/core/service-spec';
@@ -203,5 +205,15 @@ describe('the service status', () => {
     expect(serviceStatusOf([{ status: 'STARTING' }])).toBe('REPLICA_INIT');
     expect(serviceStatusOf([{ status: 'STARTING' }, { status: 'READY' }])).toBe('READY');
     expect(serviceStatusOf([{ status: 'FAILED_PROBING' }])).toBe('FAILED');
+  });
+});
+
+describe('the serving example', () => {
+  it('is a valid spec: scale to zero, least load, the port it serves on', () => {
+    const text = readFileSync(join(__dirname, '../../../examples/serving/service.yaml'), 'utf8');
+    const spec = parseServiceSpec(text);
+    expect(spec.service.replica_policy).toMatchObject({ min_replicas: 0, max_replicas: 3 });
+    expect(spec.resources.port).toBe(8080);
+    expect(spec.setup).toContain('server.js');
   });
 });
