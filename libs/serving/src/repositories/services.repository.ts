@@ -42,6 +42,14 @@ export class ServicesRepository {
     await this.services.update({ id }, patch);
   }
 
+  /**
+   * The controller's write of status and scaler: not over a `serve down` that landed while
+   * its pass ran (the pass read the service before), which would bring the service back.
+   */
+  async updateUnlessDown(id: string, patch: Partial<ServiceEntity>): Promise<void> {
+    await this.services.update({ id, status: Not(In(['SHUTTING_DOWN', 'SHUTDOWN'])) }, patch);
+  }
+
   /** Takes the next replica ids (ids only grow, also across platform instances). */
   async takeReplicaIds(serviceId: string, count: number): Promise<number[]> {
     const res: unknown[] = await this.services.manager.query(

@@ -203,7 +203,7 @@ export class ServingReconciler
     const status = serviceStatusOf(recent);
     const scalerChanged = JSON.stringify(scaler) !== JSON.stringify(svc.scaler);
     if (status !== svc.status || scalerChanged) {
-      await this.repo.update(svc.id, { status, scaler, updatedAt: now });
+      await this.repo.updateUnlessDown(svc.id, { status, scaler, updatedAt: now });
       if (status !== svc.status) {
         this.logger.log({ service: svc.name, status, target: scaler.target }, 'service status');
       }
