@@ -19,6 +19,7 @@ import { ApiRequestMeteringMiddleware, BillingModule } from '@nanopod/billing';
 import { FederationModule } from '@nanopod/federation';
 import { MarketModule } from '@nanopod/market';
 import { ComputeModule } from '@nanopod/compute';
+import { ServingModule } from '@nanopod/serving';
 import { SandboxModule } from '@nanopod/sandbox';
 import { GatewayModule } from '@nanopod/gateway';
 import { platformMigrations } from './migrations';
@@ -52,6 +53,7 @@ export class AppModule implements NestModule {
         ComputeModule,
         SandboxModule,
         GatewayModule,
+        ServingModule,
       ],
       providers: [PolicyInputsBinding],
     };

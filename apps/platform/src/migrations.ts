@@ -6,6 +6,7 @@ import { federationMigrations } from '@nanopod/federation';
 import { marketMigrations } from '@nanopod/market';
 import { computeMigrations } from '@nanopod/compute';
 import { sandboxMigrations } from '@nanopod/sandbox';
+import { servingMigrations } from '@nanopod/serving';
 
 /** Every context's migrations; TypeORM orders them by their timestamps. */
 export const platformMigrations = [
@@ -17,4 +18,5 @@ export const platformMigrations = [
   ...marketMigrations,
   ...computeMigrations,
   ...sandboxMigrations,
+  ...servingMigrations,
 ];

@@ -42,6 +42,6 @@ import { SandboxRawBodyRegistrar } from './http/raw-body.registrar';
     SandboxLifecycle,
     SandboxRawBodyRegistrar,
   ],
-  exports: [SandboxesService],
+  exports: [SandboxesService, SandboxExecService],
 })
 export class SandboxModule {}

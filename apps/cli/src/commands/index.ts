@@ -18,6 +18,7 @@ import { registerProcurementCommands } from './procurements';
 import { registerOrderCommands } from './orders';
 import { registerMarketCommands } from './market';
 import { registerGatewayCommands } from './gateway';
+import { registerServeCommands } from './serve';
 
 /** Each command group registers its verbs on the program. Add yours to this list. */
 export type RegisterCommands = (program: Command) => void;
@@ -42,4 +43,5 @@ export const commandGroups: RegisterCommands[] = [
   registerOrderCommands,
   registerMarketCommands,
   registerGatewayCommands,
+  registerServeCommands,
 ];

@@ -1539,6 +1539,80 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/services': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Your live services (serve status) */
+    get: operations['ServicesController_list'];
+    put?: never;
+    /**
+     * Start a service (serve up)
+     * @description The spec (SkyServe's YAML) is checked first: 422 serving.invalid_spec with details.fields. Then the subsidy policy (kind deployment; deny: 403).
+     */
+    post: operations['ServicesController_up'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/services/{name}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** One service with its replicas */
+    get: operations['ServicesController_get'];
+    /** Rolling update to a new spec version (serve update) */
+    put: operations['ServicesController_update'];
+    post?: never;
+    /** Shut the service down (serve down) */
+    delete: operations['ServicesController_down'];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/services/{name}/logs': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Replicas' recent output (serve logs) */
+    get: operations['ServicesController_logs'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/services/{name}/replicas/{replica}/preempt': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Interrupt a replica as a spot interruption would (admin) */
+    post: operations['ServicesController_preempt'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v1/zones': {
     parameters: {
       query?: never;
@@ -2710,6 +2784,37 @@ export interface components {
       /** @description Why, shown to the applicant */
       note: string;
     };
+    ReplicaDto: {
+      ended_at: string | null;
+      gpu_type: string | null;
+      gpus: number;
+      launched_at: string;
+      node_id: string | null;
+      /** @enum {string} */
+      pricing: 'spot' | 'on_demand';
+      ready_at: string | null;
+      /** @example 1 */
+      replica_id: number;
+      /** @enum {string} */
+      status:
+        | 'PENDING'
+        | 'PROVISIONING'
+        | 'STARTING'
+        | 'READY'
+        | 'NOT_READY'
+        | 'SHUTTING_DOWN'
+        | 'SHUTDOWN'
+        | 'PREEMPTED'
+        | 'FAILED'
+        | 'FAILED_INITIAL_DELAY'
+        | 'FAILED_PROBING'
+        | 'FAILED_PROVISION'
+        | 'FAILED_CLEANUP'
+        | 'UNKNOWN';
+      status_reason: string | null;
+      /** @example 1 */
+      version: number;
+    };
     ReputationDto: {
       /** Format: date-time */
       computed_at: string;
@@ -2831,6 +2936,69 @@ export interface components {
       rate_multiplier: number;
       /** @example standard */
       tier: string;
+    };
+    ServeUpdateDto: {
+      /** @description The new spec (a new version, rolled out replica by replica) */
+      spec: string;
+    };
+    ServeUpDto: {
+      /**
+       * @description The service name; its endpoint is /s/{name}/
+       * @example echo
+       */
+      name: string;
+      /**
+       * @description The service spec, YAML in SkyServe's shape
+       * @example service:
+       *       readiness_probe: /health
+       *       replicas: 1
+       *     resources:
+       *       ports: 8080
+       *     run: node server.js
+       */
+      spec: string;
+    };
+    ServiceDto: {
+      created_at: string;
+      /**
+       * @description The path the load balancer serves it on
+       * @example /s/echo/
+       */
+      endpoint: string;
+      id: string;
+      last_cold_start_ms: number | null;
+      /** @enum {string} */
+      load_balancing_policy: 'least_load' | 'round_robin';
+      /** @example echo */
+      name: string;
+      /** @description READY replicas */
+      ready_replicas: number;
+      replicas: components['schemas']['ReplicaDto'][];
+      /** @description The spec as given (YAML) */
+      spec: string;
+      /** @enum {string} */
+      status:
+        | 'CONTROLLER_INIT'
+        | 'REPLICA_INIT'
+        | 'CONTROLLER_FAILED'
+        | 'READY'
+        | 'SHUTTING_DOWN'
+        | 'SHUTDOWN'
+        | 'FAILED'
+        | 'FAILED_CLEANUP'
+        | 'NO_REPLICA';
+      /** @description The autoscaler's target */
+      target_replicas: number;
+      /** @description Replicas not yet ended (shutting down included) */
+      total_replicas: number;
+      /** @example 1 */
+      version: number;
+    };
+    ServiceListDto: {
+      data: components['schemas']['ServiceDto'][];
+    };
+    ServiceLogsDto: {
+      logs: string;
     };
     SetCreditLimitDto: {
       /**
@@ -8665,6 +8833,445 @@ export interface operations {
         };
       };
       /** @description Authenticated but not allowed (role, scope, ownership or policy) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBodyDto'];
+        };
+      };
+      /** @description Not found (or not yours) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBodyDto'];
+        };
+      };
+    };
+  };
+  ServicesController_list: {
+    parameters: {
+      query?: {
+        /** @description Admins: every owner */
+        all?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ServiceListDto'];
+        };
+      };
+      /** @description Invalid input (validation failure, malformed JSON, bad id) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBodyDto'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBodyDto'];
+        };
+      };
+      /** @description Authenticated but not allowed (role, scope, ownership or policy) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBodyDto'];
+        };
+      };
+    };
+  };
+  ServicesController_up: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['ServeUpDto'];
+      };
+    };
+    responses: {
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ServiceDto'];
+        };
+      };
+      /** @description Invalid input (validation failure, malformed JSON, bad id) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBodyDto'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBodyDto'];
+        };
+      };
+      /**
+       * @description Authenticated but not allowed (role, scope, ownership or policy)
+       *
+       *     Authenticated but not allowed (role, scope, ownership or policy)
+       */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBodyDto'];
+        };
+      };
+      /** @description Conflict with the current state */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBodyDto'];
+        };
+      };
+      /** @description Semantically invalid (e.g. a policy that does not compile) */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBodyDto'];
+        };
+      };
+    };
+  };
+  ServicesController_get: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        name: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ServiceDto'];
+        };
+      };
+      /** @description Invalid input (validation failure, malformed JSON, bad id) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBodyDto'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBodyDto'];
+        };
+      };
+      /** @description Authenticated but not allowed (role, scope, ownership or policy) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBodyDto'];
+        };
+      };
+      /** @description Not found (or not yours) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBodyDto'];
+        };
+      };
+    };
+  };
+  ServicesController_update: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        name: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['ServeUpdateDto'];
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ServiceDto'];
+        };
+      };
+      /** @description Invalid input (validation failure, malformed JSON, bad id) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBodyDto'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBodyDto'];
+        };
+      };
+      /**
+       * @description Authenticated but not allowed (role, scope, ownership or policy)
+       *
+       *     Authenticated but not allowed (role, scope, ownership or policy)
+       */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBodyDto'];
+        };
+      };
+      /** @description Not found (or not yours) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBodyDto'];
+        };
+      };
+      /** @description Conflict with the current state */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBodyDto'];
+        };
+      };
+      /** @description Semantically invalid (e.g. a policy that does not compile) */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBodyDto'];
+        };
+      };
+    };
+  };
+  ServicesController_down: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        name: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ServiceDto'];
+        };
+      };
+      /** @description Invalid input (validation failure, malformed JSON, bad id) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBodyDto'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBodyDto'];
+        };
+      };
+      /** @description Authenticated but not allowed (role, scope, ownership or policy) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBodyDto'];
+        };
+      };
+      /** @description Not found (or not yours) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBodyDto'];
+        };
+      };
+    };
+  };
+  ServicesController_logs: {
+    parameters: {
+      query?: {
+        replica?: number;
+      };
+      header?: never;
+      path: {
+        name: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ServiceLogsDto'];
+        };
+      };
+      /** @description Invalid input (validation failure, malformed JSON, bad id) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBodyDto'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBodyDto'];
+        };
+      };
+      /** @description Authenticated but not allowed (role, scope, ownership or policy) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBodyDto'];
+        };
+      };
+      /** @description Not found (or not yours) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBodyDto'];
+        };
+      };
+    };
+  };
+  ServicesController_preempt: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        name: string;
+        replica: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ServiceDto'];
+        };
+      };
+      /** @description Invalid input (validation failure, malformed JSON, bad id) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBodyDto'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBodyDto'];
+        };
+      };
+      /**
+       * @description Authenticated but not allowed (role, scope, ownership or policy)
+       *
+       *     Authenticated but not allowed (role, scope, ownership or policy)
+       */
       403: {
         headers: {
           [name: string]: unknown;

@@ -17,6 +17,7 @@ import { posix, join } from 'node:path';
 import { WorkDirFiles } from '../sandboxes/work-dir-files';
 import { Cgroups } from './cgroups';
 import { DiskQuota } from './disk-quota';
+import { createServer, AddressInfo } from 'node:net';
 import { SANDBOX_DNS } from './egress-rules';
 import { EgressNetwork } from './netns-egress';
 import {
@@ -233,6 +234,16 @@ export class BwrapDriver implements RuntimeDriver {
     }
     const id = sandbox.sandbox_id;
     const egress = sandbox.spec.network === 'egress';
+    const ports = sandbox.spec.ports ?? [];
+    if (ports.some((p) => !Number.isInteger(p) || p < 1 || p > 65535)) {
+      throw new AgentOperationError('agent.internal', 'ports must be integers 1-65535');
+    }
+    if (ports.length && !egress) {
+      throw new AgentOperationError(
+        'agent.uncontainable',
+        'ports are forwarded only into a sandbox with a network of its own (network: egress)',
+      );
+    }
     if (egress && !this.egress) {
       throw new AgentOperationError(
         'agent.uncontainable',
@@ -253,7 +264,13 @@ export class BwrapDriver implements RuntimeDriver {
         pids: sandbox.spec.limits.pids + 3,
         cpu: sandbox.spec.cpu,
       });
-      if (egress) await this.egress?.create(id, sandbox.spec.egress_allow ?? []);
+      if (egress) {
+        // A new loopback port per start: the old one may have been taken while it was stopped.
+        const forward = [];
+        for (const port of ports) forward.push({ port, host_port: await freeLoopbackPort() });
+        await this.egress?.create(id, sandbox.spec.egress_allow ?? [], forward);
+        sandbox.ports = forward.map((f) => ({ ...f, host: '127.0.0.1' }));
+      }
     } catch (err) {
       // The work dir (and its files) stays: only what this start made for processes goes.
       await this.release(sandbox, false);
@@ -594,4 +611,20 @@ function listGpuDevices(): string[] {
   } catch {
     return [];
   }
+}
+
+/**
+ * A free TCP port on the node's loopback for pasta to listen on. Another process could take it
+ * between this close and pasta's bind; pasta then fails and so does the start (retried by the
+ * platform), which is rarer than worth a port range of our own.
+ */
+function freeLoopbackPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
 }

@@ -104,19 +104,27 @@ export class EgressNetwork {
   /**
    * Gives the sandbox a namespace (a ready one when the pool has it) and returns its path; a
    * sandbox that had one gets a new one. Fails with agent.uncontainable, never half-made.
+   * `forward` asks pasta to listen on the node's loopback at each `host_port` and splice
+   * connections to `port` on the namespace's loopback (so the sandbox's output filter, which
+   * accepts `lo`, passes the replies); the node's other addresses get nothing. A namespace
+   * with forwards is made for the sandbox (pooled ones have a pasta without any).
    */
-  async create(sandboxId: string, extraAllow: string[] = []): Promise<string> {
+  async create(
+    sandboxId: string,
+    extraAllow: string[] = [],
+    forward: Array<{ port: number; host_port: number }> = [],
+  ): Promise<string> {
     const extra = extraAllow.map(parseAllow);
     await this.destroy(sandboxId);
     const ruleset = egressRuleset(this.nodeAllow);
-    let name = this.take(ruleset);
+    let name = forward.length > 0 ? null : this.take(ruleset);
     try {
       if (name) {
         if (extra.length > 0) await this.loadRules(name, allowInsertRules(extra));
       } else {
         name = this.newName();
         this.counters.made_on_demand++;
-        await this.make(name, egressRuleset([...this.nodeAllow, ...extra]));
+        await this.make(name, egressRuleset([...this.nodeAllow, ...extra]), forward);
       }
     } catch (err) {
       if (name) await this.destroyNetns(name);
@@ -247,7 +255,14 @@ export class EgressNetwork {
   }
 
   /** The namespace, its filter, then pasta; recorded before anything exists. */
-  private async make(name: string, ruleset: string): Promise<void> {
+  private async make(
+    name: string,
+    ruleset: string,
+    forward: Array<{ port: number; host_port: number }> = [],
+  ): Promise<void> {
+    const tcp = forward.length
+      ? forward.flatMap((f) => ['-t', `127.0.0.1/${f.host_port}:${f.port}`])
+      : ['-t', 'none'];
     const record = join(this.recordDir, name);
     writeFileSync(record, '', { mode: 0o600 });
     this.owned.add(name);
@@ -267,8 +282,7 @@ export class EgressNetwork {
       '--netns',
       netnsPathOf(name),
       '--no-map-gw',
-      '-t',
-      'none',
+      ...tcp,
       '-u',
       'none',
       '-T',

@@ -1,4 +1,10 @@
-import type { FileEntry, RuntimeName, SandboxRuntimeState, SandboxSpec } from '@nanopod/federation';
+import type {
+  ExposedPort,
+  FileEntry,
+  RuntimeName,
+  SandboxRuntimeState,
+  SandboxSpec,
+} from '@nanopod/federation';
 
 /** What the agent keeps about a sandbox, in `<state>/sandboxes/<id>/sandbox.json`. */
 export interface SandboxRecord {
@@ -14,6 +20,8 @@ export interface SandboxRecord {
   created_at: string;
   /** Driver-specific handle: the Daytona sandbox id, the Firecracker socket path. */
   runtime_ref?: string;
+  /** The spec's `ports` as forwarded on the node (bwrap egress netns only). */
+  ports?: ExposedPort[];
 }
 
 export interface ExecRequest {

@@ -207,6 +207,7 @@ export class SandboxManager {
         id: message.id,
         sandbox_id: spec.sandbox_id,
         state: 'running',
+        ...(existing.ports?.length ? { ports: existing.ports } : {}),
       });
     }
     const record = this.newRecord(spec);
@@ -239,6 +240,7 @@ export class SandboxManager {
       id: message.id,
       sandbox_id: record.sandbox_id,
       state: 'running',
+      ...(record.ports?.length ? { ports: record.ports } : {}),
     });
   }
 

@@ -121,8 +121,22 @@ export interface SandboxSpec {
    * link-local ranges), `CIDR:port` or `[CIDR]:port`; admin-set, added to the agent's own list.
    */
   egress_allow?: string[];
+  /**
+   * Ports inside the sandbox the platform must reach (a serving replica's `resources.ports`).
+   * Needs `network: 'egress'` (the sandbox's own netns): pasta forwards a port on the node's
+   * loopback, chosen by the agent, to each, and the start's `sandbox.state` reply names them in
+   * `ports`. Nothing else is forwarded; other sandboxes cannot reach the node's loopback.
+   */
+  ports?: number[];
   env: Record<string, string>;
   limits: SandboxLimits;
+}
+
+/** A sandbox port forwarded to the node: `host:host_port` reaches `port` inside. */
+export interface ExposedPort {
+  port: number;
+  host: string;
+  host_port: number;
 }
 
 /** Platform -> agent. `id` correlates replies (a uuid chosen by the platform). */
@@ -190,6 +204,8 @@ export type AgentMessage =
       reason?: string;
       /** Set when this answers a sandbox.start/stop/delete. */
       id?: string;
+      /** On a `running` answer to a start whose spec asked for `ports`. */
+      ports?: ExposedPort[];
     }
   | { type: 'exec.output'; id: string; stream: 'stdout' | 'stderr'; data_base64: string }
   | {

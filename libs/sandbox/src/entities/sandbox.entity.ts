@@ -1,5 +1,7 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
-import type { RuntimeName, WorkloadClassName } from '@nanopod/federation';
+import type { ExposedPort, RuntimeName, WorkloadClassName } from '@nanopod/federation';
+
+export type SandboxPurpose = 'sandbox' | 'replica';
 
 export const SANDBOX_STATES = [
   'pending',
@@ -100,6 +102,18 @@ export class SandboxEntity {
 
   @Column({ type: 'jsonb' })
   subsidy!: SandboxSubsidy;
+
+  /** `replica`: runs a serving replica (metered by serving, long-running command allowed). */
+  @Column({ type: 'text', default: 'sandbox' })
+  purpose!: SandboxPurpose;
+
+  /** Ports inside the platform reaches (forwarded by the agent to its node's loopback). */
+  @Column({ type: 'jsonb', default: () => "'[]'" })
+  ports!: number[];
+
+  /** Where the agent forwarded `ports` at the last start. */
+  @Column({ name: 'exposed_ports', type: 'jsonb', default: () => "'[]'" })
+  exposedPorts!: ExposedPort[];
 
   @Column({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;

@@ -8,7 +8,8 @@ import type { SandboxEntity } from '../entities/sandbox.entity';
 export function usageBetween(sb: SandboxEntity, from: Date, to: Date): UsageRecordInput[] {
   const fromMs = from.getTime();
   const toMs = to.getTime();
-  if (toMs <= fromMs) return [];
+  // A serving replica's time is metered by serving (replica seconds by GPU type and spot).
+  if (toMs <= fromMs || sb.purpose === 'replica') return [];
   const seconds = (toMs - fromMs) / 1000;
   const properties = {
     gpu_type: sb.gpuType,

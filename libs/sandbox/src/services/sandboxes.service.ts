@@ -3,9 +3,9 @@ import { Clock, ConflictError, NotFoundError, PolicyDeniedError } from '@nanopod
 import { CostEstimator, MICRO_PER_CREDIT } from '@nanopod/billing';
 import { NodeChannelRegistry, NodeEntity, SandboxSpec } from '@nanopod/federation';
 import { isAdmin, Principal } from '@nanopod/identity';
-import { SubsidyDecider } from '@nanopod/policy';
+import { DecidedSubsidy, SubsidyDecider } from '@nanopod/policy';
 import { randomUUID } from 'node:crypto';
-import { SandboxEntity, SandboxState } from '../entities/sandbox.entity';
+import { SandboxEntity, SandboxPurpose, SandboxState } from '../entities/sandbox.entity';
 import { SandboxesRepository } from '../repositories/sandboxes.repository';
 import { SandboxErrorCodes } from '../sandbox.errors';
 import { SandboxAdmission } from './sandbox-admission.service';
@@ -24,6 +24,12 @@ export interface CreateSandboxInput {
   network: 'none' | 'egress';
   env: Record<string, string>;
   workloadClass: SandboxEntity['workloadClass'];
+  /** `replica`: a serving replica (serving decides the subsidy and meters it). */
+  purpose?: SandboxPurpose;
+  /** Ports inside to forward to the node's loopback (needs `network: 'egress'`). */
+  ports?: number[];
+  /** A decision already taken by the caller (serving's `kind: deployment`); skips the sandbox's. */
+  decision?: DecidedSubsidy;
 }
 
 const START_TIMEOUT_MS = 30000;
@@ -73,7 +79,9 @@ export class SandboxesService {
       await this.explainNoFit(principal, input, request);
       throw noCapacity();
     }
-    const { decision, estimatedCost } = await this.decide(principal, input, best.kind);
+    const { decision, estimatedCost } = input.decision
+      ? { decision: input.decision, estimatedCost: 0 }
+      : await this.decide(principal, input, best.kind);
     // Held against the wallet while active: the full-TTL list price at the user's rate.
     const reservedMicro = Math.ceil(estimatedCost * decision.rate_multiplier * MICRO_PER_CREDIT);
     const now = this.clock.now();
@@ -114,6 +122,9 @@ export class SandboxesService {
             decision_id: decision.decision_id,
             policy_version: decision.policy_version,
           },
+          purpose: input.purpose ?? 'sandbox',
+          ports: input.ports ?? [],
+          exposedPorts: [],
           createdAt: now,
           updatedAt: now,
           deletedAt: null,
@@ -150,6 +161,7 @@ export class SandboxesService {
           (await this.transitions.transition(sb.id, 'running', null, {
             from: ['starting', 'stopped'],
             current: sb,
+            ...(reply.ports ? { patch: { exposedPorts: reply.ports } } : {}),
           })) ?? sb
         );
       }
@@ -342,12 +354,15 @@ export class SandboxesService {
       gpus: sb.gpus,
       gpu_type: sb.gpuType,
       network: sb.network,
+      ...(sb.ports?.length ? { ports: sb.ports } : {}),
       env: this.envs.open(sb.env),
       limits: {
         memory_mb: sb.memoryMb,
         pids: PIDS_LIMIT,
         cpu_seconds: Math.max(60, sb.ttlSeconds),
-        wall_seconds: Math.min(DEFAULT_WALL_SECONDS, sb.ttlSeconds),
+        // A replica's `run` serves until the replica is stopped.
+        wall_seconds:
+          sb.purpose === 'replica' ? sb.ttlSeconds : Math.min(DEFAULT_WALL_SECONDS, sb.ttlSeconds),
         disk_mb: DISK_MB,
       },
     };

@@ -1,0 +1,48 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { DatabaseCoreModule } from '@nanopod/common';
+import { BillingModule } from '@nanopod/billing';
+import { IdentityModule } from '@nanopod/identity';
+import { PolicyModule } from '@nanopod/policy';
+import { SandboxModule } from '@nanopod/sandbox';
+import { SandboxReplicaRuntime } from './adapters/sandbox-replica.runtime';
+import { ServicesController } from './controllers/services.controller';
+import { ReplicaEntity } from './entities/replica.entity';
+import { ServiceEntity } from './entities/service.entity';
+import { ServingProxyRegistrar } from './http/proxy.registrar';
+import { REPLICA_RUNTIME } from './ports/replica-runtime';
+import { ServicesRepository } from './repositories/services.repository';
+import { LoadBalancer } from './services/load-balancer.service';
+import { ReplicaManager } from './services/replica-manager.service';
+import { ServingProxy } from './services/serving-proxy.service';
+import { ServingReconciler } from './services/serving.reconciler';
+import { ServingService } from './services/serving.service';
+
+/**
+ * Services (SkyServe's shape) on Nanopod's nodes: replicas run as sandboxes through the node
+ * agents, the load balancer at `/s/{service}/`, the controller loop with the autoscaler.
+ */
+@Module({
+  imports: [
+    DatabaseCoreModule,
+    IdentityModule,
+    PolicyModule,
+    BillingModule,
+    SandboxModule,
+    TypeOrmModule.forFeature([ServiceEntity, ReplicaEntity]),
+  ],
+  controllers: [ServicesController],
+  providers: [
+    ServicesRepository,
+    LoadBalancer,
+    ReplicaManager,
+    ServingReconciler,
+    ServingService,
+    ServingProxy,
+    ServingProxyRegistrar,
+    SandboxReplicaRuntime,
+    { provide: REPLICA_RUNTIME, useExisting: SandboxReplicaRuntime },
+  ],
+  exports: [ServingService, ServingReconciler, LoadBalancer],
+})
+export class ServingModule {}
