@@ -31,6 +31,7 @@ const root = path.resolve(__dirname, '../..');
  */
 export async function startPlatformProcess(
   env: Record<string, string> = {},
+  options: { nodeArgs?: string[] } = {},
 ): Promise<PlatformProcess> {
   const dir = mkdtempSync(path.join(tmpdir(), 'nanopod-bench-'));
   const port = await freePort();
@@ -40,6 +41,7 @@ export async function startPlatformProcess(
   const child = spawn(
     process.execPath,
     [
+      ...(options.nodeArgs ?? []),
       '-r',
       'ts-node/register/transpile-only',
       '-r',
