@@ -1,7 +1,6 @@
-import { Module } from '@nestjs/common';
-import { PassportModule } from '@nestjs/passport';
+import { Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { CredentialsGuard, RequirementGuard } from './auth/auth.guard';
+import { CredentialsGuard } from './auth/auth.guard';
 import { ApiKeyStrategy } from './auth/strategies/api-key.strategy';
 import { JwtStrategy } from './auth/strategies/jwt.strategy';
 import { SessionStrategy } from './auth/strategies/session.strategy';
@@ -28,11 +27,14 @@ import { SessionsRepository } from './repositories/sessions.repository';
 import { UsersRepository } from './repositories/users.repository';
 
 /**
- * Users, sessions, API keys and the auth guards. Every context with authenticated routes imports
- * this module (its guards resolve SessionsService, ApiKeysService and the token verifier here).
+ * Users, sessions, API keys and the auth guards. Global: `@Authenticated` puts CredentialsGuard
+ * on controllers of every context, and Nest builds a guard in the controller's module, which
+ * must then resolve the credential strategies (exported here) whether or not it imports this
+ * module.
  */
+@Global()
 @Module({
-  imports: [PassportModule, TypeOrmModule.forFeature([UserEntity, SessionEntity, ApiKeyEntity])],
+  imports: [TypeOrmModule.forFeature([UserEntity, SessionEntity, ApiKeyEntity])],
   controllers: [MeController, ApiKeysController, AuthController, AdminUsersController],
   providers: [
     NewUserHooks,
@@ -53,7 +55,6 @@ import { UsersRepository } from './repositories/users.repository';
     JwtStrategy,
     SessionStrategy,
     CredentialsGuard,
-    RequirementGuard,
   ],
   exports: [
     NewUserHooks,
@@ -64,8 +65,11 @@ import { UsersRepository } from './repositories/users.repository';
     ApiKeysService,
     OidcDiscoveryService,
     AccessTokenVerifier,
+    // Guards are built in the module of the controller that uses them: it resolves these here.
+    ApiKeyStrategy,
+    JwtStrategy,
+    SessionStrategy,
     CredentialsGuard,
-    RequirementGuard,
   ],
 })
 export class IdentityModule {}
