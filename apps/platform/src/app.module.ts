@@ -1,4 +1,4 @@
-import { DynamicModule, MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
+import { DynamicModule, Module } from '@nestjs/common';
 import {
   Clock,
   ClockModule,
@@ -7,15 +7,15 @@ import {
   DatabaseModule,
   DatabaseOptions,
   HealthModule,
-  HttpMetricsMiddleware,
   loggingModule,
   MetricsModule,
   NanopodConfig,
+  RequestObserversModule,
 } from '@nanopod/common';
 import { IdentityModule } from '@nanopod/identity';
 import { PolicyModule } from '@nanopod/policy';
 import { ReputationModule } from '@nanopod/reputation';
-import { ApiRequestMeteringMiddleware, BillingModule } from '@nanopod/billing';
+import { BillingModule } from '@nanopod/billing';
 import { FederationModule } from '@nanopod/federation';
 import { MarketModule } from '@nanopod/market';
 import { ComputeModule } from '@nanopod/compute';
@@ -30,7 +30,7 @@ export interface AppModuleOptions {
 }
 
 @Module({})
-export class AppModule implements NestModule {
+export class AppModule {
   static forRoot(options: AppModuleOptions): DynamicModule {
     return {
       module: AppModule,
@@ -38,6 +38,7 @@ export class AppModule implements NestModule {
         ConfigModule.forRoot(options.config),
         ClockModule.forRoot(options.clock),
         loggingModule(options.config),
+        RequestObserversModule,
         DatabaseModule.forRoot({ ...options.database, migrations: platformMigrations }),
         DatabaseCoreModule,
         MetricsModule,
@@ -53,10 +54,5 @@ export class AppModule implements NestModule {
       ],
       providers: [PolicyInputsBinding],
     };
-  }
-
-  configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(HttpMetricsMiddleware).forRoutes('*path');
-    consumer.apply(ApiRequestMeteringMiddleware).forRoutes('*path');
   }
 }

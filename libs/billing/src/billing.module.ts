@@ -25,7 +25,7 @@ import { UsageQueryService } from './services/usage-query.service';
 import { StatementsRepository } from './statements/statements.repository';
 import { WelcomeCreditService } from './services/welcome-credit.service';
 import { WelcomeCreditHooks } from './services/welcome-credit.hooks';
-import { ApiRequestCounter, ApiRequestMeteringMiddleware } from './usage/api-request-counter';
+import { ApiRequestCounter } from './usage/api-request-counter';
 import { ApiRequestMeter } from './usage/api-request-meter';
 import { CostEstimator } from './usage/cost-estimator';
 import { MeteringService } from './usage/metering.service';
@@ -74,7 +74,6 @@ import { UsageRecorder } from './usage/usage-recorder';
     PricesService,
     ApiRequestMeter,
     ApiRequestCounter,
-    ApiRequestMeteringMiddleware,
     WelcomeCreditService,
     WelcomeCreditHooks,
     CostEstimator,
@@ -88,7 +87,6 @@ import { UsageRecorder } from './usage/usage-recorder';
     TopUpService,
     ApiRequestMeter,
     ApiRequestCounter,
-    ApiRequestMeteringMiddleware,
     WelcomeCreditService,
     CostEstimator,
   ],
