@@ -7,12 +7,15 @@ import { startPlatformProcess, type PlatformProcess } from './lib/platform-proce
 import { startBareServer } from './lib/bare-process';
 import { obtainAccessToken } from './lib/access-token';
 import { summarizeCpuProfile } from './lib/cpu-profile';
+import { processCpuMs } from './lib/process-cpu';
 
 /**
  * bench:auth — the request path against the bare frameworks, in one run: a bare Node `http`
  * server and a bare Express 5 app (each in its own process) and the platform's `/healthz`,
  * `/v1/me` with an API key and `/v1/me` with a realm bearer token. The load generator
- * (autocannon) runs in this process, never in a server's.
+ * (autocannon) runs in this process, never in a server's. Besides req/s (which on a shared
+ * machine moves with the neighbours' load) it reports each server's CPU time per request, read
+ * from /proc: the steadier measure of what the request path costs.
  *
  *   npm run bench:auth -- [--seconds 6] [--rounds 3] [--connections 16] [--json FILE]
  *   npm run bench:auth -- --cpu-prof apikey|jwt|healthz [--seconds 10]
@@ -22,6 +25,8 @@ import { summarizeCpuProfile } from './lib/cpu-profile';
 
 interface LoadResult {
   rps: number;
+  /** The server process's CPU time per answered request, in microseconds (NaN without /proc). */
+  cpuUs: number;
   p50: number;
   p99: number;
   errors: number;
@@ -34,9 +39,12 @@ interface Endpoint {
   label: string;
   url: string;
   headers: Record<string, string>;
+  /** The serving process, for its CPU time. */
+  pid: number;
 }
 
 async function load(e: Endpoint, seconds: number, connections: number): Promise<LoadResult> {
+  const cpuBefore = processCpuMs(e.pid);
   const result = await autocannon({
     url: e.url,
     headers: e.headers,
@@ -44,8 +52,13 @@ async function load(e: Endpoint, seconds: number, connections: number): Promise<
     connections,
     pipelining: 1,
   });
+  const cpuAfter = processCpuMs(e.pid);
   return {
     rps: result.requests.average,
+    cpuUs:
+      cpuBefore === null || cpuAfter === null
+        ? NaN
+        : ((cpuAfter - cpuBefore) * 1000) / Math.max(1, result.requests.total),
     p50: result.latency.p50,
     p99: result.latency.p99,
     errors: result.errors + result.timeouts,
@@ -61,6 +74,7 @@ function median(results: LoadResult[]): LoadResult {
   };
   return {
     rps: mid(results.map((r) => r.rps)),
+    cpuUs: mid(results.map((r) => r.cpuUs)),
     p50: mid(results.map((r) => r.p50)),
     p99: mid(results.map((r) => r.p99)),
     errors: results.reduce((n, r) => n + r.errors, 0),
@@ -72,14 +86,17 @@ async function platformEndpoints(
   platform: PlatformProcess,
 ): Promise<Record<'healthz' | 'apikey' | 'jwt', Endpoint>> {
   const jwt = await obtainAccessToken(platform.url, 'bench-user');
+  const pid = platform.child.pid!;
   return {
-    healthz: { label: 'GET /healthz', url: `${platform.url}/healthz`, headers: {} },
+    healthz: { label: 'GET /healthz', url: `${platform.url}/healthz`, headers: {}, pid },
     apikey: {
+      pid,
       label: 'GET /v1/me (API key)',
       url: `${platform.url}/v1/me`,
       headers: { authorization: `Bearer ${platform.adminKey}` },
     },
     jwt: {
+      pid,
       label: 'GET /v1/me (bearer JWT)',
       url: `${platform.url}/v1/me`,
       headers: { authorization: `Bearer ${jwt}` },
@@ -110,7 +127,8 @@ async function profile(target: 'healthz' | 'apikey' | 'jwt', seconds: number, co
     result = await load(endpoints[target], seconds, connections);
   } finally {
     const stopAt = Date.now();
-    await platform.stop();
+    // The profile is written at exit: give a loaded machine time to get there.
+    await platform.stop(60_000);
     stopMs = Date.now() - stopAt;
   }
   const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
@@ -155,8 +173,13 @@ async function main(): Promise<void> {
     const platform = await startPlatformProcess();
     stoppers.push(() => platform.stop());
     const endpoints: Record<Target, Endpoint> = {
-      bare_http: { label: 'bare Node http', url: bareHttp.url, headers: {} },
-      bare_express: { label: 'bare Express 5', url: bareExpress.url, headers: {} },
+      bare_http: { label: 'bare Node http', url: bareHttp.url, headers: {}, pid: bareHttp.pid },
+      bare_express: {
+        label: 'bare Express 5',
+        url: bareExpress.url,
+        headers: {},
+        pid: bareExpress.pid,
+      },
       ...(await platformEndpoints(platform)),
     };
     const targets = Object.keys(endpoints) as Target[];
@@ -186,7 +209,16 @@ async function main(): Promise<void> {
       `\nbench:auth — ${connections} connections, ${rounds} interleaved rounds of ${slice}s per target (medians), database ${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite'}\n\n`,
     );
     printTable(
-      ['target', 'req/s', 'p50 ms', 'p99 ms', 'to bare Express', 'to /healthz'],
+      [
+        'target',
+        'req/s',
+        'p50 ms',
+        'p99 ms',
+        'to bare Express',
+        'to /healthz',
+        'CPU µs/req',
+        'CPU: bare Express / this',
+      ],
       targets.map((t) => [
         endpoints[t].label,
         r[t].rps,
@@ -194,11 +226,15 @@ async function main(): Promise<void> {
         r[t].p99,
         r[t].rps / express,
         r[t].rps / healthz,
+        r[t].cpuUs,
+        r.bare_express.cpuUs / r[t].cpuUs,
       ]),
     );
     const goals: Array<[string, number, number]> = [
       ['apikey_to_bare_express', r.apikey.rps / express, 1.0],
       ['apikey_to_healthz', r.apikey.rps / healthz, 0.9],
+      ['apikey_cpu_to_bare_express', r.bare_express.cpuUs / r.apikey.cpuUs, 1.0],
+      ['apikey_cpu_to_healthz', r.healthz.cpuUs / r.apikey.cpuUs, 0.9],
     ];
     process.stdout.write('\n');
     printTable(
@@ -226,6 +262,13 @@ async function main(): Promise<void> {
       apikey_p50_ms: r.apikey.p50,
       apikey_p99_ms: r.apikey.p99,
       jwt_p99_ms: r.jwt.p99,
+      bare_http_cpu_us: r.bare_http.cpuUs,
+      bare_express_cpu_us: r.bare_express.cpuUs,
+      healthz_cpu_us: r.healthz.cpuUs,
+      apikey_cpu_us: r.apikey.cpuUs,
+      jwt_cpu_us: r.jwt.cpuUs,
+      apikey_cpu_to_bare_express: r.bare_express.cpuUs / r.apikey.cpuUs,
+      apikey_cpu_to_healthz: r.healthz.cpuUs / r.apikey.cpuUs,
     });
   } finally {
     for (const stop of stoppers.reverse()) await stop();

@@ -3,6 +3,7 @@ import * as path from 'node:path';
 
 export interface BareProcess {
   url: string;
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -38,6 +39,7 @@ export async function startBareServer(kind: 'http' | 'express'): Promise<BarePro
   });
   return {
     url: `http://127.0.0.1:${port}/`,
+    pid: child.pid!,
     async stop() {
       if (child.exitCode !== null) return;
       const exited = new Promise((r) => child.once('exit', r));

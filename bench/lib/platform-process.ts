@@ -9,7 +9,8 @@ export interface PlatformProcess {
   url: string;
   adminKey: string;
   child: ChildProcess;
-  stop(): Promise<void>;
+  /** SIGTERM, then SIGKILL after `graceMs` (default 5 s). */
+  stop(graceMs?: number): Promise<void>;
 }
 
 export async function freePort(): Promise<number> {
@@ -71,7 +72,8 @@ export async function startPlatformProcess(
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
   const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 60_000;
+  // Generous: on a shared, loaded machine a boot through ts-node can take over a minute.
+  const deadline = Date.now() + 180_000;
   try {
     for (;;) {
       if (child.exitCode !== null) throw new Error(`platform exited: ${stderr}`);
@@ -94,11 +96,11 @@ export async function startPlatformProcess(
     url,
     adminKey,
     child,
-    async stop() {
+    async stop(graceMs = 5000) {
       if (child.exitCode === null) {
         const exited = new Promise((r) => child.once('exit', r));
         child.kill('SIGTERM');
-        await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+        await Promise.race([exited, new Promise((r) => setTimeout(r, graceMs))]);
         if (child.exitCode === null) child.kill('SIGKILL');
       }
       await db.drop();

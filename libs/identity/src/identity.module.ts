@@ -1,4 +1,4 @@
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { CredentialsGuard } from './auth/auth.guard';
 import { ApiKeyStrategy } from './auth/strategies/api-key.strategy';
@@ -27,12 +27,9 @@ import { SessionsRepository } from './repositories/sessions.repository';
 import { UsersRepository } from './repositories/users.repository';
 
 /**
- * Users, sessions, API keys and the auth guards. Global: `@Authenticated` puts CredentialsGuard
- * on controllers of every context, and Nest builds a guard in the controller's module, which
- * must then resolve the credential strategies (exported here) whether or not it imports this
- * module.
+ * Users, sessions, API keys and the auth guards. Every context with authenticated routes imports
+ * this module (its guards resolve SessionsService, ApiKeysService and the token verifier here).
  */
-@Global()
 @Module({
   imports: [TypeOrmModule.forFeature([UserEntity, SessionEntity, ApiKeyEntity])],
   controllers: [MeController, ApiKeysController, AuthController, AdminUsersController],
@@ -65,10 +62,6 @@ import { UsersRepository } from './repositories/users.repository';
     ApiKeysService,
     OidcDiscoveryService,
     AccessTokenVerifier,
-    // Guards are built in the module of the controller that uses them: it resolves these here.
-    ApiKeyStrategy,
-    JwtStrategy,
-    SessionStrategy,
     CredentialsGuard,
   ],
 })

@@ -113,7 +113,11 @@ function frontMiddleware(
     const id = requestIdFor(req);
     req.id = id;
     res.setHeader('x-request-id', id);
-    cookies(req, res, noop);
+    // Most API calls carry no cookie: skip the parser's two dictionary objects then.
+    if (req.headers.cookie === undefined) {
+      req.cookies = {};
+      req.signedCookies = {};
+    } else cookies(req, res, noop);
     const started = performance.now();
     res.once('close', () => {
       if (res.writableFinished) observers?.notify(req, res, performance.now() - started);

@@ -1,5 +1,5 @@
 import { CanActivate, ExecutionContext, Injectable, SetMetadata } from '@nestjs/common';
-import { Reflector } from '@nestjs/core';
+import { ModuleRef, Reflector } from '@nestjs/core';
 import { ForbiddenError, UnauthenticatedError } from '@nanopod/common';
 import type { Request } from 'express';
 import { ApiKeyScope, isAdmin, Principal } from './principal';
@@ -26,23 +26,19 @@ export interface AuthRequirement {
  */
 @Injectable()
 export class CredentialsGuard implements CanActivate {
-  private readonly strategies: CredentialStrategy[];
+  private strategies?: CredentialStrategy[];
   /** Route metadata never changes after start: read once per handler. */
   private readonly requirements = new WeakMap<object, AuthRequirement | null>();
 
   constructor(
     private readonly reflector: Reflector,
-    apiKey: ApiKeyStrategy,
-    jwt: JwtStrategy,
-    session: SessionStrategy,
-  ) {
-    this.strategies = [apiKey, jwt, session];
-  }
+    private readonly moduleRef: ModuleRef,
+  ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const req = context.switchToHttp().getRequest<Request & { user?: Principal }>();
     let principal: Principal | false = false;
-    for (const strategy of this.strategies) {
+    for (const strategy of this.credentialStrategies()) {
       principal = await strategy.authenticate(req);
       if (principal) break;
     }
@@ -54,6 +50,20 @@ export class CredentialsGuard implements CanActivate {
     req.user = principal;
     checkRequirement(principal, this.requirementOf(context));
     return true;
+  }
+
+  /**
+   * Nest builds a guard in the module of the controller it guards, which need not import this
+   * one: the strategies are looked up in the whole application (this app's instances, also when
+   * several apps run in one process), once.
+   */
+  private credentialStrategies(): CredentialStrategy[] {
+    this.strategies ??= [
+      this.moduleRef.get(ApiKeyStrategy, { strict: false }),
+      this.moduleRef.get(JwtStrategy, { strict: false }),
+      this.moduleRef.get(SessionStrategy, { strict: false }),
+    ];
+    return this.strategies;
   }
 
   private requirementOf(context: ExecutionContext): AuthRequirement | null {
