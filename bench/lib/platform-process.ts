@@ -72,8 +72,8 @@ export async function startPlatformProcess(
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
   const url = `http://127.0.0.1:${port}`;
-  // Generous: on a shared, loaded machine a boot through ts-node can take over a minute.
-  const deadline = Date.now() + 180_000;
+  // Generous: on a shared, loaded machine a boot through ts-node has taken four minutes.
+  const deadline = Date.now() + 400_000;
   try {
     for (;;) {
       if (child.exitCode !== null) throw new Error(`platform exited: ${stderr}`);
