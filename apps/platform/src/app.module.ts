@@ -10,7 +10,6 @@ import {
   loggingModule,
   MetricsModule,
   NanopodConfig,
-  RequestObserversModule,
 } from '@nanopod/common';
 import { IdentityModule } from '@nanopod/identity';
 import { PolicyModule } from '@nanopod/policy';
@@ -38,7 +37,6 @@ export class AppModule {
         ConfigModule.forRoot(options.config),
         ClockModule.forRoot(options.clock),
         loggingModule(options.config),
-        RequestObserversModule,
         DatabaseModule.forRoot({ ...options.database, migrations: platformMigrations }),
         DatabaseCoreModule,
         MetricsModule,

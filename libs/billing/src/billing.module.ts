@@ -1,5 +1,10 @@
 import { Module } from '@nestjs/common';
-import { MetricsModule, NANOPOD_CONFIG, NanopodConfig } from '@nanopod/common';
+import {
+  MetricsModule,
+  NANOPOD_CONFIG,
+  NanopodConfig,
+  RequestObserversModule,
+} from '@nanopod/common';
 import { IdentityModule } from '@nanopod/identity';
 import { PolicyModule } from '@nanopod/policy';
 import { BillingPolicyInputs } from './billing-policy-inputs';
@@ -38,7 +43,7 @@ import { UsageRecorder } from './usage/usage-recorder';
  * contexts import it to record usage through the UsageRecorder port inside their own transactions.
  */
 @Module({
-  imports: [IdentityModule, PolicyModule, MetricsModule],
+  imports: [IdentityModule, PolicyModule, MetricsModule, RequestObserversModule],
   controllers: [BillingController, BillingAdminController, LagoWebhookController],
   providers: [
     RawBodyRegistrar,

@@ -1,4 +1,4 @@
-import { Global, Injectable, Logger, Module } from '@nestjs/common';
+import { Injectable, Logger, Module } from '@nestjs/common';
 import type { Request, Response } from 'express';
 
 /** Called once per request when its response is done; must be quick and must not throw. */
@@ -30,6 +30,6 @@ export class RequestObservers {
   }
 }
 
-@Global()
+/** Imported by each module with an observer (one instance per app: Nest shares static modules). */
 @Module({ providers: [RequestObservers], exports: [RequestObservers] })
 export class RequestObserversModule {}

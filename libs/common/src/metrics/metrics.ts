@@ -1,7 +1,7 @@
 import { Injectable, Module } from '@nestjs/common';
 import { createServer, type Server } from 'node:http';
 import type { Request, Response } from 'express';
-import { RequestObservers } from '../http/request-observers';
+import { RequestObservers, RequestObserversModule } from '../http/request-observers';
 import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
 
 /** One registry per app instance, so tests that boot several apps do not collide. */
@@ -81,6 +81,7 @@ export function listenMetrics(
 }
 
 @Module({
+  imports: [RequestObserversModule],
   providers: [MetricsRegistry, HttpMetrics],
   exports: [MetricsRegistry],
 })
