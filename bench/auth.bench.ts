@@ -1,25 +1,64 @@
 import autocannon from 'autocannon';
+import { mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
 import { parseBenchArgs, printTable, writeBenchJson } from './lib/bench-args';
-import { startPlatformProcess } from './lib/platform-process';
+import { startPlatformProcess, type PlatformProcess } from './lib/platform-process';
+import { startBareServer } from './lib/bare-process';
 import { obtainAccessToken } from './lib/access-token';
+import { summarizeCpuProfile } from './lib/cpu-profile';
+import { processCpuMs } from './lib/process-cpu';
+
+/**
+ * bench:auth — the request path against the bare frameworks, in one run: a bare Node `http`
+ * server and a bare Express 5 app (each in its own process) and the platform's `/healthz`,
+ * `/v1/me` with an API key and `/v1/me` with a realm bearer token. The load generator
+ * (autocannon) runs in this process, never in a server's. Besides req/s (which on a shared
+ * machine moves with the neighbours' load) it reports each server's CPU time per request, read
+ * from /proc: the steadier measure of what the request path costs.
+ *
+ *   npm run bench:auth -- [--seconds 6] [--rounds 3] [--connections 16] [--json FILE]
+ *   npm run bench:auth -- --cpu-prof apikey|jwt|healthz [--seconds 10]
+ *     profiles the platform under that load alone (node --cpu-prof) and prints the top
+ *     self-time frames and packages of the load window.
+ */
 
 interface LoadResult {
   rps: number;
+  /** The server process's CPU time per answered request, in microseconds (NaN without /proc). */
+  cpuUs: number;
   p50: number;
   p99: number;
   errors: number;
   non2xx: number;
 }
 
-async function load(
-  url: string,
-  headers: Record<string, string>,
-  seconds: number,
-  connections: number,
-): Promise<LoadResult> {
-  const result = await autocannon({ url, headers, duration: seconds, connections, pipelining: 1 });
+type Target = 'bare_http' | 'bare_express' | 'healthz' | 'apikey' | 'jwt';
+
+interface Endpoint {
+  label: string;
+  url: string;
+  headers: Record<string, string>;
+  /** The serving process, for its CPU time. */
+  pid: number;
+}
+
+async function load(e: Endpoint, seconds: number, connections: number): Promise<LoadResult> {
+  const cpuBefore = processCpuMs(e.pid);
+  const result = await autocannon({
+    url: e.url,
+    headers: e.headers,
+    duration: seconds,
+    connections,
+    pipelining: 1,
+  });
+  const cpuAfter = processCpuMs(e.pid);
   return {
     rps: result.requests.average,
+    cpuUs:
+      cpuBefore === null || cpuAfter === null
+        ? NaN
+        : ((cpuAfter - cpuBefore) * 1000) / Math.max(1, result.requests.total),
     p50: result.latency.p50,
     p99: result.latency.p99,
     errors: result.errors + result.timeouts,
@@ -35,6 +74,7 @@ function median(results: LoadResult[]): LoadResult {
   };
   return {
     rps: mid(results.map((r) => r.rps)),
+    cpuUs: mid(results.map((r) => r.cpuUs)),
     p50: mid(results.map((r) => r.p50)),
     p99: mid(results.map((r) => r.p99)),
     errors: results.reduce((n, r) => n + r.errors, 0),
@@ -42,66 +82,196 @@ function median(results: LoadResult[]): LoadResult {
   };
 }
 
+async function platformEndpoints(
+  platform: PlatformProcess,
+): Promise<Record<'healthz' | 'apikey' | 'jwt', Endpoint>> {
+  const jwt = await obtainAccessToken(platform.url, 'bench-user');
+  const pid = platform.child.pid!;
+  return {
+    healthz: { label: 'GET /healthz', url: `${platform.url}/healthz`, headers: {}, pid },
+    apikey: {
+      pid,
+      label: 'GET /v1/me (API key)',
+      url: `${platform.url}/v1/me`,
+      headers: { authorization: `Bearer ${platform.adminKey}` },
+    },
+    jwt: {
+      pid,
+      label: 'GET /v1/me (bearer JWT)',
+      url: `${platform.url}/v1/me`,
+      headers: { authorization: `Bearer ${jwt}` },
+    },
+  };
+}
+
+/** Warm-up: JIT, key cache, JWKS fetch; answers must be 2xx or the figures mean nothing. */
+async function warm(endpoints: Endpoint[]): Promise<void> {
+  for (const e of endpoints) {
+    const r = await load(e, 1, 4);
+    if (r.errors > 0 || r.non2xx > 0)
+      throw new Error(`${e.label}: ${r.errors} errors, ${r.non2xx} non-2xx answers in warm-up`);
+  }
+}
+
+async function profile(target: 'healthz' | 'apikey' | 'jwt', seconds: number, connections: number) {
+  const dir = mkdtempSync(path.join(tmpdir(), 'nanopod-cpuprof-'));
+  const platform = await startPlatformProcess(
+    {},
+    { nodeArgs: ['--cpu-prof', '--cpu-prof-dir', dir] },
+  );
+  let stopMs = 0;
+  let result: LoadResult;
+  try {
+    const endpoints = await platformEndpoints(platform);
+    await warm([endpoints[target]]);
+    result = await load(endpoints[target], seconds, connections);
+  } finally {
+    const stopAt = Date.now();
+    // The profile is written at exit: give a loaded machine time to get there.
+    await platform.stop(60_000);
+    stopMs = Date.now() - stopAt;
+  }
+  const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
+  if (!file) throw new Error(`no profile written in ${dir}`);
+  const summary = summarizeCpuProfile(path.join(dir, file), {
+    skipEndMs: stopMs + 500,
+    lengthMs: seconds * 1000 - 1000,
+  });
+  process.stdout.write(
+    `\ncpu profile of ${target} under load: ${result.rps.toFixed(0)} req/s, ${summary.total.toFixed(0)} ms on CPU in the window\nprofile: ${path.join(dir, file)}\n\nby package (self time)\n`,
+  );
+  printTable(
+    ['package', 'ms', 'share'],
+    summary.owners.map((o) => [o.name, o.ms, `${(o.share * 100).toFixed(1)}%`]),
+  );
+  process.stdout.write('\ntop frames (self time)\n');
+  printTable(
+    ['frame', 'ms', 'share'],
+    summary.frames.map((o) => [o.name, o.ms, `${(o.share * 100).toFixed(1)}%`]),
+  );
+}
+
 async function main(): Promise<void> {
   const args = parseBenchArgs();
-  const seconds = Number(args.seconds ?? 5);
   const connections = Number(args.connections ?? 16);
-  const platform = await startPlatformProcess();
+  const target = args['cpu-prof'];
+  if (target) {
+    if (target !== 'healthz' && target !== 'apikey' && target !== 'jwt')
+      throw new Error('--cpu-prof takes healthz, apikey or jwt');
+    return profile(target, Number(args.seconds ?? 10), connections);
+  }
+  const seconds = Number(args.seconds ?? 6);
+  const rounds = Number(args.rounds ?? 3);
+  const slice = Math.max(1, Math.round(seconds / rounds));
+
+  const stoppers: Array<() => Promise<void>> = [];
   try {
-    const jwt = await obtainAccessToken(platform.url, 'bench-user');
-    const auth = { authorization: `Bearer ${platform.adminKey}` };
-    const jwtAuth = { authorization: `Bearer ${jwt}` };
-    // Warm up every path (JIT, key cache, JWKS fetch) before measuring.
-    for (const h of [{}, auth, jwtAuth]) await load(`${platform.url}/v1/me`, h, 1, 4);
-    await load(`${platform.url}/healthz`, {}, 1, 4);
+    const bareHttp = await startBareServer('http');
+    stoppers.push(() => bareHttp.stop());
+    const bareExpress = await startBareServer('express');
+    stoppers.push(() => bareExpress.stop());
+    const platform = await startPlatformProcess();
+    stoppers.push(() => platform.stop());
+    const endpoints: Record<Target, Endpoint> = {
+      bare_http: { label: 'bare Node http', url: bareHttp.url, headers: {}, pid: bareHttp.pid },
+      bare_express: {
+        label: 'bare Express 5',
+        url: bareExpress.url,
+        headers: {},
+        pid: bareExpress.pid,
+      },
+      ...(await platformEndpoints(platform)),
+    };
+    const targets = Object.keys(endpoints) as Target[];
+    await warm(targets.map((t) => endpoints[t]));
 
     // Interleaved rounds, median per target: on a shared machine load comes and goes, and
     // measuring each target in one block would skew the ratios.
-    const rounds = Number(args.rounds ?? 3);
-    const slice = Math.max(1, Math.round(seconds / rounds));
-    const runs: Record<'healthz' | 'apikey' | 'jwt', LoadResult[]> = {
-      healthz: [],
-      apikey: [],
-      jwt: [],
-    };
+    const runs = Object.fromEntries(targets.map((t) => [t, [] as LoadResult[]])) as Record<
+      Target,
+      LoadResult[]
+    >;
     for (let i = 0; i < rounds; i++) {
-      runs.healthz.push(await load(`${platform.url}/healthz`, {}, slice, connections));
-      runs.apikey.push(await load(`${platform.url}/v1/me`, auth, slice, connections));
-      runs.jwt.push(await load(`${platform.url}/v1/me`, jwtAuth, slice, connections));
+      for (const t of targets) runs[t].push(await load(endpoints[t], slice, connections));
     }
-    const healthz = median(runs.healthz);
-    const apikey = median(runs.apikey);
-    const bearer = median(runs.jwt);
-    for (const [name, r] of [
-      ['healthz', healthz],
-      ['apikey', apikey],
-      ['jwt', bearer],
-    ] as const) {
-      if (r.errors > 0 || r.non2xx > 0)
-        throw new Error(`${name}: ${r.errors} errors, ${r.non2xx} non-2xx answers`);
+    const r = Object.fromEntries(targets.map((t) => [t, median(runs[t])])) as Record<
+      Target,
+      LoadResult
+    >;
+    for (const t of targets) {
+      if (r[t].errors > 0 || r[t].non2xx > 0)
+        throw new Error(`${t}: ${r[t].errors} errors, ${r[t].non2xx} non-2xx answers`);
     }
 
+    const express = r.bare_express.rps;
+    const healthz = r.healthz.rps;
     process.stdout.write(
       `\nbench:auth — ${connections} connections, ${rounds} interleaved rounds of ${slice}s per target (medians), database ${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite'}\n\n`,
     );
     printTable(
-      ['endpoint', 'req/s', 'p50 ms', 'p99 ms', 'ratio to /healthz'],
       [
-        ['GET /healthz', healthz.rps, healthz.p50, healthz.p99, 1],
-        ['GET /v1/me (API key)', apikey.rps, apikey.p50, apikey.p99, apikey.rps / healthz.rps],
-        ['GET /v1/me (bearer JWT)', bearer.rps, bearer.p50, bearer.p99, bearer.rps / healthz.rps],
+        'target',
+        'req/s',
+        'p50 ms',
+        'p99 ms',
+        'to bare Express',
+        'to /healthz',
+        'CPU µs/req',
+        'CPU: bare Express / this',
       ],
+      targets.map((t) => [
+        endpoints[t].label,
+        r[t].rps,
+        r[t].p50,
+        r[t].p99,
+        r[t].rps / express,
+        r[t].rps / healthz,
+        r[t].cpuUs,
+        r.bare_express.cpuUs / r[t].cpuUs,
+      ]),
+    );
+    const goals: Array<[string, number, number]> = [
+      ['apikey_to_bare_express', r.apikey.rps / express, 1.0],
+      ['apikey_to_healthz', r.apikey.rps / healthz, 0.9],
+      ['apikey_cpu_to_bare_express', r.bare_express.cpuUs / r.apikey.cpuUs, 1.0],
+      ['apikey_cpu_to_healthz', r.healthz.cpuUs / r.apikey.cpuUs, 0.9],
+    ];
+    process.stdout.write('\n');
+    printTable(
+      ['ratio', 'value', 'goal', ''],
+      goals.map(([name, value, goal]) => [
+        name,
+        value,
+        `>= ${goal}`,
+        value >= goal ? 'met' : 'NOT met',
+      ]),
     );
     writeBenchJson(args.json, 'auth', {
-      healthz_rps: healthz.rps,
-      apikey_rps: apikey.rps,
-      jwt_rps: bearer.rps,
-      apikey_p50_ms: apikey.p50,
-      apikey_p99_ms: apikey.p99,
-      apikey_to_healthz: apikey.rps / healthz.rps,
+      bare_http_rps: r.bare_http.rps,
+      bare_express_rps: express,
+      healthz_rps: healthz,
+      apikey_rps: r.apikey.rps,
+      jwt_rps: r.jwt.rps,
+      apikey_to_bare_express: r.apikey.rps / express,
+      apikey_to_healthz: r.apikey.rps / healthz,
+      jwt_to_bare_express: r.jwt.rps / express,
+      healthz_to_bare_express: healthz / express,
+      bare_http_p99_ms: r.bare_http.p99,
+      bare_express_p99_ms: r.bare_express.p99,
+      healthz_p99_ms: r.healthz.p99,
+      apikey_p50_ms: r.apikey.p50,
+      apikey_p99_ms: r.apikey.p99,
+      jwt_p99_ms: r.jwt.p99,
+      bare_http_cpu_us: r.bare_http.cpuUs,
+      bare_express_cpu_us: r.bare_express.cpuUs,
+      healthz_cpu_us: r.healthz.cpuUs,
+      apikey_cpu_us: r.apikey.cpuUs,
+      jwt_cpu_us: r.jwt.cpuUs,
+      apikey_cpu_to_bare_express: r.bare_express.cpuUs / r.apikey.cpuUs,
+      apikey_cpu_to_healthz: r.healthz.cpuUs / r.apikey.cpuUs,
     });
   } finally {
-    await platform.stop();
+    for (const stop of stoppers.reverse()) await stop();
   }
 }
 

@@ -1,4 +1,4 @@
-import { DynamicModule, MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
+import { DynamicModule, Module } from '@nestjs/common';
 import {
   Clock,
   ClockModule,
@@ -7,7 +7,6 @@ import {
   DatabaseModule,
   DatabaseOptions,
   HealthModule,
-  HttpMetricsMiddleware,
   loggingModule,
   MetricsModule,
   NanopodConfig,
@@ -15,7 +14,7 @@ import {
 import { IdentityModule } from '@nanopod/identity';
 import { PolicyModule } from '@nanopod/policy';
 import { ReputationModule } from '@nanopod/reputation';
-import { ApiRequestMeteringMiddleware, BillingModule } from '@nanopod/billing';
+import { BillingModule } from '@nanopod/billing';
 import { FederationModule } from '@nanopod/federation';
 import { MarketModule } from '@nanopod/market';
 import { ComputeModule } from '@nanopod/compute';
@@ -32,7 +31,7 @@ export interface AppModuleOptions {
 }
 
 @Module({})
-export class AppModule implements NestModule {
+export class AppModule {
   static forRoot(options: AppModuleOptions): DynamicModule {
     return {
       module: AppModule,
@@ -57,10 +56,5 @@ export class AppModule implements NestModule {
       ],
       providers: [PolicyInputsBinding],
     };
-  }
-
-  configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(HttpMetricsMiddleware).forRoutes('*path');
-    consumer.apply(ApiRequestMeteringMiddleware).forRoutes('*path');
   }
 }

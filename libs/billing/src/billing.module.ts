@@ -1,5 +1,10 @@
 import { Module } from '@nestjs/common';
-import { MetricsModule, NANOPOD_CONFIG, NanopodConfig } from '@nanopod/common';
+import {
+  MetricsModule,
+  NANOPOD_CONFIG,
+  NanopodConfig,
+  RequestObserversModule,
+} from '@nanopod/common';
 import { IdentityModule } from '@nanopod/identity';
 import { PolicyModule } from '@nanopod/policy';
 import { BillingPolicyInputs } from './billing-policy-inputs';
@@ -25,7 +30,7 @@ import { UsageQueryService } from './services/usage-query.service';
 import { StatementsRepository } from './statements/statements.repository';
 import { WelcomeCreditService } from './services/welcome-credit.service';
 import { WelcomeCreditHooks } from './services/welcome-credit.hooks';
-import { ApiRequestCounter, ApiRequestMeteringMiddleware } from './usage/api-request-counter';
+import { ApiRequestCounter } from './usage/api-request-counter';
 import { ApiRequestMeter } from './usage/api-request-meter';
 import { CostEstimator } from './usage/cost-estimator';
 import { MeteringService } from './usage/metering.service';
@@ -38,7 +43,7 @@ import { UsageRecorder } from './usage/usage-recorder';
  * contexts import it to record usage through the UsageRecorder port inside their own transactions.
  */
 @Module({
-  imports: [IdentityModule, PolicyModule, MetricsModule],
+  imports: [IdentityModule, PolicyModule, MetricsModule, RequestObserversModule],
   controllers: [BillingController, BillingAdminController, LagoWebhookController],
   providers: [
     RawBodyRegistrar,
@@ -74,7 +79,6 @@ import { UsageRecorder } from './usage/usage-recorder';
     PricesService,
     ApiRequestMeter,
     ApiRequestCounter,
-    ApiRequestMeteringMiddleware,
     WelcomeCreditService,
     WelcomeCreditHooks,
     CostEstimator,
@@ -88,7 +92,6 @@ import { UsageRecorder } from './usage/usage-recorder';
     TopUpService,
     ApiRequestMeter,
     ApiRequestCounter,
-    ApiRequestMeteringMiddleware,
     WelcomeCreditService,
     CostEstimator,
   ],

@@ -19,7 +19,7 @@ export {
   ApiRequestMinute,
   apiRequestsTransactionId,
 } from './usage/api-request-meter';
-export { ApiRequestCounter, ApiRequestMeteringMiddleware } from './usage/api-request-counter';
+export { ApiRequestCounter } from './usage/api-request-counter';
 export { CostEstimator, CostEstimateRequest } from './usage/cost-estimator';
 export { WelcomeCreditService, welcomeKey } from './services/welcome-credit.service';
 export { OutboxShipper } from './outbox/outbox-shipper.service';

@@ -20,12 +20,13 @@ export { startEmbeddedPostgres, EmbeddedPostgres } from './database/embedded-pos
 export { DatabaseModule, DatabaseOptions, DATABASE_OPTIONS } from './database/database.module';
 export { LeaderLock } from './leader/leader-lock';
 export { loggingModule, requestIdFor } from './logging/logging.module';
+export { RequestLog } from './logging/request-log';
+export { MetricsModule, MetricsRegistry, HttpMetrics, listenMetrics } from './metrics/metrics';
 export {
-  MetricsModule,
-  MetricsRegistry,
-  HttpMetricsMiddleware,
-  listenMetrics,
-} from './metrics/metrics';
+  RequestObservers,
+  RequestObserversModule,
+  RequestObserver,
+} from './http/request-observers';
 export { HealthModule } from './health/health.controller';
 export { configureHttpApp, JSON_BODY_LIMIT } from './http/configure-app';
 export { markRawBodyRoutes, isRawBodyRoute } from './http/raw-body-routes';

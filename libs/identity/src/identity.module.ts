@@ -1,7 +1,6 @@
 import { Module } from '@nestjs/common';
-import { PassportModule } from '@nestjs/passport';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { CredentialsGuard, RequirementGuard } from './auth/auth.guard';
+import { CredentialsGuard } from './auth/auth.guard';
 import { ApiKeyStrategy } from './auth/strategies/api-key.strategy';
 import { JwtStrategy } from './auth/strategies/jwt.strategy';
 import { SessionStrategy } from './auth/strategies/session.strategy';
@@ -32,7 +31,7 @@ import { UsersRepository } from './repositories/users.repository';
  * this module (its guards resolve SessionsService, ApiKeysService and the token verifier here).
  */
 @Module({
-  imports: [PassportModule, TypeOrmModule.forFeature([UserEntity, SessionEntity, ApiKeyEntity])],
+  imports: [TypeOrmModule.forFeature([UserEntity, SessionEntity, ApiKeyEntity])],
   controllers: [MeController, ApiKeysController, AuthController, AdminUsersController],
   providers: [
     NewUserHooks,
@@ -53,7 +52,6 @@ import { UsersRepository } from './repositories/users.repository';
     JwtStrategy,
     SessionStrategy,
     CredentialsGuard,
-    RequirementGuard,
   ],
   exports: [
     NewUserHooks,
@@ -65,7 +63,6 @@ import { UsersRepository } from './repositories/users.repository';
     OidcDiscoveryService,
     AccessTokenVerifier,
     CredentialsGuard,
-    RequirementGuard,
   ],
 })
 export class IdentityModule {}

@@ -68,4 +68,43 @@ maybe('API key revocation across platform instances (postgres)', () => {
     }
     expect(status).toBe(401);
   });
+
+  it('shows on instance B, within a second, a quota change made on instance A, though B had the old one cached', async () => {
+    const { ApiKeysService, QuotasService, UsersService, scopesForRoles } =
+      await import('@nanopod/identity');
+    const user = await a.app.get(UsersService).upsertFromIdentity({
+      keycloakSub: 'quota-sub',
+      githubLogin: 'quota-holder',
+    });
+    const { token } = await b.app.get(ApiKeysService).create(
+      {
+        userId: user.id,
+        user,
+        githubLogin: user.githubLogin,
+        roles: user.roles,
+        via: 'api_key',
+        scopes: scopesForRoles(user.roles),
+      },
+      { name: 'quota', scopes: ['read'] },
+    );
+    const me = async () =>
+      (
+        await request(b.app.getHttpServer())
+          .get('/v1/me')
+          .set({ Authorization: `Bearer ${token}` })
+      ).body as { quota: { max_sandboxes: number; overridden: string[] } };
+    const before = await me();
+    expect(before.quota.overridden).toEqual([]);
+    const wanted = before.quota.max_sandboxes + 7;
+
+    await a.app.get(QuotasService).set(user.id, user.id, { sandboxes: wanted });
+    const changedAt = Date.now();
+    let seen = before.quota.max_sandboxes;
+    while (seen !== wanted && Date.now() - changedAt < 5000) {
+      seen = (await me()).quota.max_sandboxes;
+      if (seen !== wanted) await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(seen).toBe(wanted);
+    expect(Date.now() - changedAt).toBeLessThan(1000);
+  });
 });

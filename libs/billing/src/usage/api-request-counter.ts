@@ -3,12 +3,16 @@ import {
   Inject,
   Injectable,
   Logger,
-  NestMiddleware,
   OnModuleDestroy,
   OnModuleInit,
 } from '@nestjs/common';
-import { Clock, NANOPOD_CONFIG, NanopodConfig, Reconciler } from '@nanopod/common';
-import type { NextFunction, Request, Response } from 'express';
+import {
+  Clock,
+  NANOPOD_CONFIG,
+  NanopodConfig,
+  Reconciler,
+  RequestObservers,
+} from '@nanopod/common';
 import * as path from 'node:path';
 import { WelcomeCreditService } from '../services/welcome-credit.service';
 import { ApiRequestJournal } from './api-request-journal';
@@ -50,6 +54,7 @@ export class ApiRequestCounter implements OnModuleInit, OnModuleDestroy, BeforeA
     private readonly clock: Clock,
     private readonly meter: ApiRequestMeter,
     private readonly welcome: WelcomeCreditService,
+    observers: RequestObservers,
   ) {
     this.intervalMs = config.billing.apiMeterFlushMs ?? 1000;
     this.instanceId = config.instanceId;
@@ -65,6 +70,11 @@ export class ApiRequestCounter implements OnModuleInit, OnModuleDestroy, BeforeA
       { name: 'billing.api-request-flush', intervalMs: this.intervalMs, jitter: 0, clock },
       async () => void this.tick(),
     );
+    // Each request that ended with an authenticated principal (set by the auth guard).
+    observers.add((req) => {
+      const userId = (req as { user?: { userId?: string } }).user?.userId;
+      if (userId) this.count(userId);
+    });
   }
 
   onModuleInit(): void {
@@ -152,22 +162,5 @@ export class ApiRequestCounter implements OnModuleInit, OnModuleDestroy, BeforeA
     } catch (err) {
       this.logger.warn({ err: (err as Error).message }, 'api_requests journal not written');
     }
-  }
-}
-
-/**
- * Nest middleware: counts each request that ended with an authenticated principal (set by the
- * auth guards, so read when the response finishes). Register it for every route.
- */
-@Injectable()
-export class ApiRequestMeteringMiddleware implements NestMiddleware {
-  constructor(private readonly counter: ApiRequestCounter) {}
-
-  use(req: Request, res: Response, next: NextFunction): void {
-    res.once('finish', () => {
-      const userId = (req as Request & { user?: { userId?: string } }).user?.userId;
-      if (userId) this.counter.count(userId);
-    });
-    next();
   }
 }

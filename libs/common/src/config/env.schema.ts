@@ -87,6 +87,16 @@ export class EnvSchema {
   })
   NANOPOD_LOG_LEVEL?: string;
 
+  /**
+   * Share of successful requests (status below 400) whose access line is written at info
+   * level, 0 to 1 (default 1: all). Failed requests are always logged.
+   */
+  @IsOptional()
+  @Transform(({ value }) => (value === undefined || value === '' ? undefined : Number(value)))
+  @Min(0, { message: 'NANOPOD_ACCESS_LOG_SAMPLE must be a number from 0 to 1' })
+  @Max(1, { message: 'NANOPOD_ACCESS_LOG_SAMPLE must be a number from 0 to 1' })
+  NANOPOD_ACCESS_LOG_SAMPLE?: number;
+
   /** External OIDC issuer (a Keycloak realm URL). Unset: the built-in issuer. */
   @IsOptional()
   @IsUrl(

@@ -12,6 +12,8 @@ export interface NanopodConfig {
   /** The /metrics listener (never the API port); null: off. */
   metrics: { host: string; port: number } | null;
   logLevel: string;
+  /** Share of successful requests given an access log line (failures always are). */
+  accessLogSample: number;
   database:
     | { kind: 'postgres'; url: string }
     | { kind: 'pglite'; dataDir: string | ':memory:'; template?: string };

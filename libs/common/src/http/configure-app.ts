@@ -14,45 +14,35 @@ import {
 import { GlobalErrorFilter } from '../errors/error.filter';
 import { ErrorBodyDto } from '../errors/error-body.dto';
 import { nanopodValidationPipe } from './validation';
+import { RequestLog } from '../logging/request-log';
+import { requestIdFor } from '../logging/logging.module';
+import { RequestObservers } from './request-observers';
 import { isRawBodyRoute } from './raw-body-routes';
 import { assertJsonShape, JsonBodyErrorCodes } from './json-shape';
 
 export const JSON_BODY_LIMIT = '1mb';
 
-/** The HTTP behaviour every Nanopod app shares: body limits, validation, errors, OpenAPI. */
+/**
+ * The HTTP behaviour every Nanopod app shares: body limits, validation, errors, OpenAPI, and
+ * per request (in one front middleware, see `frontMiddleware`) the NUL check, security
+ * headers, request id, cookies, access log, metrics and meters.
+ */
 export function configureHttpApp(
   app: INestApplication,
   options: { title: string; version: string },
 ): void {
   const server = app as NestExpressApplication;
-  app.use(rejectNulInUrl);
+  server.disable('x-powered-by');
+  // API answers are computed per request and not cached by clients: no SHA-1 of every body for
+  // a weak ETag nobody revalidates with (the dashboard's static files keep theirs).
+  server.set('etag', false);
+  server.set('trust proxy', 'loopback');
   app.use(
-    withBodyErrors(express.text({ type: parsedAs('application/json'), limit: JSON_BODY_LIMIT })),
-  );
-  app.use(parseJsonText);
-  app.use(
-    withBodyErrors(
-      express.urlencoded({
-        type: parsedAs('application/x-www-form-urlencoded'),
-        limit: JSON_BODY_LIMIT,
-        extended: false,
-        parameterLimit: 1000,
-      }),
+    frontMiddleware(
+      app.get(RequestLog, { strict: false }),
+      app.get(RequestObservers, { strict: false }),
     ),
   );
-  app.use(rejectForbiddenFormKeys);
-  server.disable('x-powered-by');
-  // The dashboard acts with the session cookie: no framing (clickjacking), no MIME sniffing,
-  // and no full URLs (sign-in codes, return paths) leaked to other sites in Referer.
-  app.use((_req: Request, res: Response, next: NextFunction) => {
-    res.setHeader('X-Frame-Options', 'DENY');
-    res.setHeader('Content-Security-Policy', "frame-ancestors 'none'");
-    res.setHeader('X-Content-Type-Options', 'nosniff');
-    res.setHeader('Referrer-Policy', 'same-origin');
-    next();
-  });
-  server.set('trust proxy', 'loopback');
-  app.use(cookieParser());
   app.useGlobalPipes(nanopodValidationPipe());
   app.useGlobalFilters(new GlobalErrorFilter());
 
@@ -78,6 +68,97 @@ export function configureHttpApp(
     .build();
   const document = SwaggerModule.createDocument(app, doc, { extraModels: [ErrorBodyDto] });
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+}
+
+const cookies = cookieParser();
+
+/** The body parsers in order, run only for requests that have a body. */
+const parseBody = compose([
+  withBodyErrors(express.text({ type: parsedAs('application/json'), limit: JSON_BODY_LIMIT })),
+  parseJsonText,
+  withBodyErrors(
+    express.urlencoded({
+      type: parsedAs('application/x-www-form-urlencoded'),
+      limit: JSON_BODY_LIMIT,
+      extended: false,
+      parameterLimit: 1000,
+    }),
+  ),
+  rejectForbiddenFormKeys,
+]);
+
+/**
+ * Everything every request needs before routing, as one middleware: each Express layer costs a
+ * path match and a `next` hop, and these used to be eleven layers (four of them Nest middleware
+ * matched against `*path`). In order: refuse a NUL in the URL; security headers; request id;
+ * cookies; one `close` listener for the access line and the observers; the body parsers when
+ * there is a body; then the rest of the request inside the request's log context (entered
+ * after the body is read: stream callbacks would not carry it).
+ */
+function frontMiddleware(
+  log: RequestLog | undefined,
+  observers: RequestObservers | undefined,
+): RequestHandler {
+  return (req: BodyRequest, res: Response, next: NextFunction) => {
+    const url = req.originalUrl ?? req.url;
+    if (url.includes('%00') || url.includes('\u0000')) {
+      return next(new ValidationError(JsonBodyErrorCodes.nulByte, 'The URL may not contain NUL'));
+    }
+    // The dashboard acts with the session cookie: no framing (clickjacking), no MIME sniffing,
+    // and no full URLs (sign-in codes, return paths) leaked to other sites in Referer.
+    res.setHeader('X-Frame-Options', 'DENY');
+    res.setHeader('Content-Security-Policy', "frame-ancestors 'none'");
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    res.setHeader('Referrer-Policy', 'same-origin');
+    const id = requestIdFor(req);
+    req.id = id;
+    res.setHeader('x-request-id', id);
+    // Most API calls carry no cookie: skip the parser's two dictionary objects then.
+    if (req.headers.cookie === undefined) {
+      req.cookies = {};
+      req.signedCookies = {};
+    } else cookies(req, res, noop);
+    const started = performance.now();
+    res.once('close', () => {
+      if (res.writableFinished) observers?.notify(req, res, performance.now() - started);
+      log?.finished(req, res, started);
+    });
+    const proceed = log ? () => log.run(id, next) : next;
+    if (!hasBody(req)) {
+      if (!('body' in (req as object))) req.body = undefined;
+      return proceed();
+    }
+    parseBody(req, res, (err?: unknown) => (err ? next(err) : proceed()));
+  };
+}
+
+const noop = () => undefined;
+
+/** type-is's test: a body is announced by Transfer-Encoding or a numeric Content-Length. */
+function hasBody(req: IncomingMessage): boolean {
+  const length = req.headers['content-length'];
+  return (
+    req.headers['transfer-encoding'] !== undefined ||
+    (length !== undefined && !Number.isNaN(Number(length)))
+  );
+}
+
+/** Middlewares run one after another without a router layer each; an error skips the rest. */
+function compose(handlers: RequestHandler[]): RequestHandler {
+  return (req, res, done) => {
+    let i = 0;
+    const step = (err?: unknown): void => {
+      if (err) return done(err);
+      const handler = handlers[i++];
+      if (!handler) return done();
+      try {
+        void handler(req, res, step);
+      } catch (thrown) {
+        done(thrown);
+      }
+    };
+    step();
+  };
 }
 
 interface BodyParserError extends Error {
@@ -183,14 +264,5 @@ function rejectForbiddenFormKeys(req: BodyRequest, _res: Response, next: NextFun
   );
   if (nul)
     return next(new ValidationError(JsonBodyErrorCodes.nulByte, 'Values may not contain NUL'));
-  next();
-}
-
-/** A NUL in a path or query (`%00`) is never meant: ids, names and file paths cannot hold one. */
-function rejectNulInUrl(req: Request, _res: Response, next: NextFunction): void {
-  const url = req.originalUrl ?? req.url;
-  if (/%00/.test(url) || url.includes('\u0000')) {
-    return next(new ValidationError(JsonBodyErrorCodes.nulByte, 'The URL may not contain NUL'));
-  }
   next();
 }

@@ -1,6 +1,7 @@
-import { Injectable, Module, NestMiddleware } from '@nestjs/common';
+import { Injectable, Module } from '@nestjs/common';
 import { createServer, type Server } from 'node:http';
-import type { NextFunction, Request, Response } from 'express';
+import type { Request, Response } from 'express';
+import { RequestObservers, RequestObserversModule } from '../http/request-observers';
 import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
 
 /** One registry per app instance, so tests that boot several apps do not collide. */
@@ -19,20 +20,33 @@ export class MetricsRegistry {
   }
 }
 
+type DurationSeries = ReturnType<MetricsRegistry['httpDuration']['labels']>;
+
+/**
+ * nanopod_http_request_duration_seconds for every finished request. The labelled series are
+ * kept by method, route and status: prom-client would otherwise hash a labels object on every
+ * observation.
+ */
 @Injectable()
-export class HttpMetricsMiddleware implements NestMiddleware {
-  constructor(private readonly metrics: MetricsRegistry) {}
-  use(req: Request, res: Response, next: NextFunction): void {
-    const start = process.hrtime.bigint();
-    res.on('finish', () => {
-      const route = (req.route as { path?: string } | undefined)?.path ?? 'unmatched';
-      const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-      this.metrics.httpDuration.observe(
-        { method: req.method, route, status: String(res.statusCode) },
-        seconds,
-      );
-    });
-    next();
+export class HttpMetrics {
+  private readonly series = new Map<string, DurationSeries>();
+
+  constructor(
+    private readonly metrics: MetricsRegistry,
+    observers: RequestObservers,
+  ) {
+    observers.add((req, res, durationMs) => this.observe(req, res, durationMs));
+  }
+
+  private observe(req: Request, res: Response, durationMs: number): void {
+    const route = (req.route as { path?: string } | undefined)?.path ?? 'unmatched';
+    const key = `${req.method} ${res.statusCode} ${route}`;
+    let series = this.series.get(key);
+    if (!series) {
+      series = this.metrics.httpDuration.labels(req.method, route, String(res.statusCode));
+      this.series.set(key, series);
+    }
+    series.observe(durationMs / 1000);
   }
 }
 
@@ -67,7 +81,8 @@ export function listenMetrics(
 }
 
 @Module({
-  providers: [MetricsRegistry, HttpMetricsMiddleware],
+  imports: [RequestObserversModule],
+  providers: [MetricsRegistry, HttpMetrics],
   exports: [MetricsRegistry],
 })
 export class MetricsModule {}

@@ -2,7 +2,7 @@ import { applyDecorators, createParamDecorator, ExecutionContext, UseGuards } fr
 import { ApiBearerAuth, ApiCookieAuth } from '@nestjs/swagger';
 import { ApiErrors, UnauthenticatedError } from '@nanopod/common';
 import type { Request } from 'express';
-import { CredentialsGuard, RequirementGuard, setRequirement } from './auth.guard';
+import { CredentialsGuard, setRequirement } from './auth.guard';
 import { ApiKeyScope, Principal } from './principal';
 
 /**
@@ -12,7 +12,7 @@ import { ApiKeyScope, Principal } from './principal';
 export function Authenticated(scope: ApiKeyScope = 'read') {
   return applyDecorators(
     setRequirement({ scope, adminOnly: false }),
-    UseGuards(CredentialsGuard, RequirementGuard),
+    UseGuards(CredentialsGuard),
     ApiBearerAuth('bearer'),
     ApiCookieAuth('session'),
     ApiErrors(401, 403),
@@ -23,7 +23,7 @@ export function Authenticated(scope: ApiKeyScope = 'read') {
 export function AdminOnly() {
   return applyDecorators(
     setRequirement({ scope: 'admin', adminOnly: true }),
-    UseGuards(CredentialsGuard, RequirementGuard),
+    UseGuards(CredentialsGuard),
     ApiBearerAuth('bearer'),
     ApiCookieAuth('session'),
     ApiErrors(401, 403),

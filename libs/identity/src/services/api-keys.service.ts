@@ -16,9 +16,17 @@ import { generateApiKey, parseApiKey, secretMatches } from './api-key-secret';
 import { IdentityErrorCodes } from '../identity.errors';
 
 const REVOKED_CHANNEL = 'nanopod_api_key_revoked';
-/** Verified keys are cached this long; revocation evicts them everywhere at once through the bus. */
+/**
+ * Verified keys are served from memory this long; revocation evicts them everywhere at once
+ * through the bus, and the expiry bounds what a notification lost while the bus was down could
+ * leave behind.
+ */
 const CACHE_TTL_MS = 30_000;
+const CACHE_MAX = 10_000;
+/** How often the uses seen are written (each key at most once per LAST_USED_EVERY_MS). */
 const LAST_USED_FLUSH_MS = 5_000;
+/** last_used_at is a "roughly when" for people: one write per key per minute, never per request. */
+const LAST_USED_EVERY_MS = 60_000;
 
 interface CachedKey {
   key: ApiKeyEntity;
@@ -34,8 +42,14 @@ export interface CreatedApiKey {
 @Injectable()
 export class ApiKeysService implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(ApiKeysService.name);
+  /** By key id (the public part of the token); the secret is checked against the hash each time. */
   private readonly cache = new Map<string, CachedKey>();
-  private readonly lastUsed = new Map<string, Date>();
+  /** Database reads under way, by key id: a burst on a cold key reads it once. */
+  private readonly loading = new Map<string, Promise<CachedKey | null>>();
+  /** Key (row id) -> latest use not yet written. */
+  private readonly lastUsed = new Map<string, number>();
+  /** Key (row id) -> the use last written, to write each key at most once a minute. */
+  private readonly lastWritten = new Map<string, number>();
   // Per instance (no leader): each flushes the uses it saw.
   private readonly lastUsedFlush = new Reconciler(
     { name: 'identity.api-key-last-used', intervalMs: LAST_USED_FLUSH_MS },
@@ -50,7 +64,7 @@ export class ApiKeysService implements OnModuleInit, OnApplicationShutdown {
   ) {}
 
   async onModuleInit(): Promise<void> {
-    await this.bus.subscribe(REVOKED_CHANNEL, (keyId) => this.cache.delete(keyId));
+    await this.bus.subscribe(REVOKED_CHANNEL, (keyId) => this.evict(keyId));
     this.lastUsedFlush.start();
   }
 
@@ -116,7 +130,7 @@ export class ApiKeysService implements OnModuleInit, OnApplicationShutdown {
       await this.keys.revoke([key.id], key.revokedAt);
       this.logger.log({ apiKeyId: key.id, by: principal.userId }, 'api key revoked');
     }
-    this.cache.delete(key.keyId);
+    this.evict(key.keyId);
     await this.bus.publish(REVOKED_CHANNEL, key.keyId);
     return key;
   }
@@ -131,7 +145,7 @@ export class ApiKeysService implements OnModuleInit, OnApplicationShutdown {
       this.clock.now(),
     );
     for (const k of live) {
-      this.cache.delete(k.keyId);
+      this.evict(k.keyId);
       await this.bus.publish(REVOKED_CHANNEL, k.keyId);
     }
     return live.length;
@@ -144,37 +158,78 @@ export class ApiKeysService implements OnModuleInit, OnApplicationShutdown {
     const nowMs = this.clock.nowMs();
     let entry = this.cache.get(parsed.keyId);
     if (!entry || nowMs - entry.cachedAt > CACHE_TTL_MS) {
-      const key = await this.keys.findByKeyId(parsed.keyId);
-      const user = key ? await this.users.findById(key.userId) : null;
-      if (!key || !user) {
-        this.cache.delete(parsed.keyId);
+      entry = (await this.load(parsed.keyId, nowMs)) ?? undefined;
+      if (!entry) {
         // Spend the same hashing work as a real key, so a miss is not faster to detect.
         secretMatches(parsed.secret, '0'.repeat(64));
         return null;
       }
-      entry = { key, user, cachedAt: nowMs };
-      this.cache.set(parsed.keyId, entry);
     }
     const { key, user } = entry;
     if (!secretMatches(parsed.secret, key.secretHash)) return null;
     if (key.revokedAt) return null;
     if (key.expiresAt && key.expiresAt.getTime() <= nowMs) return null;
-    this.lastUsed.set(key.id, new Date(nowMs));
+    const written = this.lastWritten.get(key.id);
+    if (written === undefined || nowMs - written >= LAST_USED_EVERY_MS) {
+      this.lastUsed.set(key.id, nowMs);
+    }
     return { key, user };
   }
 
-  /** last_used_at is written in batches: per-request writes would halve API-key throughput. */
+  private load(keyId: string, nowMs: number): Promise<CachedKey | null> {
+    let pending = this.loading.get(keyId);
+    if (!pending) {
+      pending = (async () => {
+        try {
+          const key = await this.keys.findByKeyId(keyId);
+          const user = key ? await this.users.findById(key.userId) : null;
+          if (!key || !user) {
+            this.cache.delete(keyId);
+            return null;
+          }
+          const entry = { key, user, cachedAt: nowMs };
+          // A revocation published while this read was under way wins over the read.
+          if (this.loading.get(keyId) === pending) {
+            if (this.cache.size >= CACHE_MAX) this.cache.clear();
+            this.cache.set(keyId, entry);
+          }
+          return entry;
+        } finally {
+          if (this.loading.get(keyId) === pending) this.loading.delete(keyId);
+        }
+      })();
+      this.loading.set(keyId, pending);
+    }
+    return pending;
+  }
+
+  private evict(keyId: string): void {
+    this.cache.delete(keyId);
+    this.loading.delete(keyId);
+  }
+
+  /**
+   * Writes the uses seen since the last flush, each key at most once a minute (a key in
+   * constant use is written once a minute, not once a request or once a flush).
+   */
   async flushLastUsed(): Promise<void> {
     if (this.lastUsed.size === 0) return;
     const batch = [...this.lastUsed.entries()];
     this.lastUsed.clear();
+    let done = 0;
     try {
       for (const [id, at] of batch) {
-        await this.keys.touchLastUsed(id, at);
+        await this.keys.touchLastUsed(id, new Date(at));
+        this.lastWritten.set(id, at);
+        done++;
       }
     } catch (err) {
+      // The rest is tried again at the next flush (unless a later use replaced it meanwhile).
+      for (const [id, at] of batch.slice(done))
+        if (!this.lastUsed.has(id)) this.lastUsed.set(id, at);
       this.logger.warn({ err: (err as Error).message }, 'could not record API key last use');
     }
+    if (this.lastWritten.size > CACHE_MAX) this.lastWritten.clear();
   }
 
   async countActiveAdminKeys(): Promise<number> {

@@ -1,5 +1,12 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
-import { NANOPOD_CONFIG, NanopodConfig, NotFoundError, UserQuotaLimits } from '@nanopod/common';
+import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import {
+  Clock,
+  ClusterBus,
+  NANOPOD_CONFIG,
+  NanopodConfig,
+  NotFoundError,
+  UserQuotaLimits,
+} from '@nanopod/common';
 import type { EntityManager } from 'typeorm';
 import { IdentityErrorCodes } from '../identity.errors';
 import { QuotaOverride, UserQuotasRepository } from '../repositories/user-quotas.repository';
@@ -10,22 +17,56 @@ export interface UserQuota {
   overridden: Array<keyof UserQuotaLimits>;
 }
 
+const CHANGED_CHANNEL = 'nanopod_user_quota_changed';
+/** Reads outside a transaction (who-am-I, the admin view) are served from memory this long. */
+const CACHE_TTL_MS = 30_000;
+const CACHE_MAX = 10_000;
+
 /**
  * Per-user limits across a user's active sandboxes: defaults from config (NANOPOD_QUOTA_*),
  * overrides by admins. Enforcement belongs to the sandbox context, which calls `lockAndGet`
  * inside the transaction that reserves capacity.
  */
 @Injectable()
-export class QuotasService {
+export class QuotasService implements OnModuleInit {
   private readonly logger = new Logger(QuotasService.name);
+  /**
+   * Overrides by user, for reads outside a transaction: `GET /v1/me` reads the quota on every
+   * call. A change evicts the entry on every instance through the bus; admission never reads
+   * from here (it passes its transaction's manager and reads the locked row).
+   */
+  private readonly cache = new Map<string, { override: QuotaOverride; at: number }>();
+  /** Bumped by every eviction: a read that started before one does not fill the cache. */
+  private evictions = 0;
 
   constructor(
     private readonly repo: UserQuotasRepository,
     @Inject(NANOPOD_CONFIG) private readonly config: NanopodConfig,
+    private readonly bus: ClusterBus,
+    private readonly clock: Clock,
   ) {}
 
+  async onModuleInit(): Promise<void> {
+    await this.bus.subscribe(CHANGED_CHANNEL, (userId) => this.evict(userId));
+  }
+
   async forUser(userId: string, manager?: EntityManager): Promise<UserQuota> {
-    return this.effective(await this.repo.find(userId, manager));
+    if (manager) return this.effective(await this.repo.find(userId, manager));
+    const now = this.clock.nowMs();
+    const hit = this.cache.get(userId);
+    if (hit && now - hit.at <= CACHE_TTL_MS) return this.effective(hit.override);
+    const evictions = this.evictions;
+    const override = await this.repo.find(userId);
+    if (evictions === this.evictions) {
+      if (this.cache.size >= CACHE_MAX) this.cache.clear();
+      this.cache.set(userId, { override, at: now });
+    }
+    return this.effective(override);
+  }
+
+  private evict(userId: string): void {
+    this.evictions++;
+    this.cache.delete(userId);
   }
 
   /**
@@ -49,6 +90,8 @@ export class QuotasService {
       gpus: patch.gpus !== undefined ? patch.gpus : current.gpus,
     };
     await this.repo.upsert(userId, next, by);
+    this.evict(userId);
+    await this.bus.publish(CHANGED_CHANNEL, userId);
     this.logger.log({ userId, by, quota: next }, 'user quota set');
     return this.effective(next);
   }

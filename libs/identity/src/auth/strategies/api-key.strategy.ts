@@ -1,19 +1,16 @@
 import { Injectable } from '@nestjs/common';
-import { PassportStrategy } from '@nestjs/passport';
 import type { Request } from 'express';
-import { Strategy } from 'passport-custom';
+import type { CredentialStrategy } from './credential-strategy';
 import { ApiKeyScope, Principal } from '../principal';
 import { ApiKeysService } from '../../services/api-keys.service';
 import { looksLikeApiKey } from '../../services/api-key-secret';
 import { bearerToken } from './bearer-token';
 
 @Injectable()
-export class ApiKeyStrategy extends PassportStrategy(Strategy, 'api-key') {
-  constructor(private readonly apiKeys: ApiKeysService) {
-    super();
-  }
+export class ApiKeyStrategy implements CredentialStrategy {
+  constructor(private readonly apiKeys: ApiKeysService) {}
 
-  async validate(req: Request): Promise<Principal | false> {
+  async authenticate(req: Request): Promise<Principal | false> {
     const token = bearerToken(req) ?? headerKey(req);
     if (!token || !looksLikeApiKey(token)) return false;
     const found = await this.apiKeys.verify(token);

@@ -1,8 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { PassportStrategy } from '@nestjs/passport';
 import { Clock } from '@nanopod/common';
 import type { Request } from 'express';
-import { Strategy } from 'passport-custom';
+import type { CredentialStrategy } from './credential-strategy';
 import {
   AccessTokenVerifier,
   RealmAccessToken,
@@ -23,7 +22,7 @@ const USER_CACHE_MAX = 10_000;
 
 /** Bearer access tokens from the realm (CLI, services). */
 @Injectable()
-export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
+export class JwtStrategy implements CredentialStrategy {
   private readonly logger = new Logger(JwtStrategy.name);
   private readonly userCache = new Map<string, { user: UserEntity; at: number }>();
 
@@ -31,11 +30,9 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
     private readonly verifier: AccessTokenVerifier,
     private readonly users: UsersService,
     private readonly clock: Clock,
-  ) {
-    super();
-  }
+  ) {}
 
-  async validate(req: Request): Promise<Principal | false> {
+  async authenticate(req: Request): Promise<Principal | false> {
     const token = bearerToken(req);
     if (!token || looksLikeApiKey(token) || token.split('.').length !== 3) return false;
     let claims;

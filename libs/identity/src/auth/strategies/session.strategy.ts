@@ -1,22 +1,19 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { NANOPOD_CONFIG, NanopodConfig } from '@nanopod/common';
-import { PassportStrategy } from '@nestjs/passport';
 import type { Request } from 'express';
-import { Strategy } from 'passport-custom';
+import type { CredentialStrategy } from './credential-strategy';
 import { SESSION_COOKIE, SessionsService } from '../../services/sessions.service';
 import { Principal, scopesForRoles } from '../principal';
 import { assertSameOrigin } from '../same-origin';
 
 @Injectable()
-export class SessionStrategy extends PassportStrategy(Strategy, 'session') {
+export class SessionStrategy implements CredentialStrategy {
   constructor(
     private readonly sessions: SessionsService,
     @Inject(NANOPOD_CONFIG) private readonly config: NanopodConfig,
-  ) {
-    super();
-  }
+  ) {}
 
-  async validate(req: Request): Promise<Principal | false> {
+  async authenticate(req: Request): Promise<Principal | false> {
     const token = (req.cookies as Record<string, string> | undefined)?.[SESSION_COOKIE];
     if (!token) return false;
     // Only when the cookie is what authenticates: API keys and bearer tokens win before this.
