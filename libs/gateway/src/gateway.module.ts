@@ -3,10 +3,7 @@ import { NANOPOD_CONFIG, NanopodConfig } from '@nanopod/common';
 import { IdentityModule } from '@nanopod/identity';
 import { PolicyModule } from '@nanopod/policy';
 import { ApisixAdminClient } from './adapters/apisix-admin.client';
-import {
-  ForwardAuthController,
-  OptionalCredentialsGuard,
-} from './controllers/forward-auth.controller';
+import { ForwardAuthController } from './controllers/forward-auth.controller';
 import { GatewayAdminController } from './controllers/gateway-admin.controller';
 import { APISIX_ADMIN } from './ports/apisix-admin.port';
 import { GatewayServiceRegistry } from './ports/gateway-service-source';
@@ -27,7 +24,6 @@ import { RateTiersService } from './services/rate-tiers.service';
     RateTiersService,
     ForwardAuthService,
     GatewaySyncService,
-    OptionalCredentialsGuard,
     {
       provide: APISIX_ADMIN,
       inject: [NANOPOD_CONFIG],

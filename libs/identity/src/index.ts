@@ -14,6 +14,7 @@ export {
   scopesForRoles,
 } from './auth/principal';
 export { Authenticated, AdminOnly, CurrentPrincipal } from './auth/decorators';
+export { OptionalCredentialsGuard } from './auth/auth.guard';
 export { OidcDiscoveryService, OidcMetadata } from './oidc/oidc-discovery.service';
 export {
   AccessTokenVerifier,

@@ -1,22 +1,9 @@
-import { Controller, Get, HttpCode, Injectable, Req, Res, UseGuards } from '@nestjs/common';
-import { AuthGuard } from '@nestjs/passport';
+import { Controller, Get, HttpCode, Req, Res, UseGuards } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { NanopodError, RateLimitedError, UnauthenticatedError } from '@nanopod/common';
-import { SESSION_COOKIE, type Principal } from '@nanopod/identity';
+import { OptionalCredentialsGuard, SESSION_COOKIE, type Principal } from '@nanopod/identity';
 import type { Request, Response } from 'express';
 import { ForwardAuthService } from '../services/forward-auth.service';
-
-/**
- * The identity context's three credential strategies (API key, realm token, session), but a
- * request without any passes with no principal: the forward-auth answer decides what that means.
- */
-@Injectable()
-export class OptionalCredentialsGuard extends AuthGuard(['api-key', 'jwt', 'session']) {
-  override handleRequest<T = Principal>(err: unknown, user: T | false): T | null {
-    if (err) throw err;
-    return user || null;
-  }
-}
 
 function presented(req: Request): boolean {
   if (req.headers.authorization || req.headers['x-api-key']) return true;

@@ -37,11 +37,7 @@ export class CredentialsGuard implements CanActivate {
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const req = context.switchToHttp().getRequest<Request & { user?: Principal }>();
-    let principal: Principal | false = false;
-    for (const strategy of this.credentialStrategies()) {
-      principal = await strategy.authenticate(req);
-      if (principal) break;
-    }
+    const principal = await this.principalOf(req);
     if (!principal)
       throw new UnauthenticatedError(
         IdentityErrorCodes.unauthenticated,
@@ -50,6 +46,15 @@ export class CredentialsGuard implements CanActivate {
     req.user = principal;
     checkRequirement(principal, this.requirementOf(context));
     return true;
+  }
+
+  /** The first credential that answers; false when none was presented or none holds. */
+  protected async principalOf(req: Request): Promise<Principal | false> {
+    for (const strategy of this.credentialStrategies()) {
+      const principal = await strategy.authenticate(req);
+      if (principal) return principal;
+    }
+    return false;
   }
 
   /**
@@ -98,3 +103,17 @@ function checkRequirement(principal: Principal, requirement: AuthRequirement | n
 }
 
 export const setRequirement = (r: AuthRequirement) => SetMetadata(AUTH_REQUIREMENT, r);
+
+/**
+ * The same credentials, but a request without any passes with `req.user` null (a credential
+ * that is presented and refused still stops it): for callers that decide themselves what an
+ * anonymous request means, as the gateway's forward-auth does.
+ */
+@Injectable()
+export class OptionalCredentialsGuard extends CredentialsGuard {
+  override async canActivate(context: ExecutionContext): Promise<boolean> {
+    const req = context.switchToHttp().getRequest<Request>();
+    (req as { user?: Principal | null }).user = (await this.principalOf(req)) || null;
+    return true;
+  }
+}
