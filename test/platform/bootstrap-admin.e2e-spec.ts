@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { createServer } from 'node:net';
 import request from 'supertest';
 import { startPlatform } from '../../apps/platform/src/bootstrap';
-import { createTestDatabase, databaseKinds } from '../support/test-database';
+import { createTestDatabase, databaseKinds, pgliteEnv } from '../support/test-database';
 
 describe.each(databaseKinds())('bootstrap admin key (%s)', (kind) => {
   it('writes one admin API key with mode 0600 on first start, and never again', async () => {
@@ -98,7 +98,7 @@ describe('the built-in issuer in production', () => {
         NANOPOD_SECRETS_KEY: Buffer.alloc(32, 1).toString('base64'),
         NANOPOD_BUILTIN_ISSUER: 'true',
         NANOPOD_PUBLIC_URL: `http://127.0.0.1:${port}`,
-        NANOPOD_DATA_DIR: ':memory:',
+        ...pgliteEnv(),
         NANOPOD_METRICS_PORT: '0',
         NANOPOD_LOG_LEVEL: 'silent',
         NANOPOD_LOCAL_NODE_AGENT: 'false',

@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { cpSync, existsSync } from 'node:fs';
+import * as path from 'node:path';
 import { Client } from 'pg';
 
 export interface TestDatabase {
@@ -75,4 +77,15 @@ async function createDatabase(admin: Client, name: string, template?: string): P
 export function databaseKinds(which: 'default' | 'both' = 'default'): Array<'pglite' | 'postgres'> {
   if (!process.env.DATABASE_URL) return ['pglite'];
   return which === 'both' ? ['pglite', 'postgres'] : ['postgres'];
+}
+
+/**
+ * Before the first start of a platform child on PGlite in `dataDir`: its embedded database as
+ * that start would leave it (initdb and every migration), copied from the global setup's.
+ */
+export function seedPgliteDataDir(dataDir: string): void {
+  const template = process.env.NANOPOD_TEST_PGLITE_DATADIR;
+  const target = path.join(dataDir, 'pgdata');
+  if (!template || existsSync(target)) return;
+  cpSync(template, target, { recursive: true });
 }

@@ -8,7 +8,7 @@ import { ledgerAudit, recordUsage, usageRecord } from './support/usage';
 const POSTINGS = { postgres: 10_000, pglite: 600 } as const;
 const IN_FLIGHT = 64;
 
-describe.each(databaseKinds('both'))('credit ledger under concurrent postings (%s)', (kind) => {
+describe.each(databaseKinds())('credit ledger under concurrent postings (%s)', (kind) => {
   let platform: TestPlatform;
 
   beforeAll(async () => {

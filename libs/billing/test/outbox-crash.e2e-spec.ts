@@ -10,6 +10,7 @@ import { LagoFake } from '../../../test/fakes/lago/lago-fake';
 import {
   createTestDatabase,
   databaseKinds,
+  seedPgliteDataDir,
   TestDatabase,
 } from '../../../test/support/test-database';
 import { usageRecord } from './support/usage';
@@ -31,6 +32,8 @@ function alive(run: { child: ChildProcess; output: () => string }): void {
 /** The platform as its own process (main.ts), so it can be killed with SIGKILL. */
 function spawnPlatform(env: Record<string, string>): { child: ChildProcess; output: () => string } {
   let output = '';
+  const dataDir = env.NANOPOD_DATA_DIR;
+  if (!env.DATABASE_URL && dataDir && dataDir !== ':memory:') seedPgliteDataDir(dataDir);
   const child = spawn(process.execPath, [builtEntry('apps/platform/src/main.ts')], {
     cwd: ROOT,
     env: {

@@ -29,7 +29,7 @@ function rng(seed: number): () => number {
  * targets move, each with a procurement. After every reconciler pass no node runs on time its
  * capacity does not hold; at the end the ledger sums to zero and no block was sold twice.
  */
-describe.each(databaseKinds('both'))('a simulated market day on %s', (kind) => {
+describe.each(databaseKinds())('a simulated market day on %s', (kind) => {
   let platform: TestPlatform;
 
   beforeAll(async () => {

@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import * as path from 'node:path';
 import request from 'supertest';
 import { builtEntry } from '../../support/test-build';
+import { seedPgliteDataDir } from '../../support/test-database';
 
 const ROOT = path.resolve(__dirname, '../../..');
 /** A platform child starts from the global setup's build; generous for a busy machine. */
@@ -71,6 +72,8 @@ export class PlatformProcess {
 
   /** Starts main.ts and resolves once /healthz answers. */
   async start(): Promise<void> {
+    const dataDir = this.env.NANOPOD_DATA_DIR;
+    if (!this.env.DATABASE_URL && dataDir && dataDir !== ':memory:') seedPgliteDataDir(dataDir);
     const child = spawn(process.execPath, [builtEntry('apps/platform/src/main.ts')], {
       cwd: ROOT,
       env: {
