@@ -23,6 +23,13 @@ export function startDocumentPlatform(): Promise<RunningPlatform> {
       NANOPOD_DATA_DIR: ':memory:',
       NANOPOD_LOCAL_NODE_AGENT: 'false',
       NANOPOD_LOG_LEVEL: 'warn',
+      // Under `npm test`: the migrated template and one issuer key (the document is the same).
+      ...(process.env.NANOPOD_PGLITE_TEMPLATE
+        ? { NANOPOD_PGLITE_TEMPLATE: process.env.NANOPOD_PGLITE_TEMPLATE }
+        : {}),
+      ...(process.env.NANOPOD_OIDC_KEYS_FILE
+        ? { NANOPOD_OIDC_KEYS_FILE: process.env.NANOPOD_OIDC_KEYS_FILE }
+        : {}),
     },
   });
 }
