@@ -59,6 +59,8 @@ module.exports = {
   },
   // Builds the apps for child-process tests and migrates the template databases, once.
   globalSetup: '<rootDir>/test/support/global-setup.ts',
+  // Longest suites first also in a clean clone: durations of the last full run.
+  testSequencer: '<rootDir>/test/support/test-sequencer.js',
   testTimeout: 60000,
   // Two workers for the two cores CI has; suites share nothing (ports 0, own databases, own
   // temp dirs), and `--runInBand` still works for one suite at a time.
