@@ -1,4 +1,3 @@
-import autocannon from 'autocannon';
 import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -7,7 +6,7 @@ import { startPlatformProcess, type PlatformProcess } from './lib/platform-proce
 import { startBareServer } from './lib/bare-process';
 import { obtainAccessToken } from './lib/access-token';
 import { summarizeCpuProfile } from './lib/cpu-profile';
-import { processCpuMs } from './lib/process-cpu';
+import { load, median, type LoadResult, type LoadTarget } from './lib/load';
 
 /**
  * bench:auth — the request path against the bare frameworks, in one run: a bare Node `http`
@@ -23,63 +22,11 @@ import { processCpuMs } from './lib/process-cpu';
  *     self-time frames and packages of the load window.
  */
 
-interface LoadResult {
-  rps: number;
-  /** The server process's CPU time per answered request, in microseconds (NaN without /proc). */
-  cpuUs: number;
-  p50: number;
-  p99: number;
-  errors: number;
-  non2xx: number;
-}
-
 type Target = 'bare_http' | 'bare_express' | 'healthz' | 'apikey' | 'jwt';
 
-interface Endpoint {
+interface Endpoint extends LoadTarget {
   label: string;
-  url: string;
-  headers: Record<string, string>;
-  /** The serving process, for its CPU time. */
   pid: number;
-}
-
-async function load(e: Endpoint, seconds: number, connections: number): Promise<LoadResult> {
-  const cpuBefore = processCpuMs(e.pid);
-  const result = await autocannon({
-    url: e.url,
-    headers: e.headers,
-    duration: seconds,
-    connections,
-    pipelining: 1,
-  });
-  const cpuAfter = processCpuMs(e.pid);
-  return {
-    rps: result.requests.average,
-    cpuUs:
-      cpuBefore === null || cpuAfter === null
-        ? NaN
-        : ((cpuAfter - cpuBefore) * 1000) / Math.max(1, result.requests.total),
-    p50: result.latency.p50,
-    p99: result.latency.p99,
-    errors: result.errors + result.timeouts,
-    non2xx: result.non2xx,
-  };
-}
-
-/** The median of each figure over the rounds; errors are summed. */
-function median(results: LoadResult[]): LoadResult {
-  const mid = (xs: number[]) => {
-    const s = [...xs].sort((a, b) => a - b);
-    return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-  };
-  return {
-    rps: mid(results.map((r) => r.rps)),
-    cpuUs: mid(results.map((r) => r.cpuUs)),
-    p50: mid(results.map((r) => r.p50)),
-    p99: mid(results.map((r) => r.p99)),
-    errors: results.reduce((n, r) => n + r.errors, 0),
-    non2xx: results.reduce((n, r) => n + r.non2xx, 0),
-  };
 }
 
 async function platformEndpoints(

@@ -4,47 +4,9 @@
  * it from this one. Each request carries what APISIX's forward-auth plugin sends (the client's
  * Authorization header, X-Forwarded-Method/-Uri/-For). Goal: forward_auth_to_healthz >= 0.7.
  */
-import autocannon from 'autocannon';
 import { parseBenchArgs, printTable, writeBenchJson } from './lib/bench-args';
+import { load, median, type LoadResult } from './lib/load';
 import { startPlatformProcess } from './lib/platform-process';
-
-interface LoadResult {
-  rps: number;
-  p50: number;
-  p99: number;
-  errors: number;
-  non2xx: number;
-}
-
-async function load(
-  url: string,
-  headers: Record<string, string>,
-  seconds: number,
-  connections: number,
-): Promise<LoadResult> {
-  const result = await autocannon({ url, headers, duration: seconds, connections, pipelining: 1 });
-  return {
-    rps: result.requests.average,
-    p50: result.latency.p50,
-    p99: result.latency.p99,
-    errors: result.errors + result.timeouts,
-    non2xx: result.non2xx,
-  };
-}
-
-function median(results: LoadResult[]): LoadResult {
-  const mid = (xs: number[]) => {
-    const s = [...xs].sort((a, b) => a - b);
-    return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-  };
-  return {
-    rps: mid(results.map((r) => r.rps)),
-    p50: mid(results.map((r) => r.p50)),
-    p99: mid(results.map((r) => r.p99)),
-    errors: results.reduce((n, r) => n + r.errors, 0),
-    non2xx: results.reduce((n, r) => n + r.non2xx, 0),
-  };
-}
 
 async function main(): Promise<void> {
   const args = parseBenchArgs();
@@ -64,14 +26,14 @@ async function main(): Promise<void> {
     const authUrl = `${platform.url}/gateway/auth`;
     const healthUrl = `${platform.url}/healthz`;
     // Warm up both paths (JIT, key cache, the tier of this caller class).
-    await load(authUrl, forwarded, 1, 4);
-    await load(healthUrl, {}, 1, 4);
+    await load({ url: authUrl, headers: forwarded }, 1, 4);
+    await load({ url: healthUrl, headers: {} }, 1, 4);
     // Interleaved rounds, median per target: load on a shared machine comes and goes.
     const slice = Math.max(1, Math.round(seconds / rounds));
     const runs = { healthz: [] as LoadResult[], auth: [] as LoadResult[] };
     for (let i = 0; i < rounds; i++) {
-      runs.healthz.push(await load(healthUrl, {}, slice, connections));
-      runs.auth.push(await load(authUrl, forwarded, slice, connections));
+      runs.healthz.push(await load({ url: healthUrl, headers: {} }, slice, connections));
+      runs.auth.push(await load({ url: authUrl, headers: forwarded }, slice, connections));
     }
     const healthz = median(runs.healthz);
     const auth = median(runs.auth);
