@@ -43,6 +43,8 @@ export async function startPlatformProcess(
     process.execPath,
     [
       ...(options.nodeArgs ?? []),
+      // e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`: a profile of the platform under the bench.
+      ...(process.env.NANOPOD_BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
       '-r',
       'ts-node/register/transpile-only',
       '-r',

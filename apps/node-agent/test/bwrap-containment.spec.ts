@@ -370,10 +370,15 @@ describeContained('bwrap sandboxes are contained as a whole (attacks from inside
   describe('secrets and hardening', () => {
     it('keeps env values off every command line on the host, and no env file behind', async () => {
       const secret = `s3cr3t-${process.pid}-${Date.now()}`;
-      const spec = await harness.start(sandboxSpec({ env: { API_TOKEN: `${secret}-spec` } }));
-      const run = harness.exec(spec.sandbox_id, ['sh', '-c', 'echo "$API_TOKEN $REQ"; sleep 2'], {
-        env: { REQ: `${secret}-request` },
-      });
+      const tricky = `it's "$HOME" \`id\` --bind / /\nline two`;
+      const spec = await harness.start(
+        sandboxSpec({ env: { API_TOKEN: `${secret}-spec`, TRICKY: tricky } }),
+      );
+      const run = harness.exec(
+        spec.sandbox_id,
+        ['sh', '-c', 'echo "$API_TOKEN $REQ"; printf "%s|" "$TRICKY"; ls /proc/$$/fd; sleep 2'],
+        { env: { REQ: `${secret}-request` } },
+      );
       let seenInCmdline = false;
       let sawSleep = false;
       const deadline = Date.now() + 1500;
@@ -390,7 +395,8 @@ describeContained('bwrap sandboxes are contained as a whole (attacks from inside
         await new Promise((r) => setTimeout(r, 50));
       }
       const result = await run;
-      expect(result.stdout).toBe(`${secret}-spec ${secret}-request\n`);
+      // Verbatim (no shell or option parsing of values), and no fd of the launcher left open.
+      expect(result.stdout).toBe(`${secret}-spec ${secret}-request\n${tricky}|0\n1\n2\n`);
       expect(sawSleep).toBe(true);
       expect(seenInCmdline).toBe(false);
       const runDir = join(harness.stateDir, 'run');

@@ -1,5 +1,5 @@
 import { egressRuleset, parseAllow } from '../src/runtime/egress-rules';
-import { envScript } from '../src/runtime/sandbox-launcher';
+import { argsData, execScript, launcherParams } from '../src/runtime/sandbox-launcher';
 import { buildSeccompFilter, deniedSyscalls } from '../src/runtime/seccomp-bpf';
 import { AgentOperationError } from '../src/runtime/runtime-driver';
 
@@ -66,10 +66,28 @@ describe('seccomp filter', () => {
   });
 });
 
-describe('env file', () => {
-  it('quotes values so the shell reads them back verbatim, and refuses bad names', () => {
-    expect(envScript({ A: "it's $HOME `x`" })).toBe(`export A='it'\\''s $HOME \`x\`'\n`);
-    expect(() => envScript({ 'BAD-NAME': 'x' })).toThrow(AgentOperationError);
-    expect(() => envScript({ A: 'nul\0' })).toThrow(AgentOperationError);
+describe('launcher arguments', () => {
+  it('quotes env values and argv so the shell reads them back verbatim, and refuses bad input', () => {
+    const script = execScript({ A: "it's $HOME `x`" }, ['printf', '%s', "a'b"], '/work/sub dir');
+    expect(script).toContain(`export A='it'\\''s $HOME \`x\`'\n`);
+    expect(script).toContain(`cd '/work/sub dir' 2>/dev/null || `);
+    expect(script.endsWith(`exec 'printf' '%s' 'a'\\''b'\n`)).toBe(true);
+    expect(() => execScript({ 'BAD-NAME': 'x' }, ['true'])).toThrow(AgentOperationError);
+    expect(() => execScript({ A: 'nul\0' }, ['true'])).toThrow(AgentOperationError);
+    expect(() => execScript({}, ['a\0b'])).toThrow(AgentOperationError);
+    expect(() => execScript({}, [])).toThrow(AgentOperationError);
+    expect(argsData(['--chdir', '/work', 'x y'])).toBe('--chdir\0/work\0x y\0');
+    expect(() => argsData(['a\0b'])).toThrow(AgentOperationError);
+  });
+
+  it('gives ulimit its units: KiB of memory, 512-byte blocks of file size', () => {
+    expect(
+      launcherParams({
+        memory_bytes: 512 * 1048576,
+        nproc: 67,
+        cpu_seconds: 30,
+        file_bytes: 1048576,
+      }),
+    ).toEqual(['524288', '67', '30', '2048']);
   });
 });

@@ -26,7 +26,6 @@ export interface AgentConfig {
   gpus: GpuInventory[];
   log_level: string;
   bwrap_bin: string;
-  prlimit_bin: string;
   /**
    * Destinations egress sandboxes on this node may reach despite the deny list (the node, its
    * LAN, private and link-local ranges): `CIDR:port`, `[CIDR]:port` for IPv6. Comma-separated
@@ -84,7 +83,6 @@ const KEYS: Array<keyof AgentConfig> = [
   'gpus',
   'log_level',
   'bwrap_bin',
-  'prlimit_bin',
   'egress_allow',
   'egress_pool',
   'disk_quota',
@@ -162,7 +160,6 @@ export function resolveAgentConfig(...sources: AgentConfigInput[]): AgentConfig 
         'silent',
       ] as const) ?? 'info',
     bwrap_bin: v.string('bwrap_bin') ?? '/usr/bin/bwrap',
-    prlimit_bin: v.string('prlimit_bin') ?? '/usr/bin/prlimit',
     egress_allow: egressAllow(merged.egress_allow, problems),
     egress_pool: v.int('egress_pool', 0, 64) ?? 2,
     disk_quota: v.bool('disk_quota') ?? true,

@@ -21,16 +21,22 @@ import { createServer, AddressInfo } from 'node:net';
 import { SANDBOX_DNS } from './egress-rules';
 import { EgressNetwork } from './netns-egress';
 import {
-  ENV_FD,
-  INNER_ENV_PATH,
-  INNER_LAUNCHER,
+  ARGS_FD,
+  INNER_STUB,
   OUTER_LAUNCHER,
   SECCOMP_FD,
-  writeEnvFile,
+  argsData,
+  execScript,
+  launcherParams,
 } from './sandbox-launcher';
 import { buildSeccompFilter, seccompArch } from './seccomp-bpf';
 import { tmpfsSizes } from './tmpfs-limits';
-import { killProcessGroup, runProcess } from './process-runner';
+import {
+  killProcessGroup,
+  prepareProcess,
+  runProcess,
+  type PreparedProcess,
+} from './process-runner';
 import {
   descendants,
   isAlive,
@@ -38,7 +44,7 @@ import {
   processesOfUid,
   readProcesses,
 } from './process-tree';
-import { spawner } from './spawner';
+import { spawner, type SpawnFd } from './spawner';
 import type {
   ExecHandle,
   ExecRequest,
@@ -50,7 +56,6 @@ import { AgentOperationError } from './runtime-driver';
 
 export interface BwrapDriverOptions {
   bwrap_bin: string;
-  prlimit_bin: string;
   /** Where the driver writes the sandbox's /etc/passwd and /etc/group. */
   state_dir: string;
   /** Admin allow-list for egress sandboxes on this node (`CIDR:port`). */
@@ -94,6 +99,15 @@ const ETC_FILES = [
   '/etc/python3.11',
 ];
 
+/** What every command's environment starts from; the sandbox's and the exec's env follow. */
+const BASE_ENV = {
+  PATH: '/usr/local/bin:/usr/bin:/bin',
+  HOME: '/work',
+  USER: 'sandbox',
+  LANG: 'C.UTF-8',
+  TMPDIR: '/tmp',
+};
+
 const SYSTEM_DIRS = ['/bin', '/sbin', '/lib', '/lib32', '/lib64', '/libx32'];
 
 /** How long stop() keeps killing and waiting for a sandbox's processes to be gone. */
@@ -104,11 +118,12 @@ const STOP_SETTLE_MS = 10_000;
  * sandbox's net namespace is its own too, made at start with user-mode NAT and a deny list
  * (netns-egress.ts); it never shares the node's. The sandbox as a whole is held by cgroups
  * (memory incl. its tmpfs pages, pids, CPU; cgroups.ts) and its work dir by a size-limited
- * filesystem (disk-quota.ts); each command also gets rlimits set by prlimit(1): RLIMIT_AS,
- * RLIMIT_NPROC, RLIMIT_CPU, RLIMIT_FSIZE. A seccomp filter (seccomp-bpf.ts) and
- * --disable-userns close the usual escapes. Env values travel in a 0600 file read through an
- * fd (sandbox-launcher.ts), never on a command line. Wall time is an agent timer that kills
- * the process group. `containment` says what of this the node can actually do.
+ * filesystem (disk-quota.ts); each command also gets rlimits (RLIMIT_AS, RLIMIT_NPROC,
+ * RLIMIT_CPU, RLIMIT_FSIZE) from the launcher's shell. A seccomp filter (seccomp-bpf.ts) and
+ * --disable-userns close the usual escapes. bwrap's options, env values among them, travel
+ * through a pipe (`--args`, sandbox-launcher.ts), never on a command line or disk. Wall time
+ * is an agent timer that kills the process group. `containment` says what of this the node
+ * can actually do.
  *
  * RLIMIT_NPROC is not enforced for processes whose real uid is root, so when the agent runs as
  * root each sandbox gets its own unprivileged outer uid (record.uid) and bwrap is started as
@@ -123,7 +138,6 @@ export class BwrapDriver implements RuntimeDriver {
   private readonly baseArgs: string[];
   private readonly resolvConf: boolean;
   private readonly gpuDevices: string[];
-  private readonly hasPrlimit: boolean;
   private readonly cgroups: Cgroups;
   private readonly egress: EgressNetwork | null;
   private readonly disk: DiskQuota | null;
@@ -137,13 +151,14 @@ export class BwrapDriver implements RuntimeDriver {
   /** What this node can enforce (reported to the platform in the inventory). */
   readonly containment: NodeContainment;
   private readonly running = new Map<string, Set<ExecHandle>>();
+  /** Per sandbox: its next exec, started ahead (prepareSlot). */
+  private readonly slots = new Map<string, PreparedProcess>();
   /** Per sandbox: how many times it was stopped; spawns carry it to the helper. */
   private readonly generations = new Map<string, number>();
   /** Sandboxes stopped (or stopping) and not started again: exec is refused. */
   private readonly stopped = new Set<string>();
 
   constructor(private readonly options: BwrapDriverOptions) {
-    this.hasPrlimit = existsSync(options.prlimit_bin);
     const etcDir = buildEtcTemplate(join(options.state_dir, 'etc'));
     this.runDir = join(options.state_dir, 'run');
     mkdirSync(this.runDir, { recursive: true, mode: 0o700 });
@@ -281,53 +296,42 @@ export class BwrapDriver implements RuntimeDriver {
       );
     }
     this.stopped.delete(id);
+    this.prepareSlot(sandbox);
   }
 
   /**
-   * The full argv (command first) for one exec, and the env file it reads; exported for the
-   * bench and the tests. The chain: launcher (cgroups, fds) -> [nsenter into the egress netns]
-   * -> [setpriv to the sandbox's uid] -> prlimit -> bwrap -> inner launcher (env) -> command.
+   * The argv (command first) for one exec, and the fds it inherits; exported for the bench and
+   * the tests. The chain: launcher (cgroups, rlimits) -> [nsenter into the egress netns, as the
+   * sandbox's uid] or [setpriv to the sandbox's uid] -> bwrap (options from fd 3) -> the inner
+   * stub, which runs the exec's script from fd 5 (`script`: its bytes, or later for a slot).
+   * Each step is a process start (a few ms each on a busy node), so there are no more of them
+   * than containment needs.
    */
   buildArgv(
     sandbox: SandboxRecord,
-    request: ExecRequest,
-  ): { command: string; args: string[]; envFile: string } {
+    script: SpawnFd,
+  ): { command: string; args: string[]; fds: SpawnFd[] } {
     const limits = sandbox.spec.limits;
     const egress = sandbox.spec.network === 'egress';
     const sizes = tmpfsSizes(limits);
-    const bwrap: string[] = [this.options.bwrap_bin, '--unshare-all', '--unshare-user'];
+    const options: string[] = ['--unshare-all', '--unshare-user'];
     // Sized first: the root tmpfs every later mount point is made in.
-    bwrap.push('--size', String(sizes.root), '--tmpfs', '/');
+    options.push('--size', String(sizes.root), '--tmpfs', '/');
     if (egress) {
       // The process is already in the sandbox's own netns (nsenter): bwrap keeps that one.
-      bwrap.push('--share-net');
+      options.push('--share-net');
     }
-    bwrap.push(...this.baseArgs);
-    if (egress) bwrap.push('--ro-bind', this.egressResolvConf, '/etc/resolv.conf');
+    options.push(...this.baseArgs);
+    if (egress) options.push('--ro-bind', this.egressResolvConf, '/etc/resolv.conf');
     if (sandbox.spec.gpus > 0)
-      for (const dev of this.gpuDevices) bwrap.push('--dev-bind', dev, dev);
-    bwrap.push('--size', String(sizes.dev_shm), '--tmpfs', '/dev/shm');
-    bwrap.push('--size', String(sizes.tmp), '--tmpfs', '/tmp');
-    bwrap.push('--bind', sandbox.work_dir, '/work');
-    bwrap.push('--chdir', request.cwd ? posix.resolve('/work', request.cwd) : '/work');
-    bwrap.push('--clearenv', '--perms', '0400', '--file', String(ENV_FD), INNER_ENV_PATH);
-    const envFile = writeEnvFile(this.runDir, {
-      PATH: '/usr/local/bin:/usr/bin:/bin',
-      HOME: '/work',
-      USER: 'sandbox',
-      LANG: 'C.UTF-8',
-      TMPDIR: '/tmp',
-      ...sandbox.spec.env,
-      ...request.env,
-    });
-    bwrap.push('--', '/bin/sh', '-c', INNER_LAUNCHER, 'sh', ...request.argv);
-    // Processes: the command plus bwrap's own two (monitor and pid 1). Without root the
-    // sandbox shares the agent's uid, whose existing processes count against RLIMIT_NPROC
-    // too, so they are added (a weaker limit, documented in the README).
-    const sharedUid = sandbox.uid === process.getuid?.();
-    const nproc = limits.pids + 3 + (sharedUid ? processesOfUid(sandbox.uid).length : 0);
-    const memoryBytes = limits.memory_mb * 1048576;
+      for (const dev of this.gpuDevices) options.push('--dev-bind', dev, dev);
+    options.push('--size', String(sizes.dev_shm), '--tmpfs', '/dev/shm');
+    options.push('--size', String(sizes.tmp), '--tmpfs', '/tmp');
+    options.push('--bind', sandbox.work_dir, '/work');
+    // The environment and any other directory come with the script.
+    options.push('--chdir', '/work', '--clearenv');
     const chain: string[] = [];
+    const dropUid = this.asRoot && sandbox.uid !== 0;
     if (egress) {
       // Never without it: bwrap's --share-net would then be the node's own network.
       const netns = this.egress?.pathOf(sandbox.sandbox_id);
@@ -337,9 +341,11 @@ export class BwrapDriver implements RuntimeDriver {
           `sandbox ${sandbox.sandbox_id} has no egress network; start it again`,
         );
       }
-      chain.push(this.nsenterBin, `--net=${netns}`, '--');
-    }
-    if (this.asRoot && sandbox.uid !== 0) {
+      // nsenter drops to the uid itself (and clears supplementary groups): one step, not two.
+      chain.push(this.nsenterBin, `--net=${netns}`);
+      if (dropUid) chain.push(`--setuid=${sandbox.uid}`, `--setgid=${sandbox.gid}`);
+      chain.push('--');
+    } else if (dropUid) {
       chain.push(
         this.setprivBin,
         `--reuid=${sandbox.uid}`,
@@ -348,36 +354,59 @@ export class BwrapDriver implements RuntimeDriver {
         '--',
       );
     }
-    if (this.hasPrlimit) {
-      chain.push(
-        this.options.prlimit_bin,
-        `--as=${memoryBytes}`,
-        `--nproc=${nproc}`,
-        // Soft below hard: the command gets SIGXCPU (reported as cpu_time_limit), not SIGKILL.
-        `--cpu=${limits.cpu_seconds}:${limits.cpu_seconds + 1}`,
-        `--fsize=${limits.disk_mb * 1048576}`,
-        '--core=0',
-        '--',
-        ...bwrap,
-      );
-    } else {
-      const script = `ulimit -v ${Math.floor(memoryBytes / 1024)} -u ${nproc} -t ${limits.cpu_seconds} -c 0 && exec "$@"`;
-      chain.push('/bin/sh', '-c', script, 'sh', ...bwrap);
-    }
+    chain.push(this.options.bwrap_bin, '--args', String(ARGS_FD), '--');
+    chain.push('/bin/sh', '-c', INNER_STUB, 'sandbox');
+    // Processes: the command plus bwrap's own two (monitor and pid 1). Without root the
+    // sandbox shares the agent's uid, whose existing processes count against RLIMIT_NPROC
+    // too, so they are added (a weaker limit, documented in the README).
+    const sharedUid = sandbox.uid === process.getuid?.();
     const procs = this.cgroups.support.version ? this.cgroupProcs(sandbox) : [];
+    // fd 3: bwrap's options; fd 4: the seccomp program (or an empty pipe); fd 5: the script.
+    const fds: SpawnFd[] = [
+      { data: argsData(options) },
+      this.seccompFile ? { file: this.seccompFile } : { data: '' },
+      script,
+    ];
     return {
       command: '/bin/sh',
       args: [
         '-c',
         OUTER_LAUNCHER,
         'launcher',
-        envFile,
-        this.seccompFile ?? '',
         procs.join(' '),
+        ...launcherParams({
+          memory_bytes: limits.memory_mb * 1048576,
+          nproc: limits.pids + 3 + (sharedUid ? processesOfUid(sandbox.uid).length : 0),
+          cpu_seconds: limits.cpu_seconds,
+          file_bytes: limits.disk_mb * 1048576,
+        }),
         ...chain,
       ],
-      envFile,
+      fds,
     };
+  }
+
+  /**
+   * A slot: the next exec's whole chain, started while the sandbox is idle and waiting for its
+   * script, so an exec costs only the command itself. At most one, and only while no exec runs
+   * (its three waiting processes then stay within the sandbox's process limit).
+   */
+  private prepareSlot(sandbox: SandboxRecord): void {
+    const id = sandbox.sandbox_id;
+    if (this.stopped.has(id) || this.slots.has(id) || this.running.get(id)?.size) return;
+    let built: ReturnType<BwrapDriver['buildArgv']>;
+    try {
+      built = this.buildArgv(sandbox, { later: true });
+    } catch {
+      return;
+    }
+    const slot = prepareProcess({
+      ...built,
+      env: {},
+      group: id,
+      generation: this.generations.get(id) ?? 0,
+    });
+    if (slot) this.slots.set(id, slot);
   }
 
   private cgroupProcs(sandbox: SandboxRecord): string[] {
@@ -385,41 +414,47 @@ export class BwrapDriver implements RuntimeDriver {
   }
 
   exec(sandbox: SandboxRecord, request: ExecRequest, sink: ExecSink): ExecHandle {
-    if (request.argv.length === 0)
-      throw new AgentOperationError('agent.path_invalid', 'argv is empty');
-    if (this.stopped.has(sandbox.sandbox_id)) {
-      throw new AgentOperationError(
-        'agent.sandbox_stopped',
-        `sandbox ${sandbox.sandbox_id} is stopped`,
-      );
+    const id = sandbox.sandbox_id;
+    if (this.stopped.has(id)) {
+      throw new AgentOperationError('agent.sandbox_stopped', `sandbox ${id} is stopped`);
     }
-    const { command, args, envFile } = this.buildArgv(sandbox, request);
-    // As root the launcher stays root until setpriv: it must join the cgroups and the netns.
-    const handle = runProcess({
-      command,
-      args,
-      env: {},
+    const script = execScript(
+      { ...BASE_ENV, ...sandbox.spec.env, ...request.env },
+      request.argv,
+      request.cwd ? posix.resolve('/work', request.cwd) : undefined,
+    );
+    const claim = {
+      data: script,
       wall_seconds: request.wall_seconds,
       output_limit_bytes: request.output_limit_bytes,
       sink,
-      group: sandbox.sandbox_id,
-      generation: this.generations.get(sandbox.sandbox_id) ?? 0,
-      mapExit: (code) => {
+      mapExit: (code: number | null) => {
         // bwrap exits 128+N when the command died of signal N.
         if (code === 128 + 24) return { signal: 'SIGXCPU', reason: 'cpu_time_limit' };
-        if (code === 128 + 9 && this.cgroups.oomKilled(sandbox.sandbox_id)) {
+        if (code === 128 + 9 && this.cgroups.oomKilled(id)) {
           return { signal: 'SIGKILL', reason: 'memory_limit' };
         }
         return {};
       },
-    });
-    let set = this.running.get(sandbox.sandbox_id);
-    if (!set) this.running.set(sandbox.sandbox_id, (set = new Set()));
+    };
+    const slot = this.slots.get(id);
+    this.slots.delete(id);
+    // As root the launcher stays root until setpriv/nsenter: it must join the cgroups and netns.
+    const handle =
+      slot?.claim(claim) ??
+      runProcess({
+        ...this.buildArgv(sandbox, { data: script }),
+        ...claim,
+        env: {},
+        group: id,
+        generation: this.generations.get(id) ?? 0,
+      });
+    let set = this.running.get(id);
+    if (!set) this.running.set(id, (set = new Set()));
     set.add(handle);
     void handle.done.then(() => {
       set.delete(handle);
-      // Normally gone already (the launcher deletes it once open); not when the spawn failed.
-      rmSync(envFile, { force: true });
+      this.prepareSlot(sandbox);
     });
     return handle;
   }
@@ -445,6 +480,7 @@ export class BwrapDriver implements RuntimeDriver {
     this.stopped.add(id);
     const generation = (this.generations.get(id) ?? 0) + 1;
     this.generations.set(id, generation);
+    this.slots.delete(id);
     spawner.stopGroup(id, generation);
     const handles = [...(this.running.get(id) ?? [])];
     const roots = this.pids(id);

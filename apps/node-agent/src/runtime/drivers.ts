@@ -18,7 +18,6 @@ export function createDrivers(
       'bwrap',
       new BwrapDriver({
         bwrap_bin: config.bwrap_bin,
-        prlimit_bin: config.prlimit_bin,
         state_dir: config.state_dir,
         egress_allow: config.egress_allow,
         egress_pool: config.egress_pool,

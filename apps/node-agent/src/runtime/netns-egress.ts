@@ -182,7 +182,7 @@ export class EgressNetwork {
     for (const file of listDir(this.options.run_dir)) {
       if (!file.endsWith('.pasta.pid')) continue;
       const pidFile = join(this.options.run_dir, file);
-      killPasta(pidFile);
+      await killPasta(pidFile);
       rmSync(pidFile, { force: true });
       await this.deleteNetns(`nanopod-${file.slice(0, -'.pasta.pid'.length)}`);
     }
@@ -300,7 +300,7 @@ export class EgressNetwork {
   /** Ends the namespace's pasta, deletes the namespace and its record. */
   private async destroyNetns(name: string): Promise<void> {
     const record = join(this.recordDir, name);
-    killPasta(record);
+    await killPasta(record);
     await this.deleteNetns(name);
     rmSync(record, { force: true });
     this.owned.delete(name);
@@ -329,8 +329,11 @@ export class EgressNetwork {
   }
 }
 
-/** SIGKILLs the pasta whose pid the file holds (only if that pid is still a pasta). */
-function killPasta(pidFile: string): void {
+/**
+ * SIGKILLs the pasta whose pid the file holds (only if that pid is still a pasta) and waits,
+ * briefly, until it is gone: a stopped sandbox's forwarder must not outlive the stop.
+ */
+async function killPasta(pidFile: string): Promise<void> {
   let pid = 0;
   try {
     pid = Number(readFileSync(pidFile, 'latin1').trim());
@@ -341,8 +344,10 @@ function killPasta(pidFile: string): void {
   try {
     process.kill(pid, 'SIGKILL');
   } catch {
-    // gone
+    return;
   }
+  const deadline = Date.now() + 2000;
+  while (isPasta(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
 }
 
 function isPasta(pid: number): boolean {

@@ -1,7 +1,9 @@
 import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
 import type { ExecHandle, ExecResult, ExecSink } from './runtime-driver';
-import { spawner } from './spawner';
+import { openSync, closeSync } from 'node:fs';
+import type { Writable } from 'node:stream';
+import { spawner, type SpawnFd } from './spawner';
 
 export interface ProcessRunOptions {
   command: string;
@@ -10,6 +12,8 @@ export interface ProcessRunOptions {
   cwd?: string;
   uid?: number;
   gid?: number;
+  /** Inherited as fds 3, 4, ... (see SpawnFd). */
+  fds?: SpawnFd[];
   wall_seconds: number;
   output_limit_bytes: number;
   sink: ExecSink;
@@ -54,6 +58,7 @@ export function runProcess(options: ProcessRunOptions): ExecHandle {
       cwd: options.cwd,
       uid: options.uid,
       gid: options.gid,
+      fds: options.fds,
       limit: options.output_limit_bytes,
       group: options.group,
       generation: options.generation,
@@ -101,19 +106,162 @@ export function runProcess(options: ProcessRunOptions): ExecHandle {
   };
 }
 
+export interface PrepareOptions {
+  command: string;
+  args: string[];
+  env: NodeJS.ProcessEnv;
+  /** Exactly one `{ later: true }` among them: what claim() feeds. */
+  fds: SpawnFd[];
+  group?: string;
+  generation?: number;
+}
+
+export interface ClaimOptions {
+  data: string;
+  wall_seconds: number;
+  output_limit_bytes: number;
+  sink: ExecSink;
+  mapExit?: ProcessRunOptions['mapExit'];
+}
+
+/** A command started ahead of its use, waiting on an fd for what it is to do. */
+export interface PreparedProcess {
+  /** False once it has exited (a claim then answers null). */
+  readonly alive: boolean;
+  /** From now on its output goes to `sink` and its clock runs; `data` is fed to its fd. */
+  claim(options: ClaimOptions): ExecHandle | null;
+}
+
+interface Claim {
+  options: ClaimOptions;
+  started: bigint;
+  reason?: string;
+  wallTimer: NodeJS.Timeout | null;
+  settle: (result: ExecResult) => void;
+}
+
+/** Output a prepared command may print before it is claimed (an error of its set-up). */
+const PRE_CLAIM_OUTPUT = 64 * 1024;
+
+/**
+ * Starts a command through the helper now and hands it its work later (see PreparedProcess):
+ * what it costs to start is then paid before anyone waits for it. Null without a helper.
+ */
+export function prepareProcess(options: PrepareOptions): PreparedProcess | null {
+  const feedFd = options.fds.findIndex((f) => 'later' in f);
+  let alive = true;
+  let pid: number | null = null;
+  let early: Array<['stdout' | 'stderr', Buffer]> = [];
+  let claimed = null as Claim | null;
+  const id = spawner.spawn(
+    {
+      command: options.command,
+      args: options.args,
+      env: options.env,
+      fds: options.fds,
+      limit: PRE_CLAIM_OUTPUT,
+      group: options.group,
+      generation: options.generation,
+    },
+    {
+      spawned: (p) => {
+        pid = p;
+        if (claimed?.reason !== undefined && p !== null) killProcessGroup(p);
+      },
+      output: (stream, chunk) => {
+        if (claimed) claimed.options.sink.output(stream, chunk);
+        else early.push([stream, chunk]);
+      },
+      exit: (code, signal, helperReason, error) => {
+        alive = false;
+        const c = claimed;
+        if (!c) return;
+        if (c.wallTimer) clearTimeout(c.wallTimer);
+        if (error) {
+          c.options.sink.output('stderr', Buffer.from(`${error}\n`));
+          code = 127;
+        }
+        if (c.reason === undefined) c.reason = helperReason;
+        const duration_ms = Number(process.hrtime.bigint() - c.started) / 1e6;
+        c.settle({
+          exit_code: code,
+          signal,
+          ...(c.options.mapExit?.(code, signal) ?? {}),
+          ...(c.reason !== undefined ? { reason: c.reason } : {}),
+          duration_ms: Math.round(duration_ms * 10) / 10,
+        });
+      },
+    },
+  );
+  if (id === null) return null;
+  return {
+    get alive() {
+      return alive;
+    },
+    claim(claim) {
+      if (!alive || claimed) return null;
+      let settle!: (result: ExecResult) => void;
+      const done = new Promise<ExecResult>((resolve) => (settle = resolve));
+      const c: Claim = {
+        options: claim,
+        started: process.hrtime.bigint(),
+        wallTimer: null,
+        settle,
+      };
+      claimed = c;
+      for (const [stream, chunk] of early) claim.sink.output(stream, chunk);
+      early = [];
+      spawner.feed(id, feedFd, claim.data, claim.output_limit_bytes);
+      const kill = (why: string): void => {
+        if (c.reason === undefined) c.reason = why;
+        spawner.kill(id);
+      };
+      if (claim.wall_seconds > 0) {
+        c.wallTimer = setTimeout(() => kill('wall_time_limit'), claim.wall_seconds * 1000);
+      }
+      return {
+        get pid() {
+          return pid;
+        },
+        cancel: (why = 'cancelled') => kill(why),
+        done,
+      };
+    },
+  };
+}
+
 /** The same, spawned from this process (when the helper is unavailable). */
 function runProcessHere(options: ProcessRunOptions): ExecHandle {
   const started = process.hrtime.bigint();
   let reason: string | undefined;
   let outputBytes = 0;
-  const child = spawn(options.command, options.args, {
-    cwd: options.cwd,
-    env: options.env,
-    uid: options.uid,
-    gid: options.gid,
-    // Own process group: one kill(-pgid) reaches everything it started outside a pid namespace.
-    detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
+  const fds = options.fds ?? [];
+  const opened: number[] = [];
+  const extra = fds.map((f) => {
+    if (!('file' in f)) return 'pipe' as const;
+    const fd = openSync(f.file, 'r');
+    opened.push(fd);
+    return fd;
+  });
+  let child;
+  try {
+    child = spawn(options.command, options.args, {
+      cwd: options.cwd,
+      env: options.env,
+      uid: options.uid,
+      gid: options.gid,
+      // Own process group: one kill(-pgid) reaches everything it started outside a pid namespace.
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe', ...extra],
+    });
+  } finally {
+    for (const fd of opened) closeSync(fd);
+  }
+  fds.forEach((f, i) => {
+    const pipe = child.stdio[3 + i] as Writable | null;
+    if (!('data' in f) || !pipe) return;
+    pipe.on('error', () => undefined);
+    pipe.end(f.data);
   });
   const pid = child.pid ?? null;
   const kill = (why: string): void => {
@@ -132,8 +280,8 @@ function runProcessHere(options: ProcessRunOptions): ExecHandle {
     }
     options.sink.output(stream, chunk);
   };
-  child.stdout.on('data', onData('stdout'));
-  child.stderr.on('data', onData('stderr'));
+  child.stdout!.on('data', onData('stdout'));
+  child.stderr!.on('data', onData('stderr'));
 
   const done = new Promise<ExecResult>((resolvePromise) => {
     let settled = false;

@@ -15,6 +15,21 @@ import { ChildProcess, spawn } from 'node:child_process';
 const HELPER_SOURCE = `
 'use strict';
 const { spawn } = require('node:child_process');
+const { openSync, closeSync, readdirSync, readFileSync } = require('node:fs');
+// Fds this helper inherited without close-on-exec (a shell's or a supervisor's pipes) would
+// pass through every spawn into the sandboxes: close them, keeping stdio and the IPC channel.
+// Node's and libuv's own fds are close-on-exec (O_CLOEXEC, 02000000 in fdinfo's octal flags).
+try {
+  const channel = Number(process.env.NODE_CHANNEL_FD);
+  for (const name of readdirSync('/proc/self/fd')) {
+    const fd = Number(name);
+    if (fd <= 2 || fd === channel) continue;
+    try {
+      const flags = /flags:\\s*([0-7]+)/.exec(readFileSync('/proc/self/fdinfo/' + fd, 'latin1'));
+      if (flags && (parseInt(flags[1], 8) & 0o2000000) === 0) closeSync(fd);
+    } catch {}
+  }
+} catch {}
 const kids = new Map();
 // Per sandbox ("group"): the first generation still allowed to spawn. A stop raises it, so a
 // spawn sent before the stop but not yet started is refused instead of outliving the stop.
@@ -23,6 +38,15 @@ const killGroup = (pid) => {
   try { process.kill(-pid, 'SIGKILL'); } catch { try { process.kill(pid, 'SIGKILL'); } catch {} }
 };
 process.on('message', (m) => {
+  if (m.t === 'feed') {
+    // A prepared spawn is claimed: its output limit, and the bytes its waiting fd was kept for.
+    const c = kids.get(m.id);
+    if (!c) return;
+    c.limit = m.limit;
+    const pipe = c.stdio[3 + m.fd];
+    if (pipe) { pipe.on('error', () => {}); pipe.end(m.data); }
+    return;
+  }
   if (m.t === 'kill') {
     const c = kids.get(m.id);
     if (c && c.pid) killGroup(c.pid);
@@ -38,25 +62,44 @@ process.on('message', (m) => {
     process.send({ t: 'exit', id: m.id, code: null, signal: 'SIGKILL', reason: 'sandbox_stopped' });
     return;
   }
+  // Extra fds from 3 on: data through a pipe written here, or a file opened here (as root,
+  // before the child drops its uid) and closed again once the child has it.
+  const opened = [];
   let child;
   try {
+    const extra = (m.fds || []).map((f) => {
+      if (f.data !== undefined || f.later) return 'pipe';
+      const fd = openSync(f.file, 'r');
+      opened.push(fd);
+      return fd;
+    });
     child = spawn(m.command, m.args, {
       cwd: m.cwd, env: m.env, uid: m.uid, gid: m.gid, detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: ['ignore', 'pipe', 'pipe', ...extra],
     });
   } catch (err) {
     process.send({ t: 'exit', id: m.id, code: 127, signal: null, error: err.message });
     return;
+  } finally {
+    for (const fd of opened) closeSync(fd);
   }
+  (m.fds || []).forEach((f, i) => {
+    const pipe = child.stdio[3 + i];
+    if (f.data === undefined || !pipe) return;
+    // A child that fails before reading closes its end: nothing to report from here.
+    pipe.on('error', () => {});
+    pipe.end(f.data);
+  });
   const pid = child.pid;
   child.group = m.group;
+  child.limit = m.limit;
   kids.set(m.id, child);
   process.send({ t: 'spawned', id: m.id, pid: pid === undefined ? null : pid });
   let bytes = 0;
   let reason;
   const onData = (stream) => (chunk) => {
     bytes += chunk.length;
-    if (bytes > m.limit) {
+    if (bytes > child.limit) {
       if (reason === undefined) reason = 'output_limit';
       if (pid) killGroup(pid);
       return;
@@ -86,6 +129,12 @@ process.on('disconnect', () => {
 });
 `;
 
+/**
+ * An fd the command inherits (3, 4, ... in order): bytes through a pipe, a file read-only, or
+ * a pipe whose bytes come later, when a prepared spawn is claimed (Spawner.feed).
+ */
+export type SpawnFd = { data: string } | { file: string } | { later: true };
+
 export interface SpawnRequest {
   command: string;
   args: string[];
@@ -95,6 +144,7 @@ export interface SpawnRequest {
   gid?: number;
   /** Output bytes (both streams) after which the helper kills the group. */
   limit: number;
+  fds?: SpawnFd[];
   /** The sandbox the spawn belongs to, and its stop generation when sent (see stopGroup). */
   group?: string;
   generation?: number;
@@ -139,6 +189,14 @@ export class Spawner {
     // A plain copy: process.env is an exotic object the structured clone may not take.
     child.send({ t: 'spawn', id, ...req, env: { ...req.env } });
     return id;
+  }
+
+  /**
+   * Claims a prepared spawn: its output limit from now on, and `data` written to its `later`
+   * fd (index into SpawnRequest.fds), which is then closed.
+   */
+  feed(id: number, fd: number, data: string, limit: number): void {
+    if (this.pending.has(id)) this.child?.send({ t: 'feed', id, fd, data, limit });
   }
 
   /** Kills a spawn's process group through the helper (also before its pid is known here). */

@@ -34,7 +34,6 @@ export function containmentHere(): NodeContainment | null {
   try {
     cached = new BwrapDriver({
       bwrap_bin: BWRAP_BIN,
-      prlimit_bin: '/usr/bin/prlimit',
       state_dir: dir,
     }).containment;
   } finally {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { AgentMessage, PlatformMessage, SandboxSpec } from '@nanopod/federation';
 import { createAgentLogger } from '../../src/logger';
 import { BwrapDriver, type BwrapDriverOptions } from '../../src/runtime/bwrap-driver';
+import { INNER_STUB } from '../../src/runtime/sandbox-launcher';
 import { processesOfUid } from '../../src/runtime/process-tree';
 import type { RuntimeDriver } from '../../src/runtime/runtime-driver';
 import { SandboxManager } from '../../src/sandboxes/sandbox-manager';
@@ -63,7 +64,6 @@ export class ManagerHarness {
           'bwrap',
           new BwrapDriver({
             bwrap_bin: BWRAP,
-            prlimit_bin: '/usr/bin/prlimit',
             state_dir: this.stateDir,
             ...bwrapOptions,
           }),
@@ -160,11 +160,22 @@ export class ManagerHarness {
 export const RUNNING_AS_ROOT = process.getuid?.() === 0;
 
 /**
- * Live processes a sandbox still has. As root every sandbox has its own uid, so that is
- * exact; otherwise sandboxes share the test's uid and the command line marker picks them.
+ * Live processes a sandbox still has, besides its idle slot (the next exec's chain, waiting
+ * in INNER_STUB). As root every sandbox has its own uid, so that is exact; otherwise sandboxes
+ * share the test's uid and the command line marker picks them.
  */
 export function sandboxProcesses(uid: number, marker: string): number[] {
-  if (RUNNING_AS_ROOT) return processesOfUid(uid).map((p) => p.pid);
+  if (RUNNING_AS_ROOT) {
+    return processesOfUid(uid)
+      .map((p) => p.pid)
+      .filter((pid) => {
+        try {
+          return !readFileSync(`/proc/${pid}/cmdline`, 'latin1').includes(INNER_STUB);
+        } catch {
+          return false;
+        }
+      });
+  }
   const pids: number[] = [];
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name) || Number(name) === process.pid) continue;
