@@ -2,6 +2,10 @@ import { egressRuleset, parseAllow } from '../src/runtime/egress-rules';
 import { argsData, execScript, launcherParams } from '../src/runtime/sandbox-launcher';
 import { buildSeccompFilter, deniedSyscalls } from '../src/runtime/seccomp-bpf';
 import { AgentOperationError } from '../src/runtime/runtime-driver';
+import { runTool } from '../src/runtime/tool-runner';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { getPriority, tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 /** The pure parts of containment; the attacks that prove them are in bwrap-containment.spec. */
 describe('egress filter rules', () => {
@@ -89,5 +93,26 @@ describe('launcher arguments', () => {
         file_bytes: 1048576,
       }),
     ).toEqual(['524288', '67', '30', '2048']);
+  });
+});
+
+describe('background tools', () => {
+  it('run at nice 19, and foreground ones at the priority of the agent', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nanopod-nice-'));
+    try {
+      // Field 19 of /proc/PID/stat is the niceness; read after the helper had time to set it.
+      const probe = (file: string) => [
+        '-c',
+        `sleep 0.3; cut -d' ' -f19 /proc/$$/stat > ${join(dir, file)}`,
+      ];
+      await Promise.all([
+        runTool('/bin/sh', probe('bg'), { background: true }),
+        runTool('/bin/sh', probe('fg')),
+      ]);
+      expect(readFileSync(join(dir, 'bg'), 'utf8').trim()).toBe('19');
+      expect(readFileSync(join(dir, 'fg'), 'utf8').trim()).toBe(String(getPriority()));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

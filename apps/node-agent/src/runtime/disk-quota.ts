@@ -137,10 +137,10 @@ export class DiskQuota {
     );
   }
 
-  private async makeImage(image: string, sizeMb: number): Promise<void> {
+  private async makeImage(image: string, sizeMb: number, background = false): Promise<void> {
     writeFileSync(image, '', { mode: 0o600 });
     truncateSync(image, sizeMb * 1048576);
-    await run(this.options.mkfs_bin, [
+    const args = [
       '-q',
       '-F',
       '-m',
@@ -150,7 +150,8 @@ export class DiskQuota {
       '-E',
       'lazy_itable_init=1,nodiscard',
       image,
-    ]);
+    ];
+    await run(this.options.mkfs_bin, args, { background });
   }
 
   /** Tops the pool of `size` up in the background, one image at a time. */
@@ -166,8 +167,10 @@ export class DiskQuota {
           const dir = join(this.poolDir as string, `${size}-${process.pid}-${this.seq++}`);
           const entry = { dir, image: join(dir, 'work.img'), mnt: join(dir, 'mnt') };
           mkdirSync(entry.mnt, { recursive: true, mode: 0o700 });
-          await this.makeImage(entry.image, size);
-          await run(this.options.mount_bin, ['-o', 'loop,nosuid,nodev', entry.image, entry.mnt]);
+          await this.makeImage(entry.image, size, true);
+          await run(this.options.mount_bin, ['-o', 'loop,nosuid,nodev', entry.image, entry.mnt], {
+            background: true,
+          });
           const lostFound = join(entry.mnt, 'lost+found');
           if (existsSync(lostFound)) rmdirSync(lostFound);
           if (this.closed) {
@@ -188,7 +191,8 @@ export class DiskQuota {
 
   /** Unmounts (lazily if something still holds it) and deletes the image. */
   async release(workDir: string): Promise<void> {
-    await this.unmount(workDir);
+    if (isMountPoint(workDir))
+      await run(this.options.umount_bin, ['-l', workDir], { background: true });
     rmSync(imageOf(workDir), { force: true });
   }
 

@@ -232,7 +232,8 @@ export class EgressNetwork {
           const ruleset = egressRuleset(this.nodeAllow);
           const name = this.newName();
           try {
-            await this.make(name, ruleset);
+            // pasta itself keeps the normal priority: it carries the sandbox's traffic.
+            await this.make(name, ruleset, [], true);
           } catch {
             // The next start makes its own (and says why if that fails too).
             await this.destroyNetns(name);
@@ -259,6 +260,7 @@ export class EgressNetwork {
     name: string,
     ruleset: string,
     forward: Array<{ port: number; host_port: number }> = [],
+    background = false,
   ): Promise<void> {
     const tcp = forward.length
       ? forward.flatMap((f) => ['-t', `127.0.0.1/${f.host_port}:${f.port}`])
@@ -266,8 +268,8 @@ export class EgressNetwork {
     const record = join(this.recordDir, name);
     writeFileSync(record, '', { mode: 0o600 });
     this.owned.add(name);
-    await run(this.options.ip_bin, ['netns', 'add', name]);
-    await this.loadRules(name, ruleset);
+    await run(this.options.ip_bin, ['netns', 'add', name], { background });
+    await this.loadRules(name, ruleset, background);
     // pasta daemonizes: its daemon gets a session of its own (the helper kills the spawn's
     // process group once it exits) and must not hold the helper's pipes open. Its pid goes
     // into the record (-P), written before the foreground pasta exits.
@@ -308,21 +310,21 @@ export class EgressNetwork {
 
   private async deleteNetns(name: string): Promise<void> {
     if (!existsSync(netnsPathOf(name))) return;
-    await run(this.options.ip_bin, ['netns', 'delete', name]).catch(() => undefined);
+    await run(this.options.ip_bin, ['netns', 'delete', name], { background: true }).catch(
+      () => undefined,
+    );
   }
 
   /** Loads nft rules inside the namespace (from a root-only file: the helper has no stdin). */
-  private async loadRules(name: string, rules: string): Promise<void> {
+  private async loadRules(name: string, rules: string, background = false): Promise<void> {
     const file = join(this.options.run_dir, `${name}.nft`);
     writeFileSync(file, rules, { mode: 0o600 });
     try {
-      await run(this.options.nsenter_bin, [
-        `--net=${netnsPathOf(name)}`,
-        '--',
-        this.options.nft_bin,
-        '-f',
-        file,
-      ]);
+      await run(
+        this.options.nsenter_bin,
+        [`--net=${netnsPathOf(name)}`, '--', this.options.nft_bin, '-f', file],
+        { background },
+      );
     } finally {
       rmSync(file, { force: true });
     }

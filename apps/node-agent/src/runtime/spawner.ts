@@ -91,6 +91,8 @@ process.on('message', (m) => {
     pipe.end(f.data);
   });
   const pid = child.pid;
+  // Background work (pool refills, clean-ups) yields the CPU to the commands users wait for.
+  if (m.nice && pid) { try { require('node:os').setPriority(pid, m.nice); } catch {} }
   child.group = m.group;
   child.limit = m.limit;
   kids.set(m.id, child);
@@ -145,6 +147,8 @@ export interface SpawnRequest {
   /** Output bytes (both streams) after which the helper kills the group. */
   limit: number;
   fds?: SpawnFd[];
+  /** Niceness (19: only when nothing else wants the CPU), for background work. */
+  nice?: number;
   /** The sandbox the spawn belongs to, and its stop generation when sent (see stopGroup). */
   group?: string;
   generation?: number;

@@ -9,10 +9,15 @@ export interface ToolError extends Error {
 /**
  * Runs a node tool (ip, nft, pasta, mount, mkfs) to completion through the agent's spawn
  * helper: forking the agent itself costs 10-30 ms in the embedded platform (and blocks its
- * event loop meanwhile), the small helper forks in about one. Rejects with the exit code and
- * stderr when the tool fails.
+ * event loop meanwhile), the small helper forks in about one. `background` runs it at nice 19,
+ * so it takes no CPU from a sandbox start or exec. Rejects with the exit code and stderr when
+ * the tool fails.
  */
-export function runTool(command: string, args: string[]): Promise<void> {
+export function runTool(
+  command: string,
+  args: string[],
+  options: { background?: boolean } = {},
+): Promise<void> {
   return new Promise((resolve, reject) => {
     let stderr = '';
     const fail = (code: number | null, message?: string): void => {
@@ -22,7 +27,14 @@ export function runTool(command: string, args: string[]): Promise<void> {
       reject(err);
     };
     const id = spawner.spawn(
-      { command, args, env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' }, limit: 1 << 20 },
+      {
+        command,
+        args,
+        env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' },
+        limit: 1 << 20,
+        // Refills and clean-ups no one waits for: at the lowest priority.
+        ...(options.background ? { nice: 19 } : {}),
+      },
       {
         spawned: () => undefined,
         output: (stream, chunk) => {
