@@ -1,5 +1,14 @@
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { startTestPlatform, TestPlatform, TestUser } from '../support/test-platform';
@@ -7,6 +16,15 @@ import { sandboxesRunHere, fund } from './support/node-agent-process';
 import { NANOPOD_CLI } from '../support/cli-process';
 
 const canRun = sandboxesRunHere();
+
+/** Writes a result and a model under a new directory, as a training script would. */
+const TRAIN_PY = [
+  'import os',
+  "os.makedirs('trained', exist_ok=True)",
+  "open('trained/model.bin', 'w').write('w')",
+  "open('result.txt', 'w').write('loss=0.1\\n')",
+  '',
+].join('\n');
 const describeIf = canRun ? describe : describe.skip;
 
 interface CliResult {
@@ -77,6 +95,62 @@ describeIf('the nanopod CLI against a platform with its embedded local node agen
     expect(r.stdout).not.toContain('debug.log');
     expect(r.code).toBe(7);
   }, 60000);
+
+  it('run: ignore files, symlinks kept inside and left out outside, --out and --json', async () => {
+    const project = path.join(work, 'project');
+    mkdirSync(path.join(project, 'src'), { recursive: true });
+    mkdirSync(path.join(project, 'big'), { recursive: true });
+    writeFileSync(path.join(project, 'src', 'train.py'), TRAIN_PY);
+    writeFileSync(path.join(project, 'keep.log'), 'kept by negation\n');
+    writeFileSync(path.join(project, 'noise.log'), 'noise');
+    writeFileSync(path.join(project, '.gitignore'), '*.log\n!keep.log\n');
+    writeFileSync(path.join(project, '.nanopodignore'), 'big/\n');
+    // 200 MB that must never be read: a sparse file in an ignored folder.
+    writeFileSync(path.join(project, 'big', 'dataset.bin'), '');
+    truncateSync(path.join(project, 'big', 'dataset.bin'), 200 * 1048576);
+    symlinkSync('src/train.py', path.join(project, 'entry.py'));
+    symlinkSync('/usr/bin/python3', path.join(project, 'python-outside'));
+    const r = await cli(
+      dev,
+      ['run', '--out', 'out', '--', 'sh', '-c', 'ls -a; python3 entry.py'],
+      project,
+    );
+    expect(r.code).toBe(0);
+    const listed = r.stdout.split('\n');
+    expect(listed).toEqual(expect.arrayContaining(['keep.log', 'entry.py', 'src']));
+    expect(listed).not.toEqual(expect.arrayContaining(['noise.log']));
+    expect(listed).not.toEqual(expect.arrayContaining(['big']));
+    expect(listed).not.toEqual(expect.arrayContaining(['python-outside']));
+    expect(r.stderr).toMatch(
+      /left out 1 symlink\(s\) pointing outside this directory: python-outside/,
+    );
+    expect(r.stderr).toMatch(/brought back 2 file\(s\) into out/);
+    expect(readFileSync(path.join(project, 'out', 'result.txt'), 'utf8')).toBe('loss=0.1\n');
+    expect(readFileSync(path.join(project, 'out', 'trained', 'model.bin'), 'utf8')).toBe('w');
+    // Only what the command wrote comes back: not the uploaded sources.
+    expect(existsSync(path.join(project, 'out', 'src'))).toBe(false);
+
+    const j = await cli(
+      dev,
+      [
+        'run',
+        '--json',
+        '--no-upload',
+        '--',
+        'sh',
+        '-c',
+        'echo out; echo err >&2; echo x > f.txt; exit 3',
+      ],
+      project,
+    );
+    expect(j.code).toBe(3);
+    expect(JSON.parse(j.stdout)).toEqual({
+      exit_code: 3,
+      stdout: 'out\n',
+      stderr: 'err\n',
+      files: [expect.objectContaining({ path: 'f.txt', size: 2 })],
+    });
+  }, 90000);
 
   it('creates, uploads, execs, downloads and removes a sandbox verb by verb', async () => {
     const created = await cli(dev, ['sandboxes', 'create', '--ttl', '600', '--json']);

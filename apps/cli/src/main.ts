@@ -45,7 +45,11 @@ export async function runCli(argv: string[]): Promise<number> {
     await program.parseAsync(argv, { from: 'user' });
     return 0;
   } catch (err) {
-    if (err instanceof CommanderError) return err.exitCode;
+    if (err instanceof CommanderError) {
+      // A usage mistake (bad flag value, unknown option, missing argument) exits 2, as
+      // CliError's cli.bad_flag does; help and --version keep commander's 0.
+      return err.exitCode === 1 ? 2 : err.exitCode;
+    }
     const json = argv.includes('--json');
     if (err instanceof CliError) {
       if (json)

@@ -39,6 +39,24 @@ describe('CLI conventions (as child processes)', () => {
     expect(bad.stderr).toMatch(/unknown shell "tcsh"/);
   });
 
+  it('refuses bad numbers and durations, naming the flag, before calling anything', async () => {
+    // Nothing listens there: a parse error must come before any request.
+    const env = { NANOPOD_URL: 'http://127.0.0.1:9', NANOPOD_API_KEY: 'np_unused' };
+    const cases: Array<[string[], RegExp]> = [
+      [['run', '--memory', 'lots', '--', 'true'], /--memory must be a size/],
+      [['run', '--cpu', 'abc', '--', 'true'], /--cpu must be a number/],
+      [['run', '--timeout', 'abc', '--', 'true'], /--timeout must be a duration/],
+      [['sandboxes', 'create', '--ttl', 'soon'], /--ttl must be a duration/],
+      [['sandboxes', 'create', '--gpus', '1.5'], /--gpus must be a whole number/],
+      [['sandboxes', 'create', '--memory', '0'], /--memory must be greater than zero/],
+    ];
+    for (const [args, message] of cases) {
+      const r = await runCli(args, env).done;
+      expect({ args, code: r.code }).toEqual({ args, code: 2 });
+      expect(r.stderr).toMatch(message);
+    }
+  });
+
   it('parses policy validation output as tab-separated lines when piped', () => {
     // `policies validate` runs locally; its result table must be plain when stdout is a pipe.
     const run = spawnSync(

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { parseCount } from '../lib/flags';
 import { resolveApiOptions } from '../lib/api';
 import { apiClient, unwrap } from '../lib/client';
 import { printRecord, printTable } from '../lib/output';
@@ -10,8 +11,8 @@ interface CreateFlags extends GlobalFlags {
   instanceType: string;
   cluster?: 'federated' | 'infiniband' | 'self-managed';
   spot?: boolean;
-  min?: string;
-  max?: string;
+  min?: number;
+  max?: number;
 }
 
 async function create(p: CreateFlags): Promise<void> {
@@ -23,8 +24,8 @@ async function create(p: CreateFlags): Promise<void> {
         instance_type: p.instanceType,
         ...(p.cluster ? { cluster: p.cluster } : {}),
         ...(p.spot === false ? { spot: false } : {}),
-        ...(p.min !== undefined ? { min_nodes: Number(p.min) } : {}),
-        ...(p.max !== undefined ? { max_nodes: Number(p.max) } : {}),
+        ...(p.min !== undefined ? { min_nodes: p.min } : {}),
+        ...(p.max !== undefined ? { max_nodes: p.max } : {}),
       },
     }),
   );
@@ -66,8 +67,8 @@ export function registerCapacityCommands(program: Command): void {
     .option('--instance-type <type>', 'instance type (nanopod market instance-types)', 'rtx4090x2')
     .option('--cluster <kind>', 'federated | infiniband | self-managed')
     .option('--no-spot', 'on-demand only')
-    .option('--min <n>', 'autoscaling minimum nodes')
-    .option('--max <n>', 'autoscaling maximum nodes')
+    .option('--min <n>', 'autoscaling minimum nodes', parseCount('--min'))
+    .option('--max <n>', 'autoscaling maximum nodes', parseCount('--max'))
     .action(async (_o: unknown, cmd: Command) => create(cmd.optsWithGlobals<CreateFlags>()));
   group
     .command('ls')

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { parseCount, parseDurationSeconds } from '../lib/flags';
 import { resolveApiOptions } from '../lib/api';
 import { apiClient, ApiClient, unwrap } from '../lib/client';
 import { CliError } from '../lib/errors';
@@ -8,7 +9,7 @@ import type { GlobalFlags } from './compute-flags';
 
 interface WaitFlags extends GlobalFlags {
   wait?: boolean;
-  timeout?: string;
+  timeout?: number;
 }
 
 type Deployment = Awaited<ReturnType<typeof fetchOne>>;
@@ -25,7 +26,7 @@ function count(target: number): (d: { counts: Record<string, number> }) => boole
 async function settle(api: ApiClient, d: Deployment, p: WaitFlags): Promise<Deployment> {
   if (!p.wait) return d;
   const spinner = await startSpinner(`waiting for ${d.target_node_count} node(s) of ${d.name}`, p);
-  const until = Date.now() + Number(p.timeout ?? 600) * 1000;
+  const until = Date.now() + (p.timeout ?? 600) * 1000;
   let current = d;
   while (!count(current.target_node_count)(current)) {
     if (Date.now() > until) {
@@ -78,7 +79,7 @@ function show(d: Deployment, p: GlobalFlags): void {
 }
 
 async function create(
-  p: WaitFlags & { name: string; capacity: string; nodeTemplate: string; targetNodeCount: string },
+  p: WaitFlags & { name: string; capacity: string; nodeTemplate: string; targetNodeCount: number },
 ): Promise<void> {
   const api = apiClient(resolveApiOptions(p));
   const d = await unwrap(
@@ -87,19 +88,19 @@ async function create(
         name: p.name,
         capacity: p.capacity,
         node_template: p.nodeTemplate,
-        target_node_count: Number(p.targetNodeCount),
+        target_node_count: p.targetNodeCount,
       },
     }),
   );
   show(await settle(api, d, p), p);
 }
 
-async function set(name: string, p: WaitFlags & { targetNodeCount: string }): Promise<void> {
+async function set(name: string, p: WaitFlags & { targetNodeCount: number }): Promise<void> {
   const api = apiClient(resolveApiOptions(p));
   const d = await unwrap(
     api.PATCH('/v1/deployments/{name}', {
       params: { path: { name } },
-      body: { target_node_count: Number(p.targetNodeCount) },
+      body: { target_node_count: p.targetNodeCount },
     }),
   );
   show(await settle(api, d, p), p);
@@ -146,16 +147,26 @@ export function registerDeploymentCommands(program: Command): void {
     .requiredOption('--name <name>', 'deployment name')
     .requiredOption('--capacity <capacity>', 'capacity name')
     .requiredOption('--node-template <template>', 'node template name')
-    .requiredOption('--target-node-count <n>', 'nodes to run')
+    .requiredOption('--target-node-count <n>', 'nodes to run', parseCount('--target-node-count'))
     .option('--wait', 'wait (with a spinner) until the nodes run')
-    .option('--timeout <seconds>', 'how long --wait waits', '600')
+    .option(
+      '--timeout <duration>',
+      'how long --wait waits (600s)',
+      parseDurationSeconds('--timeout'),
+      600,
+    )
     .action(async (_o: unknown, cmd: Command) => create(cmd.optsWithGlobals()));
   group
     .command('set <name>')
     .description('Change the target node count')
-    .requiredOption('--target-node-count <n>', 'nodes to run')
+    .requiredOption('--target-node-count <n>', 'nodes to run', parseCount('--target-node-count'))
     .option('--wait', 'wait (with a spinner) until the nodes run')
-    .option('--timeout <seconds>', 'how long --wait waits', '600')
+    .option(
+      '--timeout <duration>',
+      'how long --wait waits (600s)',
+      parseDurationSeconds('--timeout'),
+      600,
+    )
     .action(async (name: string, _o: unknown, cmd: Command) => set(name, cmd.optsWithGlobals()));
   group
     .command('get <name>')

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { parsePositiveNumber } from '../lib/flags';
 import { resolveApiOptions } from '../lib/api';
 import { apiClient, unwrap } from '../lib/client';
 import { centsToDollars } from '../lib/money';
@@ -6,14 +7,14 @@ import { printJson, printRecord, printTable } from '../lib/output';
 import type { GlobalFlags } from './compute-flags';
 
 async function price(
-  p: GlobalFlags & { zone: string; instanceType: string; hours?: string },
+  p: GlobalFlags & { zone: string; instanceType: string; hours?: number },
 ): Promise<void> {
   const api = apiClient(resolveApiOptions(p));
   const query = { zone: p.zone, instance_type: p.instanceType };
   const [spot, book] = await Promise.all([
     unwrap(
       api.GET('/v1/market/price', {
-        params: { query: { ...query, ...(p.hours ? { hours: Number(p.hours) } : {}) } },
+        params: { query: { ...query, ...(p.hours ? { hours: p.hours } : {}) } },
       }),
     ),
     unwrap(api.GET('/v1/market/book', { params: { query } })),
@@ -53,6 +54,6 @@ export function registerMarketCommands(program: Command): void {
     )
     .requiredOption('--zone <zone>', 'zone')
     .option('--instance-type <type>', 'instance type', 'rtx4090x2')
-    .option('--hours <n>', 'hours of history')
+    .option('--hours <n>', 'hours of history', parsePositiveNumber('--hours'))
     .action(async (_o: unknown, cmd: Command) => price(cmd.optsWithGlobals()));
 }

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { parseWholeSeconds } from '../lib/flags';
 import type { components } from '../generated/api-types';
 import { resolveApiOptions } from '../lib/api';
 import { apiClient, unwrap } from '../lib/client';
@@ -79,7 +80,7 @@ export function parseSelector(value: string | undefined): NodeSelector {
 
 async function exec(
   argv: string[],
-  p: GlobalFlags & { selector?: string; timeout: string },
+  p: GlobalFlags & { selector?: string; timeout: number },
 ): Promise<void> {
   if (!argv.length)
     throw new CliError(
@@ -92,7 +93,7 @@ async function exec(
       body: {
         selector: parseSelector(p.selector),
         argv,
-        timeout_seconds: Number(p.timeout),
+        timeout_seconds: p.timeout,
       },
     }),
   );
@@ -161,7 +162,7 @@ export function registerNodeCommands(program: Command): void {
       'Run a command on every matching node (admins): nanopod nodes exec --selector zone=a -- CMD',
     )
     .option('--selector <k=v,...>', 'zone=..., node=<id or name>, gpu=<model part>, any label')
-    .option('--timeout <seconds>', 'per-node time limit', '30')
+    .option('--timeout <duration>', 'per-node time limit (30s)', parseWholeSeconds('--timeout'), 30)
     .argument('<command...>', 'the command and its arguments (after --)')
     .action(async (argv: string[], _o: unknown, cmd: Command) => exec(argv, cmd.optsWithGlobals()));
 }

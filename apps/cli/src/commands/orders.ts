@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { parseCount } from '../lib/flags';
 import { resolveApiOptions } from '../lib/api';
 import { apiClient, unwrap } from '../lib/client';
 import { CliError } from '../lib/errors';
@@ -11,7 +12,7 @@ interface CreateFlags extends GlobalFlags {
   zone?: string;
   instanceType?: string;
   capacity?: string;
-  nodes: string;
+  nodes: number;
   start: string;
   duration: string;
   maxRate?: string;
@@ -45,7 +46,7 @@ async function create(p: CreateFlags): Promise<void> {
         side: p.side,
         zone,
         instance_type: instanceType,
-        nodes: Number(p.nodes),
+        nodes: p.nodes,
         start: p.start,
         duration: p.duration,
         price: dollarsToCents(rate, p.side === 'buy' ? '--max-rate' : '--min-rate'),
@@ -111,7 +112,7 @@ export function registerOrderCommands(program: Command): void {
     .option('--capacity <capacity>', 'the capacity the time is for (gives zone and instance type)')
     .option('--zone <zone>', 'zone')
     .option('--instance-type <type>', 'instance type')
-    .requiredOption('--nodes <n>', 'nodes')
+    .requiredOption('--nodes <n>', 'nodes', parseCount('--nodes'))
     .option('--start <when>', '"now", "in 5h" or an ISO time', 'now')
     .requiredOption('--duration <span>', 'e.g. 24h')
     .option('--max-rate <dollars>', 'buy: most per GPU-hour, e.g. 20.00')

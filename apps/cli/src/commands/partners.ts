@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { parseWholeSeconds } from '../lib/flags';
 import { resolveApiOptions } from '../lib/api';
 import { apiClient, unwrap } from '../lib/client';
 import { printJson, printRecord, printTable } from '../lib/output';
@@ -56,13 +57,13 @@ async function list(p: GlobalFlags): Promise<void> {
 
 async function token(
   partnerId: string,
-  p: GlobalFlags & { expiresIn?: string; zone?: string; labels?: string; kind?: string },
+  p: GlobalFlags & { expiresIn?: number; zone?: string; labels?: string; kind?: string },
 ): Promise<void> {
   const t = await unwrap(
     apiClient(resolveApiOptions(p)).POST('/v1/partners/{id}/enrollment-tokens', {
       params: { path: { id: partnerId } },
       body: {
-        ...(p.expiresIn ? { expires_in_seconds: Number(p.expiresIn) } : {}),
+        ...(p.expiresIn !== undefined ? { expires_in_seconds: p.expiresIn } : {}),
         ...(p.zone ? { zone: p.zone } : {}),
         ...(p.labels ? { labels: parseKeyValues(p.labels) } : {}),
         ...(p.kind ? { kind: p.kind as 'federated' | 'infiniband' } : {}),
@@ -97,7 +98,11 @@ export function registerPartnerCommands(program: Command): void {
   group
     .command('token <partnerId>')
     .description('Create a single-use enrollment token for a node of this partner')
-    .option('--expires-in <seconds>', 'validity in seconds (default 3600)')
+    .option(
+      '--expires-in <duration>',
+      'validity: seconds, or 1h, 7d (default 1h)',
+      parseWholeSeconds('--expires-in'),
+    )
     .option('--zone <zone>', 'zone for the node')
     .option('--labels <k=v,...>', 'labels for the node')
     .option('--kind <kind>', 'federated (default) or infiniband (admins only)')

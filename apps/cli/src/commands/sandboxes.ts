@@ -14,6 +14,7 @@ import { apiClient, unwrap } from '../lib/client';
 import { CliError } from '../lib/errors';
 import { printJson, printRecord, printTable } from '../lib/output';
 import { parseKeyValues } from './partners';
+import { parseCount, parsePositiveNumber, parseSizeMb, parseWholeSeconds } from '../lib/flags';
 
 interface GlobalFlags {
   url?: string;
@@ -32,12 +33,12 @@ type ExecLine =
 
 export interface CreateParams extends GlobalFlags {
   runtime?: string;
-  cpu?: string;
-  memory?: string;
-  gpus?: string;
+  cpu?: number;
+  memory?: number;
+  gpus?: number;
   gpuType?: string;
-  ttl?: string;
-  idleTimeout?: string;
+  ttl?: number;
+  idleTimeout?: number;
   network?: string;
   env?: string[];
   workloadClass?: string;
@@ -51,13 +52,13 @@ export function createBody(p: CreateParams): CreateSandboxBody {
     // The enum flags go as given: the platform validates them (a bad one is its 400).
     ...(p.runtime ? { runtime: p.runtime as CreateSandboxBody['runtime'] } : {}),
     resources: {
-      ...(p.cpu ? { cpu: Number(p.cpu) } : {}),
-      ...(p.memory ? { memory_mb: Number(p.memory) } : {}),
-      ...(p.gpus ? { gpus: Number(p.gpus) } : {}),
+      ...(p.cpu !== undefined ? { cpu: p.cpu } : {}),
+      ...(p.memory !== undefined ? { memory_mb: p.memory } : {}),
+      ...(p.gpus !== undefined ? { gpus: p.gpus } : {}),
       ...(p.gpuType ? { gpu_type: p.gpuType } : {}),
     },
-    ...(p.ttl ? { ttl_seconds: Number(p.ttl) } : {}),
-    ...(p.idleTimeout ? { idle_timeout_seconds: Number(p.idleTimeout) } : {}),
+    ...(p.ttl !== undefined ? { ttl_seconds: p.ttl } : {}),
+    ...(p.idleTimeout !== undefined ? { idle_timeout_seconds: p.idleTimeout } : {}),
     ...(p.network ? { network: p.network as CreateSandboxBody['network'] } : {}),
     ...(Object.keys(env).length ? { env } : {}),
     ...(p.workloadClass
@@ -69,12 +70,16 @@ export function createBody(p: CreateParams): CreateSandboxBody {
 export function addCreateOptions(cmd: Command): Command {
   return cmd
     .option('--runtime <runtime>', 'bwrap (default), firecracker or daytona')
-    .option('--cpu <n>', 'CPU share')
-    .option('--memory <mb>', 'memory in MB')
-    .option('--gpus <n>', 'GPUs')
+    .option('--cpu <n>', 'CPU share, e.g. 2 or 0.5', parsePositiveNumber('--cpu'))
+    .option('--memory <size>', 'memory: MB, or 512Mi, 2Gi', parseSizeMb('--memory'))
+    .option('--gpus <n>', 'GPUs', parseCount('--gpus'))
     .option('--gpu-type <type>', 'GPU model, e.g. "rtx 4090"')
-    .option('--ttl <seconds>', 'lifetime')
-    .option('--idle-timeout <seconds>', 'stop after this long without exec')
+    .option('--ttl <duration>', 'lifetime: seconds, or 30m, 2h', parseWholeSeconds('--ttl'))
+    .option(
+      '--idle-timeout <duration>',
+      'stop after this long without exec: seconds, or 15m',
+      parseWholeSeconds('--idle-timeout'),
+    )
     .option('--network <mode>', 'none (default) or egress')
     .option(
       '--env <k=v>',
@@ -89,10 +94,15 @@ export function addCreateOptions(cmd: Command): Command {
  * Runs a command and streams its output to this process's stdout/stderr as it arrives
  * (NDJSON lines from the API); returns the exit line.
  */
+/**
+ * Runs an exec and streams its output to this process's stdout and stderr (or to `capture`),
+ * resolving with the exit line.
+ */
 export async function streamExec(
   opts: ApiOptions,
   id: string,
   body: Record<string, unknown>,
+  capture?: (stream: 'stdout' | 'stderr', text: string) => void,
 ): Promise<ExecExit> {
   // A stream, so not through openapi-fetch (which reads whole bodies).
   const res = await apiFetch(opts, `/v1/sandboxes/${encodeURIComponent(id)}/exec`, {
@@ -108,9 +118,10 @@ export async function streamExec(
   const handle = (line: string) => {
     if (!line.trim()) return;
     const msg = JSON.parse(line) as ExecLine;
-    if ('stream' in msg)
-      (msg.stream === 'stdout' ? process.stdout : process.stderr).write(msg.data ?? '');
-    else if ('error' in msg)
+    if ('stream' in msg) {
+      if (capture) capture(msg.stream, msg.data ?? '');
+      else (msg.stream === 'stdout' ? process.stdout : process.stderr).write(msg.data ?? '');
+    } else if ('error' in msg)
       throw new CliError(`${msg.error.message} (${msg.error.code})`, 1, msg.error.code);
     else if ('exit_code' in msg) exit = msg;
   };
@@ -222,10 +233,10 @@ async function download(
 async function exec(
   id: string,
   argv: string[],
-  p: GlobalFlags & { timeout?: string },
+  p: GlobalFlags & { timeout?: number },
 ): Promise<void> {
   const opts = resolveApiOptions(p);
-  const body = { argv, ...(p.timeout ? { timeout_seconds: Number(p.timeout) } : {}) };
+  const body = { argv, ...(p.timeout !== undefined ? { timeout_seconds: p.timeout } : {}) };
   if (p.json) {
     const r = await unwrap(
       apiClient(opts).POST('/v1/sandboxes/{id}/exec', {
@@ -297,7 +308,11 @@ export function registerSandboxCommands(program: Command): void {
   group
     .command('exec <id>')
     .description('Run a command, streaming its output: nanopod sandboxes exec ID -- CMD')
-    .option('--timeout <seconds>', 'wall-time limit')
+    .option(
+      '--timeout <duration>',
+      'wall-time limit: seconds, or 10m',
+      parseWholeSeconds('--timeout'),
+    )
     .argument('<command...>', 'the command (after --)')
     .action(async (id: string, argv: string[], _o: unknown, cmd: Command) =>
       exec(id, argv, cmd.optsWithGlobals()),

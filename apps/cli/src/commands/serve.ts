@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { parseCount, parseDurationSeconds } from '../lib/flags';
 import { readFileSync } from 'node:fs';
 import { resolveApiOptions } from '../lib/api';
 import { apiClient, ApiClient, unwrap } from '../lib/client';
@@ -9,7 +10,7 @@ import type { GlobalFlags } from './compute-flags';
 
 interface WaitFlags extends GlobalFlags {
   wait?: boolean;
-  timeout?: string;
+  timeout?: number;
 }
 
 type Service = Awaited<ReturnType<typeof fetchOne>>;
@@ -71,7 +72,7 @@ function show(s: Service, p: GlobalFlags): void {
 async function settle(api: ApiClient, s: Service, p: WaitFlags): Promise<Service> {
   if (!p.wait) return s;
   const spinner = await startSpinner(`waiting for ${s.name} to be READY`, p);
-  const until = Date.now() + Number(p.timeout ?? 600) * 1000;
+  const until = Date.now() + (p.timeout ?? 600) * 1000;
   let current = s;
   while (current.status !== 'READY') {
     if (['FAILED', 'SHUTDOWN'].includes(current.status) || Date.now() > until) {
@@ -126,10 +127,10 @@ async function down(name: string, p: GlobalFlags): Promise<void> {
   printRecord({ name: s.name, status: s.status }, p);
 }
 
-async function logs(name: string, p: GlobalFlags & { replica?: string }): Promise<void> {
+async function logs(name: string, p: GlobalFlags & { replica?: number }): Promise<void> {
   const res = await unwrap(
     apiClient(resolveApiOptions(p)).GET('/v1/services/{name}/logs', {
-      params: { path: { name }, query: p.replica ? { replica: Number(p.replica) } : {} },
+      params: { path: { name }, query: p.replica !== undefined ? { replica: p.replica } : {} },
     }),
   );
   if (p.json) return printJson(res);
@@ -145,7 +146,12 @@ export function registerServeCommands(program: Command): void {
     .description('Start a service from a spec (checked first: every bad field is listed)')
     .requiredOption('-n, --name <name>', 'service name (its endpoint is /s/<name>/)')
     .option('--wait', 'wait (with a spinner) until a replica is READY')
-    .option('--timeout <seconds>', 'how long --wait waits', '600')
+    .option(
+      '--timeout <duration>',
+      'how long --wait waits (600s)',
+      parseDurationSeconds('--timeout'),
+      600,
+    )
     .action(async (file: string, _o: unknown, cmd: Command) => up(file, cmd.optsWithGlobals()));
   group
     .command('status [name]')
@@ -169,6 +175,6 @@ export function registerServeCommands(program: Command): void {
   group
     .command('logs <name>')
     .description("The replicas' recent output (setup and run)")
-    .option('--replica <id>', 'one replica')
+    .option('--replica <id>', 'one replica', parseCount('--replica'))
     .action(async (name: string, _o: unknown, cmd: Command) => logs(name, cmd.optsWithGlobals()));
 }
