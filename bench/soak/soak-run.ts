@@ -3,6 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { DataSource } from 'typeorm';
 import { ApiKeysService, Role, scopesForRoles, UsersService } from '@nanopod/identity';
 import { RunningPlatform, startPlatform } from '../../apps/platform/src/bootstrap';
@@ -17,7 +19,31 @@ export interface SoakOptions {
   clients: number;
   /** Sandboxes through the in-process local node agent (needs bubblewrap). */
   sandboxes: boolean;
+  /** How often the memory table takes a sample (default a minute, a sixth of a short run). */
+  sampleEveryMs?: number;
   log?: (line: string) => void;
+}
+
+/**
+ * process.memoryUsage() of the soak's process (platform, its local agent, clients, Lago fake),
+ * as it is and right after a full collection: RSS follows how much heap V8 keeps for garbage
+ * between collections (hundreds of MB under this traffic, more or less from one minute to the
+ * next); what survives a collection is what the process holds on to, and what a leak grows.
+ */
+export interface MemorySample {
+  /** Minutes since the traffic started. */
+  minute: number;
+  /** Which platform lifetime (1 before the first restart). */
+  platform: number;
+  rss_mb: number;
+  /** What V8 holds for its heap (used or not): RSS past this and external is native memory. */
+  heap_total_mb: number;
+  heap_used_mb: number;
+  /** heapUsed right after a full collection. */
+  heap_live_mb: number;
+  /** After the collection too (buffers, sockets, native objects held by JS objects). */
+  external_mb: number;
+  array_buffers_mb: number;
 }
 
 export interface SoakReport {
@@ -44,8 +70,17 @@ export interface SoakReport {
   ledger_sum_micro: number;
   api_requests_answered: number;
   api_requests_recorded: number;
+  /** RSS after the warm-up; its peak in the first half of the run and in the second. */
   rss_start_mb: number;
+  rss_peak_first_half_mb: number;
+  rss_peak_second_half_mb: number;
+  /** After the drain, with the last platform up and no traffic. */
   rss_end_mb: number;
+  /** Heap after a full collection plus external: after the warm-up and at the last sample. */
+  live_start_mb: number;
+  live_end_mb: number;
+  /** One sample per minute (per sampleEveryMs) under traffic, and one at the end. */
+  memory: MemorySample[];
   /** What failed; empty when the soak passed. */
   failures: string[];
 }
@@ -56,7 +91,31 @@ interface SoakUser {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const rssMb = () => Math.round(process.memoryUsage().rss / 1048576);
+const mb = (bytes: number) => Math.round(bytes / 1048576);
+const rssMb = () => mb(process.memoryUsage().rss);
+
+/** A full collection, with or without --expose-gc. */
+function collectGarbage(): void {
+  setFlagsFromString('--expose-gc');
+  (runInNewContext('gc') as () => void)();
+}
+
+function memorySample(minute: number, platform: number): MemorySample {
+  const before = process.memoryUsage();
+  collectGarbage();
+  const after = process.memoryUsage();
+  return {
+    minute: Math.round(minute * 10) / 10,
+    platform,
+    rss_mb: mb(before.rss),
+    heap_total_mb: mb(before.heapTotal),
+    heap_used_mb: mb(before.heapUsed),
+    heap_live_mb: mb(after.heapUsed),
+    external_mb: mb(after.external),
+    array_buffers_mb: mb(after.arrayBuffers),
+  };
+}
+const live = (s: MemorySample) => s.heap_live_mb + s.external_mb;
 
 async function makeUser(platform: RunningPlatform, login: string, roles: Role[]) {
   const users = platform.app.get(UsersService);
@@ -120,6 +179,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   let platform = await startPlatform({ env });
   const stops: number[] = [];
   const rss: number[] = [rssMb()];
+  const memory: MemorySample[] = [];
   const counts = {
     requests: 0,
     s2: 0,
@@ -246,14 +306,25 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
 
     const started = Date.now();
     const clients = Array.from({ length: options.clients }, (_, i) => client(i));
-    // The start of the RSS comparison: after a warm-up under traffic (a quarter of the run, at
-    // most a minute), not at the first restart (a run may have none).
-    let warmRss: number | null = null;
-    const warmAt = started + Math.min(60_000, options.durationMs / 4);
+    // The start of the memory comparisons: the first sample after a warm-up under traffic (a
+    // quarter of the run, at most a minute), not at the first restart (a run may have none).
+    const warmAt = Math.min(60_000, options.durationMs / 4) / 60_000;
     let nextRestart = started + options.restartEveryMs;
+    const sampleEvery = options.sampleEveryMs ?? Math.min(60_000, options.durationMs / 6);
+    let nextSample = started + sampleEvery;
+    const sample = () => {
+      const s = memorySample((Date.now() - started) / 60_000, stops.length + 1);
+      memory.push(s);
+      log(
+        `memory at ${s.minute} min (platform ${s.platform}): rss ${s.rss_mb} MB, heap total ${s.heap_total_mb} MB, used ${s.heap_used_mb} MB, live ${s.heap_live_mb} MB, external ${s.external_mb} MB, array buffers ${s.array_buffers_mb} MB`,
+      );
+    };
     while (Date.now() - started < options.durationMs) {
       await sleep(Math.min(1000, Math.max(0, nextRestart - Date.now())));
-      if (warmRss === null && Date.now() >= warmAt) warmRss = rssMb();
+      if (Date.now() >= nextSample) {
+        sample();
+        nextSample += sampleEvery;
+      }
       if (Date.now() >= nextRestart && Date.now() - started < options.durationMs - 5000) {
         const t0 = Date.now();
         await platform.close();
@@ -333,6 +404,13 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       )[0]!.n,
     );
     rss.push(rssMb());
+    const underTraffic = memory.filter((m) => m.minute <= durationMs / 60_000);
+    const warm = underTraffic.filter((m) => m.minute >= warmAt);
+    const first = warm[0] ?? underTraffic[0] ?? memorySample(0, 1);
+    const last = underTraffic.at(-1) ?? first;
+    const half = durationMs / 120_000;
+    const peak = (samples: MemorySample[]) => Math.max(0, ...samples.map((m) => m.rss_mb));
+    memory.push(memorySample(durationMs / 60_000, stops.length + 1));
 
     const report: SoakReport = {
       database: kind,
@@ -354,8 +432,13 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       ledger_sum_micro: ledgerSum,
       api_requests_answered: counts.apiAnswered,
       api_requests_recorded: apiRecorded,
-      rss_start_mb: warmRss ?? rss[0]!,
+      rss_start_mb: first.rss_mb,
+      rss_peak_first_half_mb: peak(warm.filter((m) => m.minute <= half)),
+      rss_peak_second_half_mb: peak(warm.filter((m) => m.minute > half)),
       rss_end_mb: rss.at(-1)!,
+      live_start_mb: live(first),
+      live_end_mb: live(last),
+      memory,
       failures,
     };
     if (lost.length) failures.push(`${lost.length} usage events never reached Lago`);
@@ -368,10 +451,19 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       );
     if (counts.s5) failures.push(`${counts.s5} 5xx answers: ${fiveHundreds.join(' | ')}`);
     if (report.stop_ms_max >= 10_000) failures.push(`a stop took ${report.stop_ms_max} ms`);
-    // Roughly flat: the first sample after warm-up against the last, with room for the heap's
-    // own breathing on a short run.
-    if (report.rss_end_mb > report.rss_start_mb * 1.5 + 64)
-      failures.push(`RSS grew from ${report.rss_start_mb} MB to ${report.rss_end_mb} MB`);
+    // No leak: what survives a full collection after the warm-up against the last sample, with
+    // room for code the JIT compiles meanwhile. A leak of 1 KB per request is ~90 MB in 30 min.
+    if (report.live_end_mb > report.live_start_mb * 1.25 + 32)
+      failures.push(
+        `live memory (heap after a full collection, plus external) grew from ${report.live_start_mb} MB to ${report.live_end_mb} MB`,
+      );
+    // RSS flat: it rises while V8 sizes its heap to the garbage the traffic makes (one or two
+    // minutes) and then breathes; the second half's peak must not pass the first half's by more
+    // than that breathing.
+    if (report.rss_peak_second_half_mb > report.rss_peak_first_half_mb * 1.25 + 64)
+      failures.push(
+        `RSS kept growing: peak ${report.rss_peak_first_half_mb} MB in the first half, ${report.rss_peak_second_half_mb} MB in the second`,
+      );
     return report;
   } finally {
     await platform.close().catch(() => undefined);

@@ -41,7 +41,29 @@ async function main(): Promise<void> {
     sandboxes,
     log: (line) => process.stdout.write(`${line}\n`),
   });
-  const { failures, database, ...numbers } = report;
+  const { failures, database, memory, ...numbers } = report;
+  printTable(
+    [
+      'minute',
+      'platform',
+      'rss MB',
+      'heapTotal MB',
+      'heapUsed MB',
+      'live heap MB',
+      'external MB',
+      'arrayBuffers MB',
+    ],
+    memory.map((m) => [
+      m.minute,
+      m.platform,
+      m.rss_mb,
+      m.heap_total_mb,
+      m.heap_used_mb,
+      m.heap_live_mb,
+      m.external_mb,
+      m.array_buffers_mb,
+    ]),
+  );
   printTable(
     ['metric', 'value'],
     [

@@ -4,6 +4,22 @@ import type { Request, Response } from 'express';
 import { RequestObservers, RequestObserversModule } from '../http/request-observers';
 import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
 
+let processMetrics: Registry | undefined;
+
+/**
+ * The process's own metrics (CPU, memory, event loop delay, GC), collected once per process and
+ * shared by every app instance in it: prom-client's default collectors are never released (its
+ * GC observer and event-loop monitor hold them for the life of the process), so collecting them
+ * per instance kept every instance's registry, histograms included, after the app closed.
+ */
+function processDefaultMetrics(): Registry {
+  if (!processMetrics) {
+    processMetrics = new Registry();
+    collectDefaultMetrics({ register: processMetrics, prefix: 'nanopod_' });
+  }
+  return processMetrics;
+}
+
 /** One registry per app instance, so tests that boot several apps do not collide. */
 @Injectable()
 export class MetricsRegistry {
@@ -16,7 +32,9 @@ export class MetricsRegistry {
     registers: [this.registry],
   });
   constructor() {
-    collectDefaultMetrics({ register: this.registry, prefix: 'nanopod_' });
+    const shared = processDefaultMetrics();
+    for (const { name } of shared.getMetricsAsArray())
+      this.registry.registerMetric(shared.getSingleMetric(name)!);
   }
 }
 

@@ -1,6 +1,11 @@
 /**
  * oidc-provider's storage port, in memory with expiry. The built-in issuer serves one process
  * (the embedded default); Keycloak is the store when several platform instances run.
+ *
+ * Most entries are never read again once they expire (an interaction a visitor abandoned, a
+ * used authorization code, a session nobody comes back with), so expiry on read alone kept
+ * every one of them: a scope's stores are swept of expired entries at most once a minute, or
+ * after SWEEP_EVERY_WRITES writes, whichever comes first.
  */
 interface Entry {
   payload: Record<string, unknown>;
@@ -8,6 +13,26 @@ interface Entry {
 }
 
 const stores = new Map<string, Map<string, Entry>>();
+const SWEEP_EVERY_MS = 60_000;
+const SWEEP_EVERY_WRITES = 1000;
+/** By scope: when its stores were last swept and the writes since. */
+const sweeps = new Map<string, { at: number; writes: number }>();
+
+function sweepIfDue(scope: string): void {
+  const now = Date.now();
+  let s = sweeps.get(scope);
+  if (!s) {
+    s = { at: now, writes: 0 };
+    sweeps.set(scope, s);
+  }
+  if (++s.writes < SWEEP_EVERY_WRITES && now - s.at < SWEEP_EVERY_MS) return;
+  s.at = now;
+  s.writes = 0;
+  for (const [key, store] of stores) {
+    if (!key.startsWith(`${scope}:`)) continue;
+    for (const [id, e] of store) if (e.expiresAt <= now) store.delete(id);
+  }
+}
 
 function storeFor(key: string): Map<string, Entry> {
   let s = stores.get(key);
@@ -36,10 +61,9 @@ export function memoryAdapterClass(scope: string) {
     }
 
     async upsert(id: string, payload: Record<string, unknown>, expiresIn?: number): Promise<void> {
-      this.items.set(id, {
-        payload,
-        expiresAt: expiresIn ? Date.now() + expiresIn * 1000 : Number.MAX_SAFE_INTEGER,
-      });
+      sweepIfDue(scope);
+      const expiresAt = expiresIn ? Date.now() + expiresIn * 1000 : Number.MAX_SAFE_INTEGER;
+      this.items.set(id, { payload, expiresAt });
       if (this.model === 'Session' && typeof payload.uid === 'string') {
         storeFor(`${scope}:SessionUid`).set(payload.uid, {
           payload: { id },
@@ -53,10 +77,15 @@ export function memoryAdapterClass(scope: string) {
         });
       }
       if (typeof payload.grantId === 'string') {
+        // Kept as long as the longest-lived entry it lists.
         const grants = storeFor(`${scope}:Grant-index`);
-        const ids = (grants.get(payload.grantId)?.payload.ids as string[] | undefined) ?? [];
+        const index = grants.get(payload.grantId);
+        const ids = (index?.payload.ids as string[] | undefined) ?? [];
         ids.push(`${this.model}:${id}`);
-        grants.set(payload.grantId, { payload: { ids }, expiresAt: Number.MAX_SAFE_INTEGER });
+        grants.set(payload.grantId, {
+          payload: { ids },
+          expiresAt: Math.max(index?.expiresAt ?? 0, expiresAt),
+        });
       }
     }
 
@@ -97,4 +126,12 @@ export function memoryAdapterClass(scope: string) {
 /** Forgets everything an issuer stored (on shutdown). */
 export function dropMemoryAdapter(scope: string): void {
   for (const key of [...stores.keys()]) if (key.startsWith(`${scope}:`)) stores.delete(key);
+  sweeps.delete(scope);
+}
+
+/** How many entries an issuer holds, expired or not (tests, diagnostics). */
+export function memoryAdapterEntries(scope: string): number {
+  let n = 0;
+  for (const [key, store] of stores) if (key.startsWith(`${scope}:`)) n += store.size;
+  return n;
 }
