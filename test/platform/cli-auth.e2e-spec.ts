@@ -97,7 +97,7 @@ describe.each(databaseKinds())(
 
       const refused = await runCli(['whoami', '--json'], withKey).done;
       expect(refused.code).not.toBe(0);
-      expect(JSON.parse(refused.stderr)).toMatchObject({ error: { code: 'auth.unauthenticated' } });
+      expect(JSON.parse(refused.stderr)).toMatchObject({ error: { code: 'auth.key_revoked' } });
 
       const bad = await runCli(['api-keys', 'revoke', 'not-a-uuid'], env).done;
       expect(bad.code).toBe(2);

@@ -12,6 +12,9 @@ export const IdentityErrorCodes = {
   loginFailed: 'auth.login_failed',
   userNotFound: 'user.not_found',
   apiKeyNotFound: 'api_key.not_found',
+  apiKeyUnknown: 'auth.key_unknown',
+  apiKeyRevoked: 'auth.key_revoked',
+  apiKeyExpired: 'auth.key_expired',
   apiKeyExpiryInPast: 'api_key.expiry_in_past',
   apiKeyScopeNotAllowed: 'api_key.scope_not_allowed',
 } as const;

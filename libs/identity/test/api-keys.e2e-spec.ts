@@ -55,7 +55,25 @@ describe.each(databaseKinds())('API keys over HTTP (%s)', (kind) => {
     expect(revoked.body.status).toBe('revoked');
     const after = await platform.http().get('/v1/me').set(auth);
     expect(after.status).toBe(401);
-    expect(after.body.error.code).toBe('auth.unauthenticated');
+    expect(after.body.error).toMatchObject({
+      code: 'auth.key_revoked',
+      message: expect.stringMatching(/revoked/),
+    });
+    // Whoever does not hold the whole key learns nothing: a wrong secret for the same key id,
+    // and an id that never existed, both answer key_unknown.
+    const secret: string = created.body.secret;
+    const last = secret.slice(-1) === 'a' ? 'b' : 'a';
+    for (const guess of [
+      secret.slice(0, -1) + last,
+      secret.replace(/^npk_[A-Za-z0-9]{12}_/, 'npk_zzzzzzzzzzzz_'),
+    ]) {
+      const r = await platform
+        .http()
+        .get('/v1/me')
+        .set({ Authorization: `Bearer ${guess}` });
+      expect(r.status).toBe(401);
+      expect(r.body.error.code).toBe('auth.key_unknown');
+    }
   });
 
   it('refuses an expired key', async () => {
@@ -70,7 +88,9 @@ describe.each(databaseKinds())('API keys over HTTP (%s)', (kind) => {
     const auth = { Authorization: `Bearer ${created.body.secret}` };
     expect((await platform.http().get('/v1/me').set(auth)).status).toBe(200);
     await new Promise((r) => setTimeout(r, 1600));
-    expect((await platform.http().get('/v1/me').set(auth)).status).toBe(401);
+    const after = await platform.http().get('/v1/me').set(auth);
+    expect(after.status).toBe(401);
+    expect(after.body.error.code).toBe('auth.key_expired');
   });
 
   it('does not let user A list or revoke user B keys', async () => {

@@ -36,12 +36,17 @@ export class CredentialsGuard implements CanActivate {
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    const req = context.switchToHttp().getRequest<Request & { user?: Principal }>();
+    const req = context
+      .switchToHttp()
+      .getRequest<Request & { user?: Principal; credentialFailure?: UnauthenticatedError }>();
     const principal = await this.principalOf(req);
     if (!principal)
-      throw new UnauthenticatedError(
-        IdentityErrorCodes.unauthenticated,
-        'Sign in, or send an API key or access token as a Bearer token',
+      throw (
+        req.credentialFailure ??
+        new UnauthenticatedError(
+          IdentityErrorCodes.unauthenticated,
+          'Sign in, or send an API key or access token as a Bearer token',
+        )
       );
     req.user = principal;
     checkRequirement(principal, this.requirementOf(context));

@@ -16,6 +16,8 @@ import { generateApiKey, parseApiKey, secretMatches } from './api-key-secret';
 import { IdentityErrorCodes } from '../identity.errors';
 
 const REVOKED_CHANNEL = 'nanopod_api_key_revoked';
+
+export type ApiKeyFailure = 'key_unknown' | 'key_revoked' | 'key_expired';
 /**
  * Verified keys are served from memory this long; revocation evicts them everywhere at once
  * through the bus, and the expiry bounds what a notification lost while the bus was down could
@@ -153,8 +155,21 @@ export class ApiKeysService implements OnModuleInit, OnApplicationShutdown {
 
   /** The key and its user when the token is valid now; null otherwise. Constant-time secret check. */
   async verify(token: string): Promise<{ key: ApiKeyEntity; user: UserEntity } | null> {
+    const result = await this.check(token);
+    return 'failure' in result ? null : result;
+  }
+
+  /**
+   * The key and its user, or why not. `key_revoked` and `key_expired` are told only to whoever
+   * holds the whole key (its secret matched); anything else is `key_unknown`, so a caller
+   * cannot learn which key ids exist.
+   */
+  async check(
+    token: string,
+  ): Promise<{ key: ApiKeyEntity; user: UserEntity } | { failure: ApiKeyFailure }> {
+    const unknown = { failure: 'key_unknown' as const };
     const parsed = parseApiKey(token);
-    if (!parsed) return null;
+    if (!parsed) return unknown;
     const nowMs = this.clock.nowMs();
     let entry = this.cache.get(parsed.keyId);
     if (!entry || nowMs - entry.cachedAt > CACHE_TTL_MS) {
@@ -162,13 +177,13 @@ export class ApiKeysService implements OnModuleInit, OnApplicationShutdown {
       if (!entry) {
         // Spend the same hashing work as a real key, so a miss is not faster to detect.
         secretMatches(parsed.secret, '0'.repeat(64));
-        return null;
+        return unknown;
       }
     }
     const { key, user } = entry;
-    if (!secretMatches(parsed.secret, key.secretHash)) return null;
-    if (key.revokedAt) return null;
-    if (key.expiresAt && key.expiresAt.getTime() <= nowMs) return null;
+    if (!secretMatches(parsed.secret, key.secretHash)) return unknown;
+    if (key.revokedAt) return { failure: 'key_revoked' };
+    if (key.expiresAt && key.expiresAt.getTime() <= nowMs) return { failure: 'key_expired' };
     const written = this.lastWritten.get(key.id);
     if (written === undefined || nowMs - written >= LAST_USED_EVERY_MS) {
       this.lastUsed.set(key.id, nowMs);
