@@ -152,6 +152,12 @@ describeIf('the nanopod CLI against a platform with its embedded local node agen
     });
   }, 90000);
 
+  it('shows a policy denial with its reasons, not only with --json', async () => {
+    const r = await cli(dev, ['sandboxes', 'create', '--workload-class', 'latency_sensitive']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^error: .*\(policy\.denied\)\n( {2}- \S.*\n)+$/);
+  }, 60000);
+
   it('creates, uploads, execs, downloads and removes a sandbox verb by verb', async () => {
     const created = await cli(dev, ['sandboxes', 'create', '--ttl', '600', '--json']);
     expect(created.code).toBe(0);

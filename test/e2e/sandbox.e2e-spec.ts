@@ -196,8 +196,12 @@ describeIf.each(databaseKinds())(
       expect(res.body.error.code).toBe('sandbox.no_capacity');
       expect(res.body.error.details.requested.memory_mb).toBe(4 * 1024 * 1024);
       expect(res.body.error.details.available.length).toBeGreaterThan(0);
+      // The message says why: full for this much memory (waiting may help) ...
+      expect(res.body.error.message).toMatch(/Every node is full for .* MB now/);
       const gpus = await create(alice, { resources: { gpus: 8, gpu_type: 'H100' } });
       expect(gpus.status).toBe(409);
+      // ... or no node of that kind at all (waiting will not).
+      expect(gpus.body.error.message).toBe('No node has a H100 GPU');
     });
 
     it('denies latency-sensitive work on a federated-only network with the policy reasons', async () => {

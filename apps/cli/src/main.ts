@@ -62,7 +62,7 @@ export async function runCli(argv: string[]): Promise<number> {
             },
           }) + '\n',
         );
-      else process.stderr.write(`error: ${err.message}\n`);
+      else process.stderr.write(`error: ${err.message}\n${reasonLines(err.details)}`);
       return err.exitCode;
     }
     process.stderr.write(`error: ${(err as Error).message}\n`);
@@ -72,4 +72,14 @@ export async function runCli(argv: string[]): Promise<number> {
 
 if (require.main === module || process.argv[1]?.endsWith('nanopod.js')) {
   void runCli(process.argv.slice(2)).then((code) => process.exit(code));
+}
+
+/** A denial's reasons (`details.reasons`), one per line under the error. */
+function reasonLines(details: unknown): string {
+  const reasons = (details as { reasons?: unknown } | null | undefined)?.reasons;
+  if (!Array.isArray(reasons)) return '';
+  return reasons
+    .filter((r) => typeof r === 'string' && r)
+    .map((r) => `  - ${r}\n`)
+    .join('');
 }

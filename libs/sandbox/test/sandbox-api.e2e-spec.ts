@@ -22,6 +22,7 @@ describe.each(databaseKinds())('the sandbox API without nodes on %s', (kind) => 
       .send({ resources: { cpu: 2, memory_mb: 1024, gpus: 1, gpu_type: 'rtx' } });
     expect(res.status).toBe(409);
     expect(res.body.error.code).toBe('sandbox.no_capacity');
+    expect(res.body.error.message).toBe('No node is connected and schedulable now');
     expect(res.body.error.details.requested).toMatchObject({
       cpu: 2,
       memory_mb: 1024,

@@ -207,3 +207,38 @@ function freeOf(n: NodeEntity, u: NodeUse | undefined): NodeFree {
     containment: inv.containment,
   };
 }
+
+/**
+ * Why no node has room for `req`, in words: no node at all, none offering the runtime, the
+ * workload class or GPUs of that kind at all (so waiting will not help), or all of them full.
+ */
+export function noRoomReason(free: NodeFree[], req: PlacementRequest): string {
+  if (free.length === 0) return 'No node is connected and schedulable now';
+  const byRuntime = free.filter((f) => f.runtimes.includes(req.runtime));
+  if (byRuntime.length === 0) {
+    const offered = [...new Set(free.flatMap((f) => f.runtimes))].sort().join(', ');
+    return `No node runs ${req.runtime} sandboxes (nodes here offer: ${offered || 'none'})`;
+  }
+  const byClass = byRuntime.filter((f) => f.workload_classes.includes(req.workload_class));
+  if (byClass.length === 0) {
+    return `No ${req.runtime} node takes ${req.workload_class} work`;
+  }
+  if (req.gpus > 0) {
+    const want = req.gpu_type?.toLowerCase();
+    const kind = req.gpu_type ? `${req.gpu_type} GPU` : 'GPU';
+    const withKind = byClass.filter((f) =>
+      want ? f.gpu_models.some((m) => m.toLowerCase().includes(want)) : f.gpu_models.length > 0,
+    );
+    if (withKind.length === 0) return `No node has a ${kind}`;
+    const most = Math.max(...withKind.map((f) => f.gpu_models.length));
+    if (most < req.gpus)
+      return `No node has ${req.gpus} ${kind}s (the most on one node is ${most})`;
+    return `Every node with ${req.gpus} ${kind}(s) is busy now; try again later`;
+  }
+  const cpu = Math.max(...byClass.map((f) => f.free_cpu));
+  const mem = Math.max(...byClass.map((f) => f.free_memory_mb));
+  return (
+    `Every node is full for ${req.cpu} CPU and ${req.memory_mb} MB now ` +
+    `(the most free on one node: ${Math.round(cpu * 100) / 100} CPU, ${mem} MB); try again later or ask for less`
+  );
+}

@@ -10,7 +10,7 @@ import { SandboxesRepository } from '../repositories/sandboxes.repository';
 import { SandboxErrorCodes } from '../sandbox.errors';
 import { SandboxAdmission } from './sandbox-admission.service';
 import { SandboxEnv } from './sandbox-env.service';
-import { SandboxPlacement } from './sandbox-placement.service';
+import { noRoomReason, SandboxPlacement } from './sandbox-placement.service';
 import { SandboxTransitions } from './sandbox-transitions.service';
 
 export interface CreateSandboxInput {
@@ -70,7 +70,7 @@ export class SandboxesService {
     };
     const { node: best, fits, free } = await this.placement.find(request);
     const noCapacity = () =>
-      new ConflictError(SandboxErrorCodes.noCapacity, 'No node can take this sandbox now', {
+      new ConflictError(SandboxErrorCodes.noCapacity, noRoomReason(free, request), {
         requested: request,
         available: free,
         schedulable_nodes: free.length,
