@@ -74,12 +74,18 @@ if (require.main === module || process.argv[1]?.endsWith('nanopod.js')) {
   void runCli(process.argv.slice(2)).then((code) => process.exit(code));
 }
 
-/** A denial's reasons (`details.reasons`), one per line under the error. */
+/** A denial's reasons (`details.reasons`) or failing tests (`details.failed`), one per line. */
 function reasonLines(details: unknown): string {
-  const reasons = (details as { reasons?: unknown } | null | undefined)?.reasons;
-  if (!Array.isArray(reasons)) return '';
-  return reasons
-    .filter((r) => typeof r === 'string' && r)
-    .map((r) => `  - ${r}\n`)
-    .join('');
+  const d = details as { reasons?: unknown; failed?: unknown } | null | undefined;
+  const lines: string[] = [];
+  if (Array.isArray(d?.reasons)) {
+    for (const r of d.reasons) if (typeof r === 'string' && r) lines.push(r);
+  }
+  // Failing policy tests: name and why.
+  if (Array.isArray(d?.failed)) {
+    for (const f of d.failed as Array<{ name?: unknown; error?: unknown }>) {
+      if (typeof f?.name === 'string') lines.push(`${f.name}: ${String(f.error ?? 'failed')}`);
+    }
+  }
+  return lines.map((l) => `  - ${l}\n`).join('');
 }

@@ -7,6 +7,7 @@ export const PolicyErrorCodes = {
   invalid: 'policy.invalid',
   alreadyActive: 'policy.already_active',
   notRollbackTarget: 'policy.not_a_rollback_target',
+  testsFailing: 'policy.tests_failing',
   /** A subsidy decision that does not allow the request (any context asking answers 403). */
   denied: 'policy.denied',
 } as const;
@@ -63,6 +64,21 @@ export class NotARollbackTargetError extends ConflictError {
       PolicyErrorCodes.notRollbackTarget,
       `Version ${version} of ${name} is ${status}; roll back to a previously active (archived) version`,
       { name, version, status },
+    );
+  }
+}
+
+/** Activation of a version whose own tests fail, without `force`. */
+export class PolicyTestsFailingError extends ConflictError {
+  constructor(
+    name: string,
+    version: number,
+    failed: Array<{ name: string; error: string | null }>,
+  ) {
+    super(
+      PolicyErrorCodes.testsFailing,
+      `${failed.length} test(s) of ${name} version ${version} fail; fix them, or activate with force`,
+      { name, version, failed },
     );
   }
 }

@@ -115,7 +115,14 @@ describe.each(databaseKinds())('nanopod policies against the platform (%s)', (ki
     expect(dry.code).toBe(0);
     expect(JSON.parse(dry.stdout)).toMatchObject({ flips: 0 });
 
-    const act = await cli(['activate', 'subsidy', '2', '-m', 'ship it']);
+    // Its tests fail: refused with the failing tests listed, then activated with --force.
+    const refused = await cli(['activate', 'subsidy', '2', '-m', 'ship it']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(
+      /\(policy\.tests_failing\)\n {2}- nanopod\.subsidy_test\.test_\w+: /,
+    );
+    expect(refused.stderr).not.toMatch(/: undefined$/m);
+    const act = await cli(['activate', 'subsidy', '2', '-m', 'ship it', '--force']);
     expect(act.code).toBe(0);
     expect(act.stdout).toContain('+passport_rate := 0.4');
 

@@ -131,6 +131,23 @@ describe.each(databaseKinds())('policy administration (%s)', (kind) => {
       .expect(200);
     expect(detail.body.diff).toContain('-passport_rate := 0.5');
     expect(detail.body.diff).toContain('+passport_rate := 0.6');
+
+    // Its tests fail, so it does not activate without force; the active version stays.
+    const refused = await platform
+      .http()
+      .post(`/v1/policies/subsidy/versions/${draft.body.version}/activate`)
+      .set(admin.auth)
+      .send({ message: 'try' })
+      .expect(409);
+    expect(refused.body.error.code).toBe('policy.tests_failing');
+    const failedNames = (refused.body.error.details.failed as Array<{ name: string }>).map(
+      (f) => f.name,
+    );
+    expect(failedNames).toContain(
+      'nanopod.subsidy_test.test_low_reputation_with_passport_pays_half',
+    );
+    const still = await platform.http().get('/v1/policies/subsidy').set(admin.auth).expect(200);
+    expect(still.body.active.version).not.toBe(draft.body.version);
   });
 
   it('dry-runs a change against the logged decisions and names exactly the ones that flip', async () => {
@@ -241,11 +258,18 @@ describe.each(databaseKinds())('policy administration (%s)', (kind) => {
       .expect(200);
     expect(preview.body.decision.rate_multiplier).toBe(0.25);
 
-    const act = await platform
+    // The shipped tests pin the old rate: refused as it is, activated with force.
+    await platform
       .http()
       .post(`/v1/policies/subsidy/versions/${v}/activate`)
       .set(admin.auth)
       .send({ message: 'cheaper for passport holders' })
+      .expect(409);
+    const act = await platform
+      .http()
+      .post(`/v1/policies/subsidy/versions/${v}/activate`)
+      .set(admin.auth)
+      .send({ message: 'cheaper for passport holders', force: true })
       .expect(200);
     expect(act.body).toMatchObject({
       kind: 'activate',
@@ -294,7 +318,9 @@ describe.each(databaseKinds())('policy administration (%s)', (kind) => {
       'activate',
       'seed',
     ]);
-    expect(log.body.data[1].message).toBe('cheaper for passport holders');
+    expect(log.body.data[1].message).toMatch(
+      /^cheaper for passport holders \[forced: \d+ test\(s\) failing\]$/,
+    );
   });
 
   it('refuses to roll back to a version that was never active', async () => {

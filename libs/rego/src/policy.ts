@@ -248,7 +248,7 @@ class Policy implements CompiledPolicy {
               package: pkg,
               name,
               passed,
-              ...(passed ? {} : { error: v === undefined ? 'undefined' : 'false' }),
+              ...(passed ? {} : { error: failureMessage(v === false, location) }),
               durationMs: performance.now() - started,
               location,
             });
@@ -441,3 +441,14 @@ export function runPolicyTestsInDir(
 }
 
 export type { Policy };
+
+/** Why a test rule did not pass, as `opa test` users would want it read. */
+function failureMessage(
+  wasFalse: boolean,
+  loc: { file?: string; row?: number } | undefined,
+): string {
+  const at = loc?.file ? ` (${loc.file}${loc.row ? `:${loc.row}` : ''})` : '';
+  return wasFalse
+    ? `the test evaluated to false${at}`
+    : `the test's body was not satisfied: an expression in it was false or undefined${at}`;
+}

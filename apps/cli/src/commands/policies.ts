@@ -351,17 +351,25 @@ export function registerPolicyCommands(program: Command): void {
 
   policies
     .command('activate <name> <version>')
-    .description('Activate a version (audited)')
+    .description('Activate a version (audited); refused while its own tests fail')
     .option('-m, --message <text>', 'why')
-    .action(async (name: string, version: string, o: { message?: string }, cmd: Command) => {
-      const a = await unwrap(
-        api(cmd).POST('/v1/policies/{name}/versions/{version}/activate', {
-          params: { path: { name, version: positiveInt(version) } },
-          body: { message: o.message ?? '' },
-        }),
-      );
-      printActivation(a, flagsOf(cmd));
-    });
+    .option('--force', "activate even though the version's tests fail (recorded in the log)")
+    .action(
+      async (
+        name: string,
+        version: string,
+        o: { message?: string; force?: boolean },
+        cmd: Command,
+      ) => {
+        const a = await unwrap(
+          api(cmd).POST('/v1/policies/{name}/versions/{version}/activate', {
+            params: { path: { name, version: positiveInt(version) } },
+            body: { message: o.message ?? '', ...(o.force ? { force: true } : {}) },
+          }),
+        );
+        printActivation(a, flagsOf(cmd));
+      },
+    );
 
   policies
     .command('rollback <name> <version>')

@@ -1244,7 +1244,10 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Activate a version (audited); every instance evaluates it within 2 seconds */
+    /**
+     * Activate a version (audited); every instance evaluates it within 2 seconds
+     * @description The version's own tests run first: any failing answers 409 `policy.tests_failing` with `details.failed`, unless `force` (the activation message then records it).
+     */
     post: operations['PoliciesController_activate'];
     delete?: never;
     options?: never;
@@ -1635,6 +1638,8 @@ export type webhooks = Record<string, never>;
 export interface components {
   schemas: {
     ActivatePolicyDto: {
+      /** @description Activate even though the version's own tests fail (409 policy.tests_failing otherwise) */
+      force?: boolean;
       /** @example reviewed by ops */
       message?: string;
     };

@@ -143,6 +143,9 @@ export class PoliciesController {
   @AdminOnly()
   @ApiOperation({
     summary: 'Activate a version (audited); every instance evaluates it within 2 seconds',
+    description:
+      "The version's own tests run first: any failing answers 409 `policy.tests_failing` with " +
+      '`details.failed`, unless `force` (the activation message then records it).',
   })
   @ApiOkResponse({ type: ActivationDto })
   @ApiErrors(400, 404, 409, 422)
@@ -151,9 +154,13 @@ export class PoliciesController {
     @Body() body: ActivatePolicyDto,
     @CurrentPrincipal() principal: Principal,
   ): Promise<ActivationDto> {
-    const a = await this.admin.activate(p.name, p.version, body.message ?? '', {
-      userId: principal.userId,
-    });
+    const a = await this.admin.activate(
+      p.name,
+      p.version,
+      body.message ?? '',
+      { userId: principal.userId },
+      body.force === true,
+    );
     return ActivationDto.from(a);
   }
 

@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
+  IsBoolean,
   IsInt,
   IsObject,
   IsOptional,
@@ -72,7 +73,7 @@ export class ValidatePolicyDto {
   tests?: string | null;
 }
 
-export class ActivatePolicyDto {
+class ActivationMessageDto {
   @ApiPropertyOptional({ example: 'reviewed by ops', maxLength: 1000 })
   @IsOptional()
   @IsString()
@@ -80,7 +81,17 @@ export class ActivatePolicyDto {
   message?: string;
 }
 
-export class RollbackPolicyDto extends ActivatePolicyDto {
+export class ActivatePolicyDto extends ActivationMessageDto {
+  @ApiPropertyOptional({
+    description:
+      "Activate even though the version's own tests fail (409 policy.tests_failing otherwise)",
+  })
+  @IsOptional()
+  @IsBoolean()
+  force?: boolean;
+}
+
+export class RollbackPolicyDto extends ActivationMessageDto {
   @ApiProperty({
     example: 1,
     minimum: 1,

@@ -8,12 +8,14 @@ import {
   NotARollbackTargetError,
   PolicyAlreadyActiveError,
   PolicyNotFoundError,
+  PolicyTestsFailingError,
   PolicyVersionNotFoundError,
 } from '../policy.errors';
 import { PolicyRepository } from '../repositories/policy.repository';
 import { ActivePolicyService } from '../runtime/active-policy.service';
 import { sourcePath } from '../runtime/policy-compiler';
 import { assertValid } from './policy-validation';
+import { PolicyLabService } from './policy-lab.service';
 
 /** Unified diff of two versions' sources (and tests, when they changed). '' when equal. */
 export function diffVersions(
@@ -52,6 +54,7 @@ export class PolicyAdminService {
   constructor(
     private readonly policies: PolicyRepository,
     private readonly active: ActivePolicyService,
+    private readonly lab: PolicyLabService,
     private readonly clock: Clock,
   ) {}
 
@@ -114,15 +117,30 @@ export class PolicyAdminService {
     return draft;
   }
 
-  /** Makes a draft (or an archived version) active, after compiling it once more. */
+  /**
+   * Makes a draft (or an archived version) active, after compiling it once more. Its own tests
+   * run first: a version whose tests fail is refused unless `force` (the activation log then
+   * says so).
+   */
   async activate(
     name: string,
     version: number,
     message: string,
     actor: PolicyActor,
+    force = false,
   ): Promise<PolicyActivationEntity> {
     const v = await this.versionOf(name, version);
     if (v.status === 'active') throw new PolicyAlreadyActiveError(name, version);
+    const failed = (await this.lab.test(name, version)).filter((t) => !t.passed);
+    if (failed.length && !force) {
+      throw new PolicyTestsFailingError(
+        name,
+        version,
+        failed.map((t) => ({ name: `${t.package}.${t.name}`, error: t.error ?? null })),
+      );
+    }
+    if (failed.length)
+      message = `${message}${message ? ' ' : ''}[forced: ${failed.length} test(s) failing]`;
     return this.switchTo(name, version, 'activate', message, actor);
   }
 
