@@ -237,51 +237,74 @@ describeIf.each(databaseKinds())(
       expect((await platform.http().get(`/v1/sandboxes/${id}`).set(alice.auth)).status).toBe(404);
     });
 
-    it('stops an idle sandbox by itself and starts it again on the next exec', async () => {
-      const res = await create(alice, { idle_timeout_seconds: 5 });
-      const id = res.body.id as string;
-      await execJson(alice, id, { command: 'echo still-here > f.txt' });
-      const deadline = Date.now() + 15000;
-      let state = 'running';
-      while (Date.now() < deadline && state === 'running') {
-        await new Promise((r) => setTimeout(r, 250));
-        state = (await platform.http().get(`/v1/sandboxes/${id}`).set(alice.auth)).body.state;
-      }
-      const idle = (await platform.http().get(`/v1/sandboxes/${id}`).set(alice.auth)).body;
-      expect(idle).toMatchObject({ state: 'stopped', reason: 'idle' });
-      const again = await execJson(alice, id, { argv: ['cat', 'f.txt'] });
-      expect(again.body).toMatchObject({ stdout: 'still-here\n', exit_code: 0 });
-      expect((await platform.http().get(`/v1/sandboxes/${id}`).set(alice.auth)).body.state).toBe(
-        'running',
-      );
-    }, 30000);
+    // Three sandboxes whose clocks run at once (idle timeout and TTL have floors of 5 s and 10 s):
+    // the tests wait for them in turn, about as long as the longest one alone.
+    describe('over time', () => {
+      let idleId: string;
+      let busyId: string;
+      let ttlId: string;
+      let long: Promise<{ body: NdjsonLine & { stdout?: string } }>;
+      const made = async (body: object) => {
+        const res = await platform
+          .http()
+          .post('/v1/sandboxes')
+          .set(alice.auth)
+          .send({ ttl_seconds: 600, ...body });
+        expect(res.body).toMatchObject({ state: 'running' });
+        return res.body.id as string;
+      };
+      const stateOf = async (id: string) =>
+        (await platform.http().get(`/v1/sandboxes/${id}`).set(alice.auth)).body;
 
-    it('does not stop a sandbox for idleness while a long command runs in it', async () => {
-      const res = await create(alice, { idle_timeout_seconds: 5 });
-      const run = await execJson(alice, res.body.id as string, { command: 'sleep 8; echo done' });
-      expect(run.body).toMatchObject({ stdout: 'done\n', exit_code: 0 });
-      const after = await platform
-        .http()
-        .get(`/v1/sandboxes/${res.body.id as string}`)
-        .set(alice.auth);
-      expect(after.body.state).toBe('running');
-    }, 30000);
+      beforeAll(async () => {
+        ttlId = await made({ ttl_seconds: 10 });
+        idleId = await made({ idle_timeout_seconds: 5 });
+        busyId = await made({ idle_timeout_seconds: 5 });
+        await execJson(alice, idleId, { command: 'echo still-here > f.txt' });
+        long = execJson(alice, busyId, { command: 'sleep 8; echo done' }).then((r) => r);
+      });
 
-    it('expires a sandbox at its TTL and deletes its files on the node', async () => {
-      const res = await create(alice, { ttl_seconds: 10 });
-      expect(res.body).toMatchObject({ state: 'running' });
-      const id = res.body.id as string;
-      const deadline = Date.now() + 20000;
-      let body = res.body;
-      while (Date.now() < deadline && body.state !== 'expired') {
-        await new Promise((r) => setTimeout(r, 250));
-        body = (await platform.http().get(`/v1/sandboxes/${id}`).set(alice.auth)).body;
-      }
-      expect(body).toMatchObject({ state: 'expired', reason: 'ttl' });
-      expect(
-        (await platform.http().get(`/v1/sandboxes/${id}/files/list`).set(alice.auth)).status,
-      ).toBe(409);
-    }, 30000);
+      afterAll(async () => {
+        await long?.catch(() => undefined);
+        for (const id of [idleId, busyId, ttlId].filter(Boolean))
+          await platform.http().delete(`/v1/sandboxes/${id}`).set(alice.auth);
+      });
+
+      it('stops an idle sandbox by itself and starts it again on the next exec', async () => {
+        const id = idleId;
+        const deadline = Date.now() + 15000;
+        let state = 'running';
+        while (Date.now() < deadline && state === 'running') {
+          await new Promise((r) => setTimeout(r, 250));
+          state = (await stateOf(id)).state;
+        }
+        const idle = await stateOf(id);
+        expect(idle).toMatchObject({ state: 'stopped', reason: 'idle' });
+        const again = await execJson(alice, id, { argv: ['cat', 'f.txt'] });
+        expect(again.body).toMatchObject({ stdout: 'still-here\n', exit_code: 0 });
+        expect((await stateOf(id)).state).toBe('running');
+      }, 30000);
+
+      it('does not stop a sandbox for idleness while a long command runs in it', async () => {
+        const run = await long;
+        expect(run.body).toMatchObject({ stdout: 'done\n', exit_code: 0 });
+        expect((await stateOf(busyId)).state).toBe('running');
+      }, 30000);
+
+      it('expires a sandbox at its TTL and deletes its files on the node', async () => {
+        const id = ttlId;
+        const deadline = Date.now() + 20000;
+        let body = await stateOf(id);
+        while (Date.now() < deadline && body.state !== 'expired') {
+          await new Promise((r) => setTimeout(r, 250));
+          body = await stateOf(id);
+        }
+        expect(body).toMatchObject({ state: 'expired', reason: 'ttl' });
+        expect(
+          (await platform.http().get(`/v1/sandboxes/${id}/files/list`).set(alice.auth)).status,
+        ).toBe(409);
+      }, 30000);
+    });
 
     it('runs operator commands on matching nodes and reports per-node exit codes', async () => {
       const res = await platform
@@ -300,15 +323,24 @@ describeIf.each(databaseKinds())(
 
     it('meters a running sandbox while it runs, not only when it stops', async () => {
       const id = await running(carol);
-      await new Promise((r) => setTimeout(r, 2600));
+      const metered = async () => {
+        const usage = await platform.http().get('/v1/billing/usage?group_by=kind').set(carol.auth);
+        return (usage.body.data as Array<{ metric: string; quantity: number }>)
+          .filter((r) => r.metric === 'sandbox_seconds')
+          .reduce((a, r) => a + Number(r.quantity), 0);
+      };
+      // Metered every second (NANOPOD_SANDBOX_USAGE_INTERVAL_MS): as soon as it shows, while it
+      // still runs, rather than after a fixed wait.
+      const deadline = Date.now() + 10000;
+      let seconds = await metered();
+      while (seconds < 1 && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 200));
+        seconds = await metered();
+      }
+      expect(seconds).toBeGreaterThanOrEqual(1);
       expect((await platform.http().get(`/v1/sandboxes/${id}`).set(carol.auth)).body.state).toBe(
         'running',
       );
-      const usage = await platform.http().get('/v1/billing/usage?group_by=kind').set(carol.auth);
-      const seconds = (usage.body.data as Array<{ metric: string; quantity: number }>)
-        .filter((r) => r.metric === 'sandbox_seconds')
-        .reduce((a, r) => a + Number(r.quantity), 0);
-      expect(seconds).toBeGreaterThanOrEqual(1);
     });
 
     it('drains a node: no new work, drained once its work ends, back in service when uncordoned', async () => {

@@ -62,7 +62,7 @@ describeIf.each(databaseKinds('both'))('platform and agent restarts on %s', (kin
         // PGlite keeps its files here across restarts (PostgreSQL keeps them itself).
         NANOPOD_DATA_DIR: path.join(dataDir, 'platform'),
         NANOPOD_BOOTSTRAP_KEY_FILE: keyFile,
-        NANOPOD_NODE_HEARTBEAT_MS: '1000',
+        NANOPOD_NODE_HEARTBEAT_MS: '500',
         NANOPOD_NODE_START_GRACE_MS: '15000',
         NANOPOD_NODE_LOST_GRACE_MS: '120000',
         NANOPOD_SANDBOX_USAGE_INTERVAL_MS: '2000',
@@ -125,8 +125,8 @@ describeIf.each(databaseKinds('both'))('platform and agent restarts on %s', (kin
         200,
       );
     }
-    // Well past the start grace and a few heartbeats: nothing was judged lost meanwhile.
-    await new Promise((r) => setTimeout(r, 3000));
+    // A few heartbeats after the agents are back: nothing was judged lost meanwhile.
+    await new Promise((r) => setTimeout(r, 1500));
     for (const sb of sandboxes) {
       expect(await get(sb.id)).toMatchObject({ id: sb.id, state: 'running', node_id: sb.node_id });
       const cat = await exec(sb.id, ['cat', 'note.txt']);
@@ -176,8 +176,9 @@ describeIf.each(databaseKinds('both'))('platform and agent restarts on %s', (kin
   it(
     'loses at most about a second of request counts when the platform is killed with SIGKILL mid-burst',
     async () => {
-      // A quiet moment first: every window closed before the burst ends before it starts.
-      await new Promise((r) => setTimeout(r, 2500));
+      // A quiet moment first: every window closed before the burst ends before it starts
+      // (windows close every second).
+      await new Promise((r) => setTimeout(r, 1500));
       const burstStart = new Date();
       const done: number[] = [];
       let killed = false;
@@ -193,9 +194,10 @@ describeIf.each(databaseKinds('both'))('platform and agent restarts on %s', (kin
         }
       };
       const clients = Array.from({ length: 8 }, () => client());
-      // Steady traffic for a while, so the kill lands between flushes as it would in production.
+      // Steady traffic over a few flushes, so the kill lands between flushes as it would in
+      // production.
       await waitFor(
-        () => done.length >= 300 && Date.now() - burstStart.getTime() >= 8000,
+        () => done.length >= 300 && Date.now() - burstStart.getTime() >= 3000,
         120_000,
         'a burst of requests',
       );

@@ -116,20 +116,52 @@ export interface BrowserOptions {
 }
 
 /**
- * Runs `fn` with a fresh browser, context and page, closes them after, and saves a screenshot to
- * test-results/<name>-failure.png when `fn` throws. Builds the dashboard first if it is stale.
+ * One Chromium per test file, launched on first use and closed after the file's tests: a launch
+ * costs seconds on a busy machine, and every test gets its own context anyway (cookies, storage,
+ * permissions: nothing is shared between contexts).
+ */
+let shared: Promise<Browser> | null = null;
+
+function sharedBrowser(): Promise<Browser> {
+  if (!shared) {
+    const launching = launchBrowser();
+    shared = launching;
+    // A launch that failed is tried again by the next test.
+    launching.catch(() => {
+      if (shared === launching) shared = null;
+    });
+  }
+  return shared;
+}
+
+if (typeof afterAll === 'function') {
+  afterAll(async () => {
+    const browser = shared;
+    shared = null;
+    await (await browser?.catch(() => null))?.close();
+  });
+}
+
+/**
+ * Runs `fn` with a fresh context and page of the file's browser, closes them after, and saves a
+ * screenshot to test-results/<name>-failure.png when `fn` throws. Builds the dashboard first if it
+ * is stale.
  */
 export async function withBrowser<T>(
   fn: (page: Page, context: BrowserContext) => Promise<T>,
   options: BrowserOptions = {},
 ): Promise<T> {
   await ensureWebBuilt();
-  const browser = await launchBrowser();
+  let browser = await sharedBrowser();
+  if (!browser.isConnected()) {
+    shared = null;
+    browser = await sharedBrowser();
+  }
+  const context = await browser.newContext({
+    viewport: options.viewport ?? { width: 1280, height: 800 },
+    permissions: options.clipboard ? ['clipboard-read', 'clipboard-write'] : [],
+  });
   try {
-    const context = await browser.newContext({
-      viewport: options.viewport ?? { width: 1280, height: 800 },
-      permissions: options.clipboard ? ['clipboard-read', 'clipboard-write'] : [],
-    });
     const page = await context.newPage();
     page.setDefaultTimeout(15_000);
     try {
@@ -139,7 +171,7 @@ export async function withBrowser<T>(
       throw err;
     }
   } finally {
-    await browser.close();
+    await context.close();
   }
 }
 

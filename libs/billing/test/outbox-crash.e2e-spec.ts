@@ -65,6 +65,8 @@ describe.each(databaseKinds('both'))('outbox shipping survives a killed platform
     lago = await new LagoFake().start();
     db = await createTestDatabase(kind);
     dataDir = mkdtempSync(path.join(tmpdir(), 'nanopod-billing-crash-'));
+    // PGlite: the migrated data dir of the global setup, not initdb and every migration again.
+    if (!db.env.DATABASE_URL) seedPgliteDataDir(dataDir);
     baseEnv = {
       ...db.env,
       NANOPOD_DATA_DIR: dataDir,

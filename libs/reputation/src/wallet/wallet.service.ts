@@ -1,7 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Clock, NANOPOD_CONFIG, NanopodConfig } from '@nanopod/common';
-import { getAddress } from 'ethers';
-import { generateNonce, SiweMessage } from 'siwe';
+import type { SiweMessage } from 'siwe';
 import {
   ReputationErrorCodes,
   WalletNotLinkedError,
@@ -28,6 +27,24 @@ export interface WalletChallenge {
 }
 
 /**
+ * siwe and ethers on first use: a third of a second of module loading that every platform start
+ * (and every test suite) paid for the few that link a wallet.
+ */
+let siwe: Promise<{
+  getAddress: typeof import('ethers').getAddress;
+  generateNonce: typeof import('siwe').generateNonce;
+  SiweMessage: typeof import('siwe').SiweMessage;
+}> | null = null;
+function loadSiwe() {
+  siwe ??= Promise.all([import('ethers'), import('siwe')]).then(([ethers, s]) => ({
+    getAddress: ethers.getAddress,
+    generateNonce: s.generateNonce,
+    SiweMessage: s.SiweMessage,
+  }));
+  return siwe;
+}
+
+/**
  * Wallet proof with Sign-In with Ethereum (EIP-4361): a server-issued single-use nonce, the
  * signed message checked for our domain, the nonce, its time window and the signature (EOA,
  * EIP-191). One wallet per user and one user per wallet; every (re-)link is audited.
@@ -50,6 +67,7 @@ export class WalletService {
   async challenge(userId: string, address?: string, chainId = 1): Promise<WalletChallenge> {
     const now = this.clock.now();
     const expires = new Date(now.getTime() + NONCE_TTL_MS);
+    const { generateNonce, getAddress, SiweMessage } = await loadSiwe();
     const nonce = generateNonce();
     await this.repo.insertNonce(nonce, userId, now, expires);
     const fields = {
@@ -91,6 +109,7 @@ export class WalletService {
   }
 
   async verify(userId: string, text: string, signature: string): Promise<LinkedWallet> {
+    const { SiweMessage } = await loadSiwe();
     let message: SiweMessage;
     try {
       message = new SiweMessage(text);
