@@ -13,7 +13,7 @@ import {
 } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import type { NodeContainment } from '@nanopod/federation';
-import { posix, join } from 'node:path';
+import { dirname, posix, join } from 'node:path';
 import { WorkDirFiles } from '../sandboxes/work-dir-files';
 import { Cgroups } from './cgroups';
 import { DiskQuota } from './disk-quota';
@@ -236,6 +236,11 @@ export class BwrapDriver implements RuntimeDriver {
 
   static available(bwrapBin: string): boolean {
     return existsSync(bwrapBin);
+  }
+
+  /** A ready size-limited work dir, taken with its sandbox directory by one rename. */
+  prepareDir(sandbox: SandboxRecord): void {
+    this.disk?.claim(dirname(sandbox.work_dir), sandbox.spec.limits.disk_mb);
   }
 
   /**

@@ -69,6 +69,11 @@ export interface SandboxFiles {
 export interface RuntimeDriver {
   readonly name: RuntimeName;
   readonly files: SandboxFiles;
+  /**
+   * Before a new sandbox's directory exists: a driver may put a ready one there (the bwrap
+   * driver renames a pooled directory whose work dir is already mounted). Optional.
+   */
+  prepareDir?(sandbox: SandboxRecord): void;
   start(sandbox: SandboxRecord): Promise<void>;
   exec(sandbox: SandboxRecord, request: ExecRequest, sink: ExecSink): ExecHandle;
   stop(sandbox: SandboxRecord): Promise<void>;

@@ -213,6 +213,7 @@ export class SandboxManager {
     const record = this.newRecord(spec);
     this.sandboxes.set(record.sandbox_id, record);
     try {
+      driver.prepareDir?.(record);
       await this.options.store.createDirs(record);
       await this.options.store.save(record);
       await driver.start(record);
