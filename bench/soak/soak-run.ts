@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { setFlagsFromString } from 'node:v8';
@@ -155,6 +155,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   const db: TestDatabase = await createTestDatabase(kind);
   const lago = await new LagoFake().start();
   const dataDir = mkdtempSync(path.join(tmpdir(), 'nanopod-soak-'));
+  // Searchable by others (not readable): sandboxes then run under their own uids, as on a node.
+  chmodSync(dataDir, 0o711);
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const env = {

@@ -129,7 +129,7 @@ describeIf.each(databaseKinds())('hostile files in a sandbox on %s', (kind) => {
     expect(res.body.error.message).toContain('device');
   });
 
-  it('refuses a 2 GiB-expanding archive while /healthz stays under 100 ms', async () => {
+  it('refuses a 2 GiB-expanding archive while /healthz stays responsive', async () => {
     const archive = zerosArchive(1, 2048);
     // The same poll with nothing happening: on a loaded machine the scheduler alone can pause
     // this process for tens of ms, which is no fault of the platform.
@@ -158,7 +158,9 @@ describeIf.each(databaseKinds())('hostile files in a sandbox on %s', (kind) => {
     console.log(
       `/healthz slowest: ${maxMs.toFixed(1)} ms during the archive, ${idle.maxMs.toFixed(1)} ms idle`,
     );
-    expect(maxMs).toBeLessThan(Math.max(100, 2 * idle.maxMs));
+    // Extraction in the event loop blocked it for 4-13 s; in a worker it does not. The bound
+    // leaves room for a busy CI machine (the other jest worker), not for a block of seconds.
+    expect(maxMs).toBeLessThan(Math.max(500, 3 * idle.maxMs));
     const listed = await platform.http().get(`/v1/sandboxes/${id}/files/list`).set(dev.auth);
     expect(JSON.stringify(listed.body)).not.toContain('zeros-0.bin');
   });

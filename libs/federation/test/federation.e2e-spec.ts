@@ -50,7 +50,9 @@ describe.each(databaseKinds('both'))('federation on %s', (kind) => {
   let partnerId: string;
 
   beforeAll(async () => {
-    platform = await startTestPlatform({ kind, env: { NANOPOD_NODE_HEARTBEAT_MS: '200' } });
+    // 400 ms: unhealthy after 0.8 s, lost after 1.2 s, so a node is unhealthy for 0.4 s, long
+    // enough to be seen between two polls even when the machine is busy.
+    platform = await startTestPlatform({ kind, env: { NANOPOD_NODE_HEARTBEAT_MS: '400' } });
     admin = await platform.createUser({ roles: ['admin', 'developer'] });
     owner = await platform.createUser();
     stranger = await platform.createUser();
@@ -123,7 +125,7 @@ describe.each(databaseKinds('both'))('federation on %s', (kind) => {
     const tok = await token(admin, { zone: 'pinned-zone', labels: { tier: 'gold' } });
     const first = await enroll('node-once', inventory(), tok);
     expect(first.credential).toMatch(/^npn_[0-9a-f]{32}_/);
-    expect(first.heartbeat_interval_ms).toBe(200);
+    expect(first.heartbeat_interval_ms).toBe(400);
     const again = await platform
       .http()
       .post('/v1/agent/enroll')
@@ -287,7 +289,7 @@ describe.each(databaseKinds('both'))('federation on %s', (kind) => {
     expect(bad.status).toBe(401);
     const good = await openChannel(platform.url, a.node_id, a.credential);
     expect(good.status).toBe(101);
-    expect(good.first).toEqual({ type: 'welcome', node_id: a.node_id, heartbeat_interval_ms: 200 });
+    expect(good.first).toEqual({ type: 'welcome', node_id: a.node_id, heartbeat_interval_ms: 400 });
     const listed = await platform.http().get('/v1/nodes').set(admin.auth);
     expect(listed.body.data.find((n: { id: string }) => n.id === a.node_id).connected).toBe(true);
     good.ws?.close();
