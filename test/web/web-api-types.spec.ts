@@ -19,13 +19,16 @@ function renderWebTypes(): Promise<string> {
     ],
     { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
   );
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString('utf8')));
-  child.stderr.on('data', (d: Buffer) => (err += d.toString('utf8')));
+  // Bytes first, decoded once: a chunk boundary can fall inside a multi-byte character.
+  const out: Buffer[] = [];
+  const err: Buffer[] = [];
+  child.stdout.on('data', (d: Buffer) => out.push(d));
+  child.stderr.on('data', (d: Buffer) => err.push(d));
   return new Promise((resolve, reject) =>
     child.on('close', (code) =>
-      code === 0 ? resolve(out) : reject(new Error(`generate-api.cts exited ${code}: ${err}`)),
+      code === 0
+        ? resolve(Buffer.concat(out).toString('utf8'))
+        : reject(new Error(`generate-api.cts exited ${code}: ${Buffer.concat(err).toString()}`)),
     ),
   );
 }

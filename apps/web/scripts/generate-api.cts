@@ -32,7 +32,10 @@ async function main(argv: string[]): Promise<void> {
   const doc = JSON.parse(readFileSync(DOCUMENT_FILE, 'utf8')) as OpenAPI3;
   const types = await renderTypes(doc);
   if (argv.includes('--stdout')) {
-    process.stdout.write(types);
+    // To a pipe the write is asynchronous: exiting before it drains truncated the output.
+    await new Promise<void>((resolve, reject) =>
+      process.stdout.write(types, (err) => (err ? reject(err) : resolve())),
+    );
     return;
   }
   mkdirSync(path.dirname(TYPES_FILE), { recursive: true });
