@@ -14,10 +14,14 @@ export interface CliRun {
   done: Promise<{ code: number | null; stdout: string; stderr: string }>;
 }
 
-/** Runs `nanopod ...` as a child process, like a user or a script. */
-export function runCli(args: string[], env: Record<string, string | undefined>): CliRun {
+/** Runs `nanopod ...` as a child process, like a user or a script (in `cwd`, else the repo). */
+export function runCli(
+  args: string[],
+  env: Record<string, string | undefined>,
+  options: { cwd?: string } = {},
+): CliRun {
   const child = spawn(process.execPath, [NANOPOD_CLI, ...args], {
-    cwd: root,
+    cwd: options.cwd ?? root,
     env: {
       PATH: process.env.PATH,
       HOME: process.env.HOME,

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { runCli } from '../../../test/support/cli-process';
@@ -67,18 +67,21 @@ describe('nanopod policies, without a server', () => {
 describe.each(databaseKinds())('nanopod policies against the platform (%s)', (kind) => {
   let platform: TestPlatform;
   let admin: TestUser;
+  let work: string;
   const cli = (args: string[], env: Record<string, string> = {}) =>
-    runCli(['policies', ...args], {
-      NANOPOD_URL: platform.url,
-      NANOPOD_API_KEY: admin.apiKey,
-      ...env,
-    }).done;
+    runCli(
+      ['policies', ...args],
+      { NANOPOD_URL: platform.url, NANOPOD_API_KEY: admin.apiKey, ...env },
+      { cwd: work },
+    ).done;
 
   beforeAll(async () => {
     platform = await startTestPlatform({ kind });
     admin = await platform.createUser({ roles: ['developer', 'admin'] });
+    work = mkdtempSync(path.join(tmpdir(), 'nanopod-policies-work-'));
   });
   afterAll(async () => {
+    rmSync(work, { recursive: true, force: true });
     await platform?.close();
   });
 
@@ -106,6 +109,11 @@ describe.each(databaseKinds())('nanopod policies against the platform (%s)', (ki
     });
     expect(badEdit.code).toBe(1);
     expect(badEdit.stderr).toMatch(/^subsidy\.rego:\d+:\d+: rego_parse_error: /m);
+    // The rejected edit is kept, ready to fix and push.
+    expect(badEdit.stderr).toContain('your edit is kept in ./subsidy.edit.rego');
+    expect(readFileSync(path.join(work, 'subsidy.edit.rego'), 'utf8')).toMatch(
+      /^passport_rate := := 0\.4$/m,
+    );
 
     const tests = await cli(['test', '--version', '2', '--policy', 'subsidy', '--json']);
     expect(tests.code).toBe(1);
@@ -143,6 +151,39 @@ describe.each(databaseKinds())('nanopod policies against the platform (%s)', (ki
 
     const versions = await cli(['get', 'subsidy', '--versions']);
     expect(versions.stdout).toMatch(/^2\tarchived/m);
+  });
+
+  it('pushes a file as a version, runs its tests, and activates only when they pass', async () => {
+    const active = (await cli(['get', 'subsidy'])).stdout;
+    const failing = path.join(work, 'cheaper.rego');
+    writeFileSync(failing, active.replace(/^passport_rate := 0\.5$/m, 'passport_rate := 0.3'));
+    const pushed = await cli(['push', 'subsidy', failing, '--activate']);
+    expect(pushed.code).toBe(1);
+    expect(pushed.stdout).toMatch(
+      /^saved draft version (\d+) of subsidy: \d+ test\(s\) passed, [1-9]\d* failed$/m,
+    );
+    expect(pushed.stdout).toMatch(/^ {2}FAIL nanopod\.subsidy_test\.test_\w+: /m);
+    expect(pushed.stderr).toMatch(/^error: version \d+ is saved as a draft, but its tests fail$/m);
+
+    // A draft can be continued: edit starts from it, not from the active version.
+    const draft = Number(/saved draft version (\d+)/.exec(pushed.stdout)![1]);
+    const continued = await cli(['edit', 'subsidy', '--version', String(draft)], {
+      EDITOR: `sed -i 's/^passport_rate := 0.3$/passport_rate := 0.5/'`,
+    });
+    expect(continued.stdout).toMatch(/saved draft version \d+ of subsidy/);
+
+    const fine = path.join(work, 'commented.rego');
+    writeFileSync(fine, `# reviewed\n${active}`);
+    const ok = await cli(['push', 'subsidy', fine, '--activate', '--json']);
+    expect(ok.code).toBe(0);
+    const out = JSON.parse(ok.stdout) as {
+      version: number;
+      activated: boolean;
+      tests: { failed: number };
+    };
+    expect(out).toMatchObject({ activated: true, tests: { failed: 0 } });
+    const now = await cli(['get', 'subsidy']);
+    expect(now.stdout.startsWith('# reviewed')).toBe(true);
   });
 
   it('refuses a developer with a non-zero exit and the error on stderr', async () => {

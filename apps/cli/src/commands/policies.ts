@@ -141,6 +141,21 @@ async function runLocalTests(dir: string): Promise<TestRow[]> {
   }
 }
 
+function readLocal(file: string): string {
+  if (!existsSync(file) || !statSync(file).isFile()) throw new CliError(`no such file: ${file}`, 2);
+  return readFileSync(file, 'utf8');
+}
+
+/** `<name>.edit.rego` in the current directory (numbered if taken): where a rejected edit stays. */
+function keepRejectedEdit(name: string, source: string): string {
+  for (let i = 0; ; i++) {
+    const file = `${name}.edit${i ? `-${i}` : ''}.rego`;
+    if (existsSync(file)) continue;
+    writeFileSync(file, source);
+    return `./${file}`;
+  }
+}
+
 function editInEditor(initial: string, name: string): string {
   const editor = process.env.VISUAL || process.env.EDITOR || 'vi';
   const dir = mkdtempSync(path.join(tmpdir(), 'nanopod-policy-'));
@@ -226,13 +241,22 @@ export function registerPolicyCommands(program: Command): void {
 
   policies
     .command('edit <name>')
-    .description('Edit the active source in $EDITOR and save it as a draft')
+    .description('Edit the active source (or --version N, e.g. a draft) in $EDITOR; save a draft')
     .option('-m, --message <text>', 'what changed')
-    .action(async (name: string, o: { message?: string }, cmd: Command) => {
+    .option('--version <n>', 'start from this version instead of the active one')
+    .action(async (name: string, o: { message?: string; version?: string }, cmd: Command) => {
       const flags = flagsOf(cmd);
       const path = { name };
-      const r = await unwrap(api(cmd).GET('/v1/policies/{name}', { params: { path } }));
-      const before = r.active?.source ?? '';
+      const before = o.version
+        ? ((
+            await unwrap(
+              api(cmd).GET('/v1/policies/{name}/versions/{version}', {
+                params: { path: { name, version: positiveInt(o.version) } },
+              }),
+            )
+          ).source ?? '')
+        : ((await unwrap(api(cmd).GET('/v1/policies/{name}', { params: { path } }))).active
+            ?.source ?? '');
       const after = editInEditor(before, name);
       if (after === before) {
         if (flags.json) printJson({ saved: false });
@@ -249,11 +273,85 @@ export function registerPolicyCommands(program: Command): void {
         if (flags.json) printJson(v);
         else process.stdout.write(`saved draft version ${v.version} of ${name}\n`);
       } catch (err) {
+        // The edit is never thrown away: kept beside you, to fix and push.
+        const kept = keepRejectedEdit(name, after);
+        process.stderr.write(
+          `nanopod: your edit is kept in ${kept}; fix it and run: nanopod policies push ${name} ${kept}\n`,
+        );
         const problems = problemsOf(err);
         if (problems) failWithProblems(problems, `${name}.rego`, flags.json);
         throw err;
       }
     });
+
+  policies
+    .command('push <name> <file>')
+    .description("Save a file as a new draft version of a policy and run the version's tests")
+    .option('-m, --message <text>', 'what changed')
+    .option('--tests <file>', "its tests (default: the active version's)")
+    .option('--activate', 'activate it when its tests pass')
+    .action(
+      async (
+        name: string,
+        file: string,
+        o: { message?: string; tests?: string; activate?: boolean },
+        cmd: Command,
+      ) => {
+        const flags = flagsOf(cmd);
+        const source = readLocal(file);
+        const tests = o.tests ? readLocal(o.tests) : undefined;
+        let v: { version: number };
+        try {
+          v = await unwrap(
+            api(cmd).POST('/v1/policies/{name}/versions', {
+              params: { path: { name } },
+              body: {
+                source,
+                message: o.message ?? `pushed from ${path.basename(file)}`,
+                ...(tests !== undefined ? { tests } : {}),
+              },
+            }),
+          );
+        } catch (err) {
+          const problems = problemsOf(err);
+          if (problems) failWithProblems(problems, file, flags.json);
+          throw err;
+        }
+        const run = await unwrap(
+          api(cmd).POST('/v1/policies/{name}/versions/{version}/test', {
+            params: { path: { name, version: v.version } },
+          }),
+        );
+        const failed = run.results.filter((r) => !r.passed);
+        let activation: Record<string, unknown> | null = null;
+        if (o.activate && failed.length === 0) {
+          activation = await unwrap(
+            api(cmd).POST('/v1/policies/{name}/versions/{version}/activate', {
+              params: { path: { name, version: v.version } },
+              body: { message: o.message ?? `pushed from ${path.basename(file)}` },
+            }),
+          );
+        }
+        if (flags.json) {
+          printJson({ version: v.version, tests: run, activated: activation !== null });
+        } else {
+          process.stdout.write(
+            `saved draft version ${v.version} of ${name}: ${run.passed} test(s) passed, ${run.failed} failed\n`,
+          );
+          for (const f of failed) {
+            process.stdout.write(`  FAIL ${f.package}.${f.name}: ${f.error ?? 'failed'}\n`);
+          }
+          if (activation) process.stdout.write(`activated version ${v.version}\n`);
+        }
+        if (failed.length) {
+          throw new CliError(
+            `version ${v.version} is saved as a draft, but its tests fail`,
+            1,
+            'policy.tests_failing',
+          );
+        }
+      },
+    );
 
   policies
     .command('validate <file>')
