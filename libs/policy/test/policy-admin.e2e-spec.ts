@@ -176,12 +176,14 @@ describe.each(databaseKinds())('policy administration (%s)', (kind) => {
       },
     };
     const ids: Record<string, string> = {};
+    const logins: Record<string, string> = {};
     for (const [name, parts] of Object.entries(users)) {
       const userId = randomUUID();
       table.set(userId, parts);
       const d = await decider(platform).decide(subject(userId), sandboxRequest());
       expect(d.policy_version).toBe(1);
       ids[name] = d.decision_id;
+      logins[name] = subject(userId).githubLogin;
     }
 
     const draft = await platform
@@ -205,6 +207,7 @@ describe.each(databaseKinds())('policy administration (%s)', (kind) => {
     );
     expect(Object.keys(byId).sort()).toEqual([ids.flips, ids.changes].sort());
     expect(byId[ids.flips]).toMatchObject({
+      github_login: logins.flips,
       flipped: true,
       before: { allow: true, tier: 'grant', rate_multiplier: 0 },
       after: { allow: false, tier: 'passport', rate_multiplier: 0.5 },

@@ -435,8 +435,9 @@ export function registerPolicyCommands(program: Command): void {
       printTable(
         r.decisions,
         [
-          { header: 'decision', get: (d) => d.decision_id },
-          { header: 'before', get: (d) => show(d.before) },
+          { header: 'user', get: (d) => d.github_login ?? d.user_id ?? '' },
+          { header: 'when', get: (d) => d.created_at },
+          { header: 'today', get: (d) => show(d.before) },
           { header: 'after', get: (d) => show(d.after) },
           { header: 'flip', get: (d) => (d.flipped ? 'yes' : '') },
         ],

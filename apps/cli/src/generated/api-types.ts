@@ -1266,7 +1266,7 @@ export interface paths {
     put?: never;
     /**
      * Re-evaluate the latest logged decisions with this version
-     * @description How many decisions would flip (allow changes) or change, and which.
+     * @description Each logged input is evaluated today by the active policies and by this version: how many decisions would flip (allow changes) or change, which, and for whom.
      */
     post: operations['PoliciesController_dryRun'];
     delete?: never;
@@ -2150,6 +2150,7 @@ export interface components {
     DryRunEntryDto: {
       after: components['schemas']['SubsidyDecisionDto'];
       after_error: string | null;
+      /** @description the active policies' answer today */
       before: components['schemas']['SubsidyDecisionDto'];
       /** Format: date-time */
       created_at: string;
@@ -2157,6 +2158,10 @@ export interface components {
       decision_id: string;
       /** @description allow changed */
       flipped: boolean;
+      /** @example octocat */
+      github_login: string | null;
+      /** @description whom the decision was about */
+      user_id: string | null;
     };
     DryRunResultDto: {
       /** @description Decisions whose outcome would change in any field */

@@ -129,7 +129,9 @@ export class PoliciesController {
   @AdminOnly()
   @ApiOperation({
     summary: 'Re-evaluate the latest logged decisions with this version',
-    description: 'How many decisions would flip (allow changes) or change, and which.',
+    description:
+      'Each logged input is evaluated today by the active policies and by this version: how many ' +
+      'decisions would flip (allow changes) or change, which, and for whom.',
   })
   @ApiOkResponse({ type: DryRunResultDto })
   @ApiErrors(400, 404, 422)

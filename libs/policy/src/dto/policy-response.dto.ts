@@ -136,7 +136,15 @@ export class SubsidyDecisionDto {
 export class DryRunEntryDto {
   @ApiProperty({ format: 'uuid' }) decision_id!: string;
   @ApiProperty({ format: 'date-time' }) created_at!: string;
-  @ApiProperty({ type: SubsidyDecisionDto }) before!: SubsidyDecisionDto;
+  @ApiProperty({ nullable: true, type: String, description: 'whom the decision was about' })
+  user_id!: string | null;
+  @ApiProperty({ nullable: true, type: String, example: 'octocat' })
+  github_login!: string | null;
+  @ApiProperty({
+    type: SubsidyDecisionDto,
+    description: "the active policies' answer today",
+  })
+  before!: SubsidyDecisionDto;
   @ApiProperty({ type: SubsidyDecisionDto }) after!: SubsidyDecisionDto;
   @ApiProperty({ nullable: true, type: String }) after_error!: string | null;
   @ApiProperty({ description: 'allow changed' }) flipped!: boolean;
@@ -161,6 +169,8 @@ export class DryRunResultDto {
       decisions: r.entries.map((e) => ({
         decision_id: e.decisionId,
         created_at: e.createdAt.toISOString(),
+        user_id: e.subject.userId,
+        github_login: e.subject.githubLogin,
         before: e.before,
         after: e.after,
         after_error: e.afterError,

@@ -21,6 +21,8 @@ const TEST_LIMITS = { maxSteps: 10_000_000, timeoutMs: 5_000 };
 export interface DryRunEntry {
   decisionId: string;
   createdAt: Date;
+  /** Whom the decision was about, from its input. */
+  subject: { userId: string | null; githubLogin: string | null };
   before: SubsidyDecision;
   after: SubsidyDecision;
   afterError: string | null;
@@ -34,6 +36,14 @@ export interface DryRunReport {
   changed: number;
   /** Every decision whose outcome differs (allow, tier, rate, hours or reasons), newest first. */
   entries: DryRunEntry[];
+}
+
+function subjectOf(input: Record<string, unknown>): DryRunEntry['subject'] {
+  const subject = (input.subject ?? {}) as { user_id?: unknown; github_login?: unknown };
+  return {
+    userId: typeof subject.user_id === 'string' ? subject.user_id : null,
+    githubLogin: typeof subject.github_login === 'string' ? subject.github_login : null,
+  };
 }
 
 function sameDecision(a: SubsidyDecision, b: SubsidyDecision): boolean {
@@ -81,21 +91,27 @@ export class PolicyLabService {
   }
 
   /**
-   * Re-evaluates the last `limit` logged subsidy decisions with the version in place of the
-   * active one: which outcomes would change, and which flip between allow and deny.
+   * Re-evaluates the inputs of the last `limit` logged subsidy decisions twice, today: with the
+   * active policies and with this version in place. Which outcomes would change, and which flip
+   * between allow and deny, and for whom. (Against the logged result, a change made by an
+   * older version would show as this version's.)
    */
   async dryRun(name: string, version: number, limit: number): Promise<DryRunReport> {
     const v = await this.versionOf(name, version);
     const set = await this.compiled(v);
+    const active = this.active.current();
     const logged = await this.decisions.latest('subsidy', limit);
     const entries: DryRunEntry[] = [];
     for (const row of logged) {
-      const before = row.result as unknown as SubsidyDecision;
+      const before = active
+        ? evaluateSubsidy(active.compiled, row.input).decision
+        : (row.result as unknown as SubsidyDecision);
       const { decision: after, error } = evaluateSubsidy(set.compiled, row.input);
       if (sameDecision(before, after)) continue;
       entries.push({
         decisionId: row.id,
         createdAt: row.createdAt,
+        subject: subjectOf(row.input),
         before,
         after,
         afterError: error?.code ?? null,

@@ -54,6 +54,9 @@ export interface DryRunResult {
   decisions: Array<{
     decision_id: string;
     created_at: string;
+    user_id: string | null;
+    github_login: string | null;
+    /** The active policies' answer today. */
     before: Decision;
     after: Decision;
     after_error: string | null;

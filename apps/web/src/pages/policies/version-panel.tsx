@@ -141,9 +141,9 @@ export function VersionPanel(props: { name: string; version: number; onChanged: 
             rowKey={(d) => d.decision_id}
             empty={<EmptyState title="No decision would change" />}
             columns={[
-              { header: 'Decision', cell: (d) => <code>{d.decision_id.slice(0, 8)}</code> },
+              { header: 'User', cell: (d) => d.github_login ?? d.user_id ?? '—' },
               { header: 'When', cell: (d) => dateTime(d.created_at) },
-              { header: 'Before', cell: (d) => showDecision(d.before) },
+              { header: 'Active today', cell: (d) => showDecision(d.before) },
               {
                 header: 'After',
                 cell: (d) => showDecision(d.after) + (d.after_error ? ` (${d.after_error})` : ''),
