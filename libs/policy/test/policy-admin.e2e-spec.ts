@@ -183,7 +183,7 @@ describe.each(databaseKinds())('policy administration (%s)', (kind) => {
       const d = await decider(platform).decide(subject(userId), sandboxRequest());
       expect(d.policy_version).toBe(1);
       ids[name] = d.decision_id;
-      logins[name] = subject(userId).githubLogin;
+      logins[name] = subject(userId).githubLogin ?? '';
     }
 
     const draft = await platform

@@ -157,6 +157,8 @@ export class BwrapDriver implements RuntimeDriver {
   private readonly generations = new Map<string, number>();
   /** Sandboxes stopped (or stopping) and not started again: exec is refused. */
   private readonly stopped = new Set<string>();
+  /** Sandboxes started and not stopped since: the ones a slot is kept for. */
+  private readonly live = new Set<string>();
 
   constructor(private readonly options: BwrapDriverOptions) {
     const etcDir = buildEtcTemplate(join(options.state_dir, 'etc'));
@@ -301,6 +303,7 @@ export class BwrapDriver implements RuntimeDriver {
       );
     }
     this.stopped.delete(id);
+    this.live.add(id);
     this.prepareSlot(sandbox);
   }
 
@@ -398,7 +401,7 @@ export class BwrapDriver implements RuntimeDriver {
    */
   private prepareSlot(sandbox: SandboxRecord): void {
     const id = sandbox.sandbox_id;
-    if (this.stopped.has(id) || this.slots.has(id) || this.running.get(id)?.size) return;
+    if (!this.live.has(id) || this.slots.has(id) || this.running.get(id)?.size) return;
     let built: ReturnType<BwrapDriver['buildArgv']>;
     try {
       built = this.buildArgv(sandbox, { later: true });
@@ -485,6 +488,7 @@ export class BwrapDriver implements RuntimeDriver {
     this.stopped.add(id);
     const generation = (this.generations.get(id) ?? 0) + 1;
     this.generations.set(id, generation);
+    this.live.delete(id);
     this.slots.delete(id);
     spawner.stopGroup(id, generation);
     const handles = [...(this.running.get(id) ?? [])];
@@ -525,6 +529,11 @@ export class BwrapDriver implements RuntimeDriver {
   async remove(sandbox: SandboxRecord): Promise<void> {
     await this.stop(sandbox);
     await this.disk?.release(sandbox.work_dir);
+    // Gone for good (ids are never reused): nothing of it stays in the agent's maps.
+    this.stopped.delete(sandbox.sandbox_id);
+    this.generations.delete(sandbox.sandbox_id);
+    this.running.delete(sandbox.sandbox_id);
+    spawner.forgetGroup(sandbox.sandbox_id);
   }
 
   /** Unmounts the work dir (the image stays); the sandbox is stopped already. */

@@ -52,6 +52,10 @@ process.on('message', (m) => {
     if (c && c.pid) killGroup(c.pid);
     return;
   }
+  if (m.t === 'forget') {
+    allowedFrom.delete(m.group);
+    return;
+  }
   if (m.t === 'stop') {
     allowedFrom.set(m.group, m.generation);
     for (const c of kids.values()) if (c.group === m.group && c.pid) killGroup(c.pid);
@@ -215,6 +219,11 @@ export class Spawner {
    */
   stopGroup(group: string, generation: number): void {
     this.child?.send({ t: 'stop', group, generation });
+  }
+
+  /** A sandbox is removed: the helper drops what it kept for it (sent after its stop). */
+  forgetGroup(group: string): void {
+    this.child?.send({ t: 'forget', group });
   }
 
   private helper(): ChildProcess | null {
