@@ -96,6 +96,21 @@ describeBwrap('bwrap sandboxes isolate what they run', () => {
     expect(Number(envCount)).toBeLessThan(12);
   });
 
+  it('says plainly when the program or the directory does not exist', async () => {
+    const spec = await harness.start(sandboxSpec());
+    const missing = await harness.exec(spec.sandbox_id, ['no-such-program', '--flag']);
+    expect(missing.exit.exit_code).toBe(127);
+    expect(missing.stderr).toBe('nanopod: command not found: no-such-program\n');
+    const nowhere = await harness.exec(spec.sandbox_id, ['true'], { cwd: 'not/there' });
+    expect(nowhere.exit.exit_code).toBe(126);
+    expect(nowhere.stderr).toBe(
+      'nanopod: cannot change to /work/not/there: no such directory in the sandbox\n',
+    );
+    // A second exec right after (through the slot the first left) still works.
+    const ok = await harness.exec(spec.sandbox_id, ['sh', '-c', 'echo "$0" ok', 'it is']);
+    expect(ok.stdout).toBe('it is ok\n');
+  });
+
   it('stops a fork bomb at the process limit, and the host stays fine', async () => {
     const spec = await harness.start(
       sandboxSpec({
