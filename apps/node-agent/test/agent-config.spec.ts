@@ -67,6 +67,15 @@ describe('node agent configuration', () => {
     );
   });
 
+  it("still starts with an earlier agent's retired setting (prlimit_bin)", () => {
+    const config = resolveAgentConfig({
+      url: 'https://nanopod.example',
+      prlimit_bin: '/usr/bin/prlimit',
+    } as never);
+    expect(config.url).toBe('https://nanopod.example');
+    expect(Object.keys(config)).not.toContain('prlimit_bin');
+  });
+
   it('reads the egress allow-list as CIDR:port entries and refuses anything else', () => {
     expect(
       resolveAgentConfig(

@@ -123,6 +123,9 @@ export function configFromFile(file: string): AgentConfigInput {
   return parsed as AgentConfigInput;
 }
 
+/** `prlimit_bin`: rlimits are set by the sandbox launcher's own `ulimit` since 0.1. */
+const RETIRED_KEYS = ['prlimit_bin'];
+
 /** Merges the sources (later wins, undefined skipped) and validates the result. */
 export function resolveAgentConfig(...sources: AgentConfigInput[]): AgentConfig {
   const merged: AgentConfigInput = {};
@@ -133,6 +136,12 @@ export function resolveAgentConfig(...sources: AgentConfigInput[]): AgentConfig 
   }
   const problems: string[] = [];
   for (const key of Object.keys(merged)) {
+    // Settings of earlier agents that no longer mean anything: accepted, so an upgrade with an
+    // old config file still starts.
+    if (RETIRED_KEYS.includes(key)) {
+      delete merged[key as keyof AgentConfig];
+      continue;
+    }
     if (!KEYS.includes(key as keyof AgentConfig)) problems.push(`unknown key "${key}"`);
   }
   const v = new Reader(merged, problems);
