@@ -73,8 +73,10 @@ export interface PackResult {
  * The directory as a tar.gz without what ignoreRules names. Symlinks that stay inside go as
  * symlinks; those that leave it (a `.venv`'s python, a data link) are left out and listed.
  */
-export async function packDirectory(root: string): Promise<PackResult> {
-  const rules = ignoreRules(root);
+export async function packDirectory(
+  root: string,
+  rules: Ignore = ignoreRules(root),
+): Promise<PackResult> {
   const skippedLinks: string[] = [];
   const chunks: Buffer[] = [];
   let size = 0;
@@ -182,7 +184,7 @@ async function run(argv: string[], p: RunParams): Promise<void> {
       );
     if (p.upload) {
       spinner.text = 'Uploading this directory';
-      const { archive, skippedLinks } = await packDirectory(root);
+      const { archive, skippedLinks } = await packDirectory(root, rules);
       if (skippedLinks.length) {
         spinner.stop();
         const shown = skippedLinks.slice(0, 3).join(', ');
