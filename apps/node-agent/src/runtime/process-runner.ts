@@ -73,19 +73,8 @@ export function runProcess(options: ProcessRunOptions): ExecHandle {
       output: (stream, chunk) => options.sink.output(stream, chunk),
       exit: (code, signal, helperReason, error) => {
         if (wallTimer) clearTimeout(wallTimer);
-        if (error) {
-          options.sink.output('stderr', Buffer.from(`${error}\n`));
-          code = 127;
-        }
         if (reason === undefined) reason = helperReason;
-        const duration_ms = Number(process.hrtime.bigint() - started) / 1e6;
-        settle({
-          exit_code: code,
-          signal,
-          ...(options.mapExit?.(code, signal) ?? {}),
-          ...(reason !== undefined ? { reason } : {}),
-          duration_ms: Math.round(duration_ms * 10) / 10,
-        });
+        settle(helperResult(options, started, code, signal, reason, error));
       },
     },
   );
@@ -103,6 +92,29 @@ export function runProcess(options: ProcessRunOptions): ExecHandle {
     },
     cancel: (why = 'cancelled') => kill(why),
     done,
+  };
+}
+
+/** The result of a helper spawn's exit; a spawn error is told on stderr and exits 127. */
+function helperResult(
+  options: Pick<ProcessRunOptions, 'sink' | 'mapExit'>,
+  started: bigint,
+  code: number | null,
+  signal: NodeJS.Signals | null,
+  reason: string | undefined,
+  error: string | undefined,
+): ExecResult {
+  if (error) {
+    options.sink.output('stderr', Buffer.from(`${error}\n`));
+    code = 127;
+  }
+  const duration_ms = Number(process.hrtime.bigint() - started) / 1e6;
+  return {
+    exit_code: code,
+    signal,
+    ...(options.mapExit?.(code, signal) ?? {}),
+    ...(reason !== undefined ? { reason } : {}),
+    duration_ms: Math.round(duration_ms * 10) / 10,
   };
 }
 
@@ -177,19 +189,8 @@ export function prepareProcess(options: PrepareOptions): PreparedProcess | null 
         const c = claimed;
         if (!c) return;
         if (c.wallTimer) clearTimeout(c.wallTimer);
-        if (error) {
-          c.options.sink.output('stderr', Buffer.from(`${error}\n`));
-          code = 127;
-        }
         if (c.reason === undefined) c.reason = helperReason;
-        const duration_ms = Number(process.hrtime.bigint() - c.started) / 1e6;
-        c.settle({
-          exit_code: code,
-          signal,
-          ...(c.options.mapExit?.(code, signal) ?? {}),
-          ...(c.reason !== undefined ? { reason: c.reason } : {}),
-          duration_ms: Math.round(duration_ms * 10) / 10,
-        });
+        c.settle(helperResult(c.options, c.started, code, signal, c.reason, error));
       },
     },
   );
