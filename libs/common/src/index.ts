@@ -32,6 +32,7 @@ export { configureHttpApp, JSON_BODY_LIMIT } from './http/configure-app';
 export { markRawBodyRoutes, isRawBodyRoute } from './http/raw-body-routes';
 export { JSON_MAX_DEPTH, JSON_MAX_VALUES, JsonBodyErrorCodes } from './http/json-shape';
 export { nanopodValidationPipe } from './http/validation';
+export { isUuid } from './http/name-or-id';
 export { ApiErrors } from './http/api-errors.decorator';
 export { ClusterBus, BusHandler, BUS_MAX_PAYLOAD_BYTES } from './bus/cluster-bus';
 export { DatabaseCoreModule } from './database/database-core.module';

@@ -3,6 +3,8 @@ export const FederationErrorCodes = {
   partnerNotFound: 'federation.partner_not_found',
   partnerExists: 'federation.partner_exists',
   nodeNotFound: 'federation.node_not_found',
+  /** Several of the nodes the caller sees carry the name asked for: use an id. */
+  nodeNameAmbiguous: 'federation.node_name_ambiguous',
   tokenInvalid: 'federation.enrollment_token_invalid',
   tokenUsed: 'federation.enrollment_token_used',
   tokenExpired: 'federation.enrollment_token_expired',

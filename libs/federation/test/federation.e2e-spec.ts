@@ -157,11 +157,11 @@ describe.each(databaseKinds('both'))('federation on %s', (kind) => {
     }
   });
 
-  it('answers 400 for node ids that are not UUIDs, on HTTP and on the channel upgrade', async () => {
+  it('answers 404 for a node name nobody has, and 400 for node ids that are not UUIDs on the channel upgrade', async () => {
     const a = await enroll('node-bad-ids');
     const http = await platform.http().get('/v1/nodes/not-a-uuid').set(owner.auth);
-    expect(http.status).toBe(400);
-    expect(http.body.error.code).toBe('request.invalid');
+    expect(http.status).toBe(404);
+    expect(http.body.error.code).toBe('federation.node_not_found');
     for (const id of ['not-a-uuid', '%E0%A4%A', '..%2F..']) {
       expect((await openChannel(platform.url, id, a.credential)).status).toBe(400);
     }
@@ -169,6 +169,34 @@ describe.each(databaseKinds('both'))('federation on %s', (kind) => {
     const good = await openChannel(platform.url, a.node_id, a.credential);
     expect(good.status).toBe(101);
     good.ws?.close();
+  });
+
+  it('takes a partner name or a node name for the id, and answers 409 when two nodes share a name', async () => {
+    const http = () => platform.http();
+    const tok = await http()
+      .post(`/v1/partners/acme-${kind}/enrollment-tokens`)
+      .set(owner.auth)
+      .send({});
+    expect(tok.status).toBe(201);
+    expect(tok.body.partner_id).toBe(partnerId);
+    expect((await http().get(`/v1/partners/acme-${kind}`).set(owner.auth)).body.id).toBe(partnerId);
+    expect((await http().get(`/v1/partners/acme-${kind}`).set(stranger.auth)).status).toBe(404);
+    const a = await enroll('pod-7', inventory(), tok.body.token as string);
+    const got = await http().get('/v1/nodes/pod-7').set(owner.auth);
+    expect(got.status).toBe(200);
+    expect(got.body.id).toBe(a.node_id);
+    const cordoned = await http().post('/v1/nodes/pod-7/cordon').set(owner.auth);
+    expect(cordoned.body).toMatchObject({ id: a.node_id, cordoned: true });
+    expect((await http().get('/v1/nodes/pod-7').set(stranger.auth)).status).toBe(404);
+
+    const b = await enroll('pod-7');
+    const twice = await http().post('/v1/nodes/pod-7/uncordon').set(owner.auth);
+    expect(twice.status).toBe(409);
+    expect(twice.body.error.code).toBe('federation.node_name_ambiguous');
+    expect([...twice.body.error.details.ids].sort()).toEqual([a.node_id, b.node_id].sort());
+    // A terminated node of that name no longer stands in the way of the live one.
+    expect((await http().delete(`/v1/nodes/${b.node_id}`).set(owner.auth)).status).toBe(200);
+    expect((await http().get('/v1/nodes/pod-7').set(admin.auth)).body.id).toBe(a.node_id);
   });
 
   it('refuses a made-up token with 401', async () => {

@@ -11,9 +11,11 @@ export { SandboxEnv } from './services/sandbox-env.service';
 import { SandboxInit1764400000000 } from './migrations/1764400000000-sandbox-init';
 import { SandboxReservations1764400000500 } from './migrations/1764400000500-sandbox-reservations';
 import { SandboxPorts1764400000700 } from './migrations/1764400000700-sandbox-ports';
+import { SandboxNames1764400000800 } from './migrations/1764400000800-sandbox-names';
 /** This context's migrations, in order. */
 export const sandboxMigrations = [
   SandboxInit1764400000000,
   SandboxReservations1764400000500,
   SandboxPorts1764400000700,
+  SandboxNames1764400000800,
 ];

@@ -3,6 +3,8 @@ import { PolicyErrorCodes } from '@nanopod/policy';
 /** Error codes of the sandbox context. */
 export const SandboxErrorCodes = {
   notFound: 'sandbox.not_found',
+  /** The owner has a sandbox (not deleted) with this name. */
+  nameTaken: 'sandbox.name_taken',
   noCapacity: 'sandbox.no_capacity',
   /** Nodes with room exist, but none can enforce what the sandbox needs (egress netns, cgroups). */
   uncontainable: 'sandbox.uncontainable',

@@ -66,7 +66,7 @@ describe.each(databaseKinds())('the sandbox API without nodes on %s', (kind) => 
     expect(badExecEnv.status).toBe(400);
   });
 
-  it('answers 404 for sandboxes that do not exist and 400 for ids that are not UUIDs', async () => {
+  it('answers 404 for sandboxes that do not exist and 400 for ids that are neither UUIDs nor names', async () => {
     const missing = '00000000-0000-4000-8000-000000000000';
     expect((await platform.http().get(`/v1/sandboxes/${missing}`).set(dev.auth)).status).toBe(404);
     const exec = await platform
@@ -76,14 +76,16 @@ describe.each(databaseKinds())('the sandbox API without nodes on %s', (kind) => 
       .send({ argv: ['true'] });
     expect(exec.status).toBe(404);
     expect(exec.body.error.code).toBe('sandbox.not_found');
-    for (const path of ['/v1/sandboxes/not-a-uuid', '/v1/nodes/not-a-uuid']) {
-      const bad = await platform.http().get(path).set(dev.auth);
-      expect(bad.status).toBe(400);
-      expect(bad.body.error.code).toBe('request.invalid');
-    }
+    // A name nobody has is a 404 like a missing id.
+    const unnamed = await platform.http().get('/v1/sandboxes/no-such-name').set(dev.auth);
+    expect(unnamed.status).toBe(404);
+    expect(unnamed.body.error.code).toBe('sandbox.not_found');
+    const bad = await platform.http().get('/v1/sandboxes/Not_A_Name').set(dev.auth);
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.code).toBe('request.invalid');
     const badExec = await platform
       .http()
-      .post('/v1/sandboxes/not-a-uuid/exec')
+      .post('/v1/sandboxes/-not-a-name/exec')
       .set(dev.auth)
       .send({ argv: ['true'] });
     expect(badExec.status).toBe(400);

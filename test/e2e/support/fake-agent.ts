@@ -22,8 +22,8 @@ export function fakeInventory(over: Partial<NodeInventory> = {}): NodeInventory 
 
 /**
  * An agent speaking the protocol over the real channel, answering every start with `running`
- * after `startDelayMs` (the window in which unlocked admission would let creates through) and
- * every stop with `stopped`.
+ * after `startDelayMs` (the window in which unlocked admission would let creates through),
+ * every stop with `stopped`, and every exec by echoing its argv (exit 0).
  */
 export function connectFakeAgent(
   url: string,
@@ -59,6 +59,19 @@ export function connectFakeAgent(
           state: 'running',
         };
         setTimeout(() => ws.send(JSON.stringify(reply)), startDelayMs);
+      } else if (msg.type === 'exec') {
+        // Echoes its argv, like `echo`, and exits 0.
+        const data_base64 = Buffer.from(`${msg.argv.join(' ')}\n`).toString('base64');
+        ws.send(JSON.stringify({ type: 'exec.output', id: msg.id, stream: 'stdout', data_base64 }));
+        ws.send(
+          JSON.stringify({
+            type: 'exec.exit',
+            id: msg.id,
+            exit_code: 0,
+            signal: null,
+            duration_ms: 1,
+          }),
+        );
       } else if (msg.type === 'sandbox.stop' || msg.type === 'sandbox.delete') {
         ws.send(
           JSON.stringify({

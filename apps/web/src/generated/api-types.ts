@@ -1426,7 +1426,7 @@ export interface paths {
     put?: never;
     /**
      * Create a sandbox
-     * @description Placement, then the subsidy decision (deny: 403 policy.denied with reasons), then start on the node. No node fits: 409 sandbox.no_capacity with what was asked and what exists.
+     * @description Placement, then the subsidy decision (deny: 403 policy.denied with reasons), then start on the node. No node fits: 409 sandbox.no_capacity with what was asked and what exists. A name you already use: 409 sandbox.name_taken.
      */
     post: operations['SandboxesController_create'];
     delete?: never;
@@ -1442,7 +1442,7 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** Get a sandbox */
+    /** Get a sandbox (by id or by name, as every route here) */
     get: operations['SandboxesController_get'];
     put?: never;
     post?: never;
@@ -2007,6 +2007,11 @@ export interface components {
        * @example 900
        */
       idle_timeout_seconds?: number;
+      /**
+       * @description Unique among your sandboxes that are not deleted; usable instead of the id in every /v1/sandboxes/{id} route. Absent: a generated one (brave-otter-3f2a)
+       * @example train-llama
+       */
+      name?: string;
       /**
        * @default none
        * @enum {string}
@@ -2881,6 +2886,11 @@ export interface components {
       idle_timeout_seconds: number;
       /** Format: date-time */
       last_activity_at: string;
+      /**
+       * @description Unique among the owner’s sandboxes
+       * @example brave-otter-3f2a
+       */
+      name: string;
       /** @enum {string} */
       network: 'none' | 'egress';
       node_id: string | null;
@@ -6269,6 +6279,7 @@ export interface operations {
       query?: never;
       header?: never;
       path: {
+        /** @description The node id (a UUID) or its name (409 when several of your nodes share it) */
         id: string;
       };
       cookie?: never;
@@ -6317,6 +6328,7 @@ export interface operations {
       query?: never;
       header?: never;
       path: {
+        /** @description The node id (a UUID) or its name (409 when several of your nodes share it) */
         id: string;
       };
       cookie?: never;
@@ -6365,6 +6377,7 @@ export interface operations {
       query?: never;
       header?: never;
       path: {
+        /** @description The node id (a UUID) or its name (409 when several of your nodes share it) */
         id: string;
       };
       cookie?: never;
@@ -6422,6 +6435,7 @@ export interface operations {
       query?: never;
       header?: never;
       path: {
+        /** @description The node id (a UUID) or its name (409 when several of your nodes share it) */
         id: string;
       };
       cookie?: never;
@@ -6479,6 +6493,7 @@ export interface operations {
       query?: never;
       header?: never;
       path: {
+        /** @description The node id (a UUID) or its name (409 when several of your nodes share it) */
         id: string;
       };
       cookie?: never;
@@ -6886,6 +6901,7 @@ export interface operations {
       query?: never;
       header?: never;
       path: {
+        /** @description The partner id (a UUID) or its name */
         id: string;
       };
       cookie?: never;
@@ -6943,6 +6959,7 @@ export interface operations {
       query?: never;
       header?: never;
       path: {
+        /** @description The partner id (a UUID) or its name */
         id: string;
       };
       cookie?: never;
@@ -8235,6 +8252,8 @@ export interface operations {
       query?: {
         /** @description Admins: everyone's sandboxes */
         all?: 'true' | 'false';
+        /** @description Only the sandbox of this name */
+        name?: string;
         state?: 'pending' | 'starting' | 'running' | 'stopped' | 'failed' | 'expired';
       };
       header?: never;
@@ -8335,6 +8354,7 @@ export interface operations {
       query?: never;
       header?: never;
       path: {
+        /** @description The sandbox id (a UUID) or its name */
         id: string;
       };
       cookie?: never;
@@ -8383,6 +8403,7 @@ export interface operations {
       query?: never;
       header?: never;
       path: {
+        /** @description The sandbox id (a UUID) or its name */
         id: string;
       };
       cookie?: never;
@@ -8433,6 +8454,7 @@ export interface operations {
       };
       header?: never;
       path: {
+        /** @description The sandbox id (a UUID) or its name */
         id: string;
       };
       cookie?: never;
@@ -8524,6 +8546,7 @@ export interface operations {
       };
       header?: never;
       path: {
+        /** @description The sandbox id (a UUID) or its name */
         id: string;
       };
       cookie?: never;
@@ -8611,6 +8634,7 @@ export interface operations {
       };
       header?: never;
       path: {
+        /** @description The sandbox id (a UUID) or its name */
         id: string;
       };
       cookie?: never;
@@ -8681,6 +8705,7 @@ export interface operations {
       };
       header?: never;
       path: {
+        /** @description The sandbox id (a UUID) or its name */
         id: string;
       };
       cookie?: never;
@@ -8762,6 +8787,7 @@ export interface operations {
       };
       header?: never;
       path: {
+        /** @description The sandbox id (a UUID) or its name */
         id: string;
       };
       cookie?: never;
@@ -8819,6 +8845,7 @@ export interface operations {
       query?: never;
       header?: never;
       path: {
+        /** @description The sandbox id (a UUID) or its name */
         id: string;
       };
       cookie?: never;

@@ -11,7 +11,8 @@ import {
   Max,
   Min,
   ValidateNested,
-  IsUUID,
+  MaxLength,
+  MinLength,
 } from 'class-validator';
 import { nodeState } from '../entities/node.entity';
 import type { GpuInventory } from '../protocol/agent-protocol';
@@ -19,8 +20,13 @@ import type { NodeExecResult } from '../services/node-exec.service';
 import type { NodeView } from '../services/nodes.service';
 
 export class NodeIdParams {
-  @ApiProperty({ format: 'uuid' })
-  @IsUUID('all', { message: 'id must be a UUID' })
+  @ApiProperty({
+    description: 'The node id (a UUID) or its name (409 when several of your nodes share it)',
+    example: 'pod-7',
+  })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(200)
   id!: string;
 }
 

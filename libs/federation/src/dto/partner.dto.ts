@@ -13,16 +13,28 @@ import {
   Max,
   MaxLength,
   Min,
+  ValidateBy,
 } from 'class-validator';
+import { isUuid } from '@nanopod/common';
 import type { PartnerWithOwners } from '../services/partners.service';
 import type { CreatedEnrollmentToken } from '../services/enrollment.service';
+
+/** Partner names; routes take one instead of the id, so a UUID-shaped name is refused. */
+const PARTNER_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
 export class CreatePartnerDto {
   @ApiProperty({ example: 'acme-labs', description: 'Lowercase letters, digits and dashes' })
   @IsString()
-  @Matches(/^[a-z0-9][a-z0-9-]{0,62}$/, {
+  @Matches(PARTNER_NAME, {
     message: 'name must be lowercase letters, digits and dashes',
   })
+  @ValidateBy(
+    {
+      name: 'isNotUuid',
+      validator: { validate: (v: unknown) => typeof v !== 'string' || !isUuid(v) },
+    },
+    { message: 'name must not look like a UUID' },
+  )
   name!: string;
 
   @ApiPropertyOptional({ example: 'Acme Labs' })
@@ -43,8 +55,11 @@ export class CreatePartnerDto {
 }
 
 export class PartnerIdParams {
-  @ApiProperty({ format: 'uuid' })
-  @IsUUID('all', { message: 'id must be a UUID' })
+  @ApiProperty({ description: 'The partner id (a UUID) or its name', example: 'acme-labs' })
+  @IsString()
+  @Matches(new RegExp(`${PARTNER_NAME.source}|^[0-9a-fA-F-]{36}$`), {
+    message: 'id must be a partner name or id (a UUID)',
+  })
   id!: string;
 }
 

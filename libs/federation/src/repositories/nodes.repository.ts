@@ -12,6 +12,11 @@ export class NodesRepository {
     return this.repo.findOne({ where: { id } });
   }
 
+  /** Every node of that name (names are not unique), oldest first. */
+  findByName(name: string): Promise<NodeEntity[]> {
+    return this.repo.find({ where: { name }, order: { createdAt: 'ASC' } });
+  }
+
   /** The credential hash of a node that is not terminated. */
   async credentialHash(id: string): Promise<string | undefined> {
     const row = await this.repo

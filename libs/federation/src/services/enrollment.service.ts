@@ -56,11 +56,12 @@ export class EnrollmentService {
 
   async createToken(
     principal: Principal,
-    partnerId: string,
+    /** The partner's id or name. */
+    partnerRef: string,
     input: TokenInput,
   ): Promise<CreatedEnrollmentToken> {
     // 404 unless the partner exists and the caller is an admin or one of its owners.
-    await this.partners.get(principal, partnerId);
+    const { partner } = await this.partners.get(principal, partnerRef);
     // A partner may enroll its own machines, but only the platform vouches for InfiniBand.
     if ((input.kind ?? 'federated') !== 'federated' && !isAdmin(principal)) {
       throw new ForbiddenError(
@@ -69,7 +70,7 @@ export class EnrollmentService {
         { kind: input.kind },
       );
     }
-    return this.issue(partnerId, principal.userId, input);
+    return this.issue(partner.id, principal.userId, input);
   }
 
   /** Issues a token without a caller check (the embedded default's local agent). */

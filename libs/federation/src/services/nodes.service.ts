@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import {
   Clock,
   ConflictError,
+  isUuid,
   NANOPOD_CONFIG,
   NanopodConfig,
   NotFoundError,
@@ -113,12 +114,14 @@ export class NodesService {
     return rows.map((node) => this.view(node));
   }
 
-  async get(principal: Principal, id: string): Promise<NodeView> {
-    return this.view(await this.visible(principal, id));
+  /** A node the caller sees, by id or by name (see `visible`). */
+  async get(principal: Principal, ref: string): Promise<NodeView> {
+    return this.view(await this.visible(principal, ref));
   }
 
-  async cordon(principal: Principal, id: string, cordoned: boolean): Promise<NodeView> {
-    const node = await this.visible(principal, id);
+  async cordon(principal: Principal, ref: string, cordoned: boolean): Promise<NodeView> {
+    const node = await this.visible(principal, ref);
+    const id = node.id;
     this.refuseTerminated(node);
     const patch: Partial<NodeEntity> = { cordoned, updatedAt: this.clock.now() };
     // Uncordoning a drained or draining node puts it back into service.
@@ -132,8 +135,9 @@ export class NodesService {
   }
 
   /** Drain: no new work; the node is `drained` once its running work has ended. */
-  async drain(principal: Principal, id: string): Promise<NodeView> {
-    const node = await this.visible(principal, id);
+  async drain(principal: Principal, ref: string): Promise<NodeView> {
+    const node = await this.visible(principal, ref);
+    const id = node.id;
     this.refuseTerminated(node);
     if (node.drain === 'none') {
       assertTransition(node.drain, 'draining');
@@ -151,8 +155,9 @@ export class NodesService {
    * Terminate: the node leaves the network for good. Its credential stops working at once (also
    * on the open channel), and its active work fails through the `lost` event.
    */
-  async terminate(principal: Principal, id: string): Promise<NodeView> {
-    const node = await this.visible(principal, id);
+  async terminate(principal: Principal, ref: string): Promise<NodeView> {
+    const node = await this.visible(principal, ref);
+    const id = node.id;
     if (node.drain !== 'terminated') {
       assertTransition(node.drain, 'terminated');
       await this.events.emitLost([id]);
@@ -240,12 +245,35 @@ export class NodesService {
     return { node, connected: this.channels.isConnected(node.id) };
   }
 
-  private async visible(principal: Principal, id: string): Promise<NodeEntity> {
-    const node = /^[0-9a-f-]{36}$/i.test(id) ? await this.nodes.findById(id) : null;
-    if (!node || !(await this.partners.canManage(principal, node.partnerId))) {
-      throw new NotFoundError(FederationErrorCodes.nodeNotFound, 'No such node', { id });
+  /**
+   * The node `ref` names (its id, or its name) if the caller may see it; otherwise 404. Node
+   * names are not unique: among the nodes of that name the caller sees, a terminated one only
+   * counts when no other does, and two or more left is a 409 listing their ids.
+   */
+  private async visible(principal: Principal, ref: string): Promise<NodeEntity> {
+    const notFound = () =>
+      new NotFoundError(FederationErrorCodes.nodeNotFound, 'No such node', { id: ref });
+    if (isUuid(ref)) {
+      const node = await this.nodes.findById(ref);
+      if (!node || !(await this.partners.canManage(principal, node.partnerId))) throw notFound();
+      return node;
     }
-    return node;
+    const named = await this.nodes.findByName(ref);
+    const owned = isAdmin(principal)
+      ? null
+      : new Set(await this.partners.ownedPartnerIds(principal.userId));
+    const seen = named.filter((n) => !owned || owned.has(n.partnerId));
+    const live = seen.filter((n) => n.drain !== 'terminated');
+    const matches = live.length ? live : seen;
+    if (matches.length === 0) throw notFound();
+    if (matches.length > 1) {
+      throw new ConflictError(
+        FederationErrorCodes.nodeNameAmbiguous,
+        `${matches.length} nodes are named "${ref}"; use one of their ids`,
+        { name: ref, ids: matches.map((n) => n.id) },
+      );
+    }
+    return matches[0];
   }
 
   private refuseTerminated(node: NodeEntity): void {

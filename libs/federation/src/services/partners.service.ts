@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { Clock, ConflictError, NotFoundError } from '@nanopod/common';
+import { Clock, ConflictError, isUuid, NotFoundError } from '@nanopod/common';
 import { isAdmin, Principal } from '@nanopod/identity';
 import { PartnerEntity } from '../entities/partner.entity';
 import { FederationErrorCodes } from '../federation.errors';
@@ -64,10 +64,15 @@ export class PartnersService {
     return this.withOwners(rows);
   }
 
-  /** A partner the caller may see (admin, or one of its owners); otherwise 404. */
+  /**
+   * A partner the caller may see (admin, or one of its owners), by id or by name (names are
+   * unique); otherwise 404.
+   */
   async get(principal: Principal, id: string): Promise<PartnerWithOwners> {
-    const partner = /^[0-9a-f-]{36}$/i.test(id) ? await this.partners.findById(id) : null;
-    if (!partner || !(await this.canManage(principal, id))) {
+    const partner = isUuid(id)
+      ? await this.partners.findById(id)
+      : await this.partners.findByName(id);
+    if (!partner || !(await this.canManage(principal, partner.id))) {
       throw new NotFoundError(FederationErrorCodes.partnerNotFound, 'No such partner', { id });
     }
     return (await this.withOwners([partner]))[0];

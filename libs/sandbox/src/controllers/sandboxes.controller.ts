@@ -62,7 +62,8 @@ export class SandboxesController {
     summary: 'Create a sandbox',
     description:
       'Placement, then the subsidy decision (deny: 403 policy.denied with reasons), then start on the node. ' +
-      'No node fits: 409 sandbox.no_capacity with what was asked and what exists.',
+      'No node fits: 409 sandbox.no_capacity with what was asked and what exists. ' +
+      'A name you already use: 409 sandbox.name_taken.',
   })
   @ApiCreatedResponse({ type: SandboxDto })
   @ApiErrors(400, 409)
@@ -72,6 +73,7 @@ export class SandboxesController {
   ): Promise<SandboxDto> {
     const r = body.resources ?? {};
     const sb = await this.sandboxes.create(p, {
+      name: body.name,
       runtime: body.runtime ?? 'bwrap',
       cpu: r.cpu ?? 1,
       memoryMb: r.memory_mb ?? 512,
@@ -94,13 +96,17 @@ export class SandboxesController {
     @CurrentPrincipal() p: Principal,
     @Query() q: ListSandboxesQuery,
   ): Promise<SandboxListDto> {
-    const rows = await this.sandboxes.list(p, { all: q.all === 'true', state: q.state });
+    const rows = await this.sandboxes.list(p, {
+      all: q.all === 'true',
+      state: q.state,
+      name: q.name,
+    });
     return { data: rows.map((s) => SandboxDto.from(s)) };
   }
 
   @Get(':id')
   @Authenticated('read')
-  @ApiOperation({ summary: 'Get a sandbox' })
+  @ApiOperation({ summary: 'Get a sandbox (by id or by name, as every route here)' })
   @ApiOkResponse({ type: SandboxDto })
   @ApiErrors(404)
   async get(

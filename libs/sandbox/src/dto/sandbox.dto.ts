@@ -14,9 +14,11 @@ import {
   Min,
   ValidateBy,
   ValidateNested,
-  IsUUID,
+  Matches,
 } from 'class-validator';
+import { isUuid } from '@nanopod/common';
 import { SANDBOX_STATES, SandboxEntity } from '../entities/sandbox.entity';
+import { SANDBOX_NAME } from '../names/sandbox-name';
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const ENV_MAX_ENTRIES = 256;
@@ -43,6 +45,19 @@ function IsEnvMap(): PropertyDecorator {
       },
       defaultMessage: () =>
         `$property must map names ([A-Za-z_][A-Za-z0-9_]*) to strings, at most ${ENV_MAX_ENTRIES} entries and ${ENV_MAX_BYTES} bytes`,
+    },
+  });
+}
+
+/** A sandbox name that cannot be taken for an id (a UUID-shaped name would shadow one). */
+function IsSandboxName(): PropertyDecorator {
+  return ValidateBy({
+    name: 'isSandboxName',
+    validator: {
+      validate: (value: unknown) =>
+        typeof value === 'string' && SANDBOX_NAME.test(value) && !isUuid(value),
+      defaultMessage: () =>
+        '$property must be 1-63 lowercase letters, digits and dashes, starting and ending with a letter or digit, and not a UUID',
     },
   });
 }
@@ -77,6 +92,18 @@ export class SandboxResourcesDto {
 }
 
 export class CreateSandboxDto {
+  @ApiPropertyOptional({
+    example: 'train-llama',
+    maxLength: 63,
+    pattern: SANDBOX_NAME.source,
+    description:
+      'Unique among your sandboxes that are not deleted; usable instead of the id in every ' +
+      '/v1/sandboxes/{id} route. Absent: a generated one (brave-otter-3f2a)',
+  })
+  @IsOptional()
+  @IsSandboxName()
+  name?: string;
+
   @ApiPropertyOptional({ enum: ['bwrap', 'firecracker', 'daytona'], default: 'bwrap' })
   @IsOptional()
   @IsIn(['bwrap', 'firecracker', 'daytona'])
@@ -130,8 +157,11 @@ export class CreateSandboxDto {
 }
 
 export class SandboxIdParams {
-  @ApiProperty({ format: 'uuid' })
-  @IsUUID('all', { message: 'id must be a UUID' })
+  @ApiProperty({ description: 'The sandbox id (a UUID) or its name', example: 'train-llama' })
+  @IsString()
+  @Matches(new RegExp(`${SANDBOX_NAME.source}|^[0-9a-fA-F-]{36}$`), {
+    message: 'id must be a sandbox name or id (a UUID)',
+  })
   id!: string;
 }
 
@@ -145,6 +175,12 @@ export class ListSandboxesQuery {
   @IsOptional()
   @IsIn(SANDBOX_STATES)
   state?: (typeof SANDBOX_STATES)[number];
+
+  @ApiPropertyOptional({ example: 'train-llama', description: 'Only the sandbox of this name' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(63)
+  name?: string;
 }
 
 /** The resources a sandbox was given (defaults filled in). */
@@ -166,6 +202,8 @@ export class SandboxSubsidyDto {
 
 export class SandboxDto {
   @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty({ example: 'brave-otter-3f2a', description: 'Unique among the owner’s sandboxes' })
+  name!: string;
   @ApiProperty({ format: 'uuid' }) owner_id!: string;
   @ApiProperty({ enum: SANDBOX_STATES }) state!: string;
   @ApiProperty({ nullable: true, type: String, example: 'idle' }) reason!: string | null;
@@ -193,6 +231,7 @@ export class SandboxDto {
   static from(s: SandboxEntity): SandboxDto {
     return {
       id: s.id,
+      name: s.name,
       owner_id: s.ownerId,
       state: s.state,
       reason: s.stateReason,

@@ -31,6 +31,10 @@ export class SandboxEntity {
   @Column({ name: 'owner_id', type: 'uuid' })
   ownerId!: string;
 
+  /** Unique per owner among sandboxes that are not deleted (see `SANDBOX_NAME`). */
+  @Column({ type: 'text' })
+  name!: string;
+
   @Column({ name: 'node_id', type: 'uuid', nullable: true })
   nodeId!: string | null;
 

@@ -9,7 +9,8 @@ export interface SandboxTx {
   /** The row, locked until the transaction ends. */
   lock(id: string): Promise<SandboxEntity | null>;
   update(id: string, patch: Partial<SandboxEntity>): Promise<void>;
-  insert(sb: SandboxEntity): Promise<void>;
+  /** Inserts the row; false (nothing written) when the owner has a live sandbox of that name. */
+  insert(sb: SandboxEntity): Promise<boolean>;
   /** What active sandboxes take on one node, read in this transaction. */
   useOnNode(nodeId: string): Promise<NodeUse>;
   /** What the owner's active sandboxes take and hold, read in this transaction. */
@@ -42,6 +43,11 @@ export class SandboxesRepository {
     return this.repo.findOne({ where: { id, deletedAt: IsNull() } });
   }
 
+  /** The owner's sandbox of that name that is not deleted (names are unique among those). */
+  findLiveByName(ownerId: string, name: string): Promise<SandboxEntity | null> {
+    return this.repo.findOne({ where: { ownerId, name, deletedAt: IsNull() } });
+  }
+
   findById(id: string): Promise<SandboxEntity | null> {
     return this.repo.findOneBy({ id });
   }
@@ -51,12 +57,17 @@ export class SandboxesRepository {
   }
 
   /** Newest first; `ownerId` null lists everyone's. */
-  list(ownerId: string | null, state?: SandboxState, limit = 500): Promise<SandboxEntity[]> {
+  list(
+    ownerId: string | null,
+    filter: { state?: SandboxState; name?: string } = {},
+    limit = 500,
+  ): Promise<SandboxEntity[]> {
     return this.repo.find({
       where: {
         deletedAt: IsNull(),
         ...(ownerId ? { ownerId } : {}),
-        ...(state ? { state } : {}),
+        ...(filter.state ? { state: filter.state } : {}),
+        ...(filter.name ? { name: filter.name } : {}),
       },
       order: { createdAt: 'DESC' },
       take: limit,
@@ -218,8 +229,18 @@ export class SandboxesRepository {
         update: async (id, patch) => {
           await manager.update(SandboxEntity, { id }, patch);
         },
+        // ON CONFLICT DO NOTHING: a taken name (the partial unique index on owner and name)
+        // leaves the transaction usable, and costs no extra query when the name is free.
         insert: async (sb) => {
-          await manager.insert(SandboxEntity, sb);
+          const res = await manager
+            .createQueryBuilder()
+            .insert()
+            .into(SandboxEntity)
+            .values(sb)
+            .orIgnore()
+            .returning('id')
+            .execute();
+          return (res.raw as unknown[]).length > 0;
         },
         useOfOwner: (ownerId) => this.useOfOwner(ownerId, manager),
         useOnNode: async (nodeId) =>

@@ -18,6 +18,8 @@ import { SandboxErrorCodes } from '../sandbox.errors';
  * takes up to this many times its cores in CPU requests. Memory and GPUs are never overcommitted.
  */
 export const CPU_OVERCOMMIT = 4;
+/** Generated names drawn before giving up (a clash is one in tens of millions per draw). */
+const NAME_TRIES = 5;
 
 export interface PlacementRequest {
   runtime: RuntimeName;
@@ -131,7 +133,9 @@ export class SandboxPlacement {
    * one transaction locks the node row, sums what its pending, starting and running sandboxes
    * take, and inserts the sandbox only if it still fits. Concurrent creates on one node queue
    * on the row lock, so a node is never overcommitted. One transaction (one lock) per
-   * candidate, so two creates trying nodes in different orders cannot deadlock.
+   * candidate, so two creates trying nodes in different orders cannot deadlock. A name the
+   * owner already uses is a 409 `sandbox.name_taken` when `build` gives the same name again (the
+   * caller chose it); a generated one (a new name per `build`) is drawn again.
    */
   async reserve(
     req: PlacementRequest,
@@ -148,8 +152,14 @@ export class SandboxPlacement {
         if (!node) return null;
         const f = freeOf(node, await tx.useOnNode(node.id));
         if (!this.hasRoom(f, req) || uncontained(f, req).length > 0) return null;
-        const sb = build(node);
-        await tx.insert(sb);
+        let sb = build(node);
+        for (let tries = 1; !(await tx.insert(sb)); tries++) {
+          // The owner has a live sandbox of this name: a generated one is drawn again (`build`
+          // names afresh), one the owner chose stays theirs to change.
+          const again = build(node);
+          if (again.name === sb.name || tries >= NAME_TRIES) throw nameTaken(sb.name);
+          sb = again;
+        }
         return sb;
       });
       if (placed) return placed;
@@ -189,6 +199,14 @@ export function uncontained(f: Pick<NodeFree, 'containment'>, req: PlacementRequ
   if (!c.cgroup_pids) missing.push('cgroup_pids');
   if (egress && !c.netns_egress) missing.push('netns_egress');
   return missing;
+}
+
+function nameTaken(name: string): ConflictError {
+  return new ConflictError(
+    SandboxErrorCodes.nameTaken,
+    `You already have a sandbox named "${name}"; choose another name or delete that one`,
+    { name },
+  );
 }
 
 function freeOf(n: NodeEntity, u: NodeUse | undefined): NodeFree {

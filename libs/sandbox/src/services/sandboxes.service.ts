@@ -1,11 +1,12 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { Clock, ConflictError, NotFoundError, PolicyDeniedError } from '@nanopod/common';
+import { Clock, ConflictError, isUuid, NotFoundError, PolicyDeniedError } from '@nanopod/common';
 import { CostEstimator, MICRO_PER_CREDIT } from '@nanopod/billing';
 import { NodeChannelRegistry, NodeEntity, SandboxSpec } from '@nanopod/federation';
 import { isAdmin, Principal } from '@nanopod/identity';
 import { DecidedSubsidy, SubsidyDecider } from '@nanopod/policy';
 import { randomUUID } from 'node:crypto';
 import { SandboxEntity, SandboxPurpose, SandboxState } from '../entities/sandbox.entity';
+import { generateSandboxName } from '../names/sandbox-name';
 import { SandboxesRepository } from '../repositories/sandboxes.repository';
 import { SandboxErrorCodes } from '../sandbox.errors';
 import { SandboxAdmission } from './sandbox-admission.service';
@@ -14,6 +15,8 @@ import { noRoomReason, SandboxPlacement } from './sandbox-placement.service';
 import { SandboxTransitions } from './sandbox-transitions.service';
 
 export interface CreateSandboxInput {
+  /** Unique among the owner's live sandboxes; absent: a generated one (`brave-otter-3f2a`). */
+  name?: string;
   runtime: SandboxEntity['runtime'];
   cpu: number;
   memoryMb: number;
@@ -94,6 +97,7 @@ export class SandboxesService {
         Object.assign(new SandboxEntity(), {
           id: randomUUID(),
           ownerId: principal.userId,
+          name: input.name ?? generateSandboxName(),
           nodeId: node.id,
           partnerId: node.partnerId,
           runtime: input.runtime,
@@ -237,15 +241,21 @@ export class SandboxesService {
 
   async list(
     principal: Principal,
-    opts: { all?: boolean; state?: SandboxState },
+    opts: { all?: boolean; state?: SandboxState; name?: string },
   ): Promise<SandboxEntity[]> {
     const everyone = opts.all && isAdmin(principal);
-    return this.sandboxes.list(everyone ? null : principal.userId, opts.state);
+    return this.sandboxes.list(everyone ? null : principal.userId, opts);
   }
 
-  /** The caller's sandbox (or any, for admins); anyone else's is a 404. */
+  /**
+   * The caller's sandbox by id or by name (or any by id, for admins); anyone else's is a 404.
+   * A name is looked up among the caller's own sandboxes only, admins' too: names are unique
+   * per owner, not across owners.
+   */
   async get(principal: Principal, id: string): Promise<SandboxEntity> {
-    const sb = /^[0-9a-f-]{36}$/i.test(id) ? await this.sandboxes.findLive(id) : null;
+    const sb = isUuid(id)
+      ? await this.sandboxes.findLive(id)
+      : await this.sandboxes.findLiveByName(principal.userId, id);
     if (!sb || (sb.ownerId !== principal.userId && !isAdmin(principal))) {
       throw new NotFoundError(SandboxErrorCodes.notFound, 'No such sandbox', { id });
     }
