@@ -74,7 +74,7 @@ describeIf('the nanopod CLI against a platform with its embedded local node agen
   });
 
   it("prints 42 for nanopod run -- python3 -c 'print(6*7)'", async () => {
-    const r = await cli(dev, ['run', '--', 'python3', '-c', 'print(6*7)']);
+    const r = await cli(dev, ['run', '--name', 'answer', '--', 'python3', '-c', 'print(6*7)']);
     expect(r.stderr).toBe('');
     expect(r.stdout).toBe('42\n');
     expect(r.code).toBe(0);
@@ -158,10 +158,21 @@ describeIf('the nanopod CLI against a platform with its embedded local node agen
     expect(r.stderr).toMatch(/^error: .*\(policy\.denied\)\n( {2}- \S.*\n)+$/);
   }, 60000);
 
-  it('creates, uploads, execs, downloads and removes a sandbox verb by verb', async () => {
-    const created = await cli(dev, ['sandboxes', 'create', '--ttl', '600', '--json']);
+  it('creates, uploads, execs, downloads and removes a sandbox verb by verb, by its name', async () => {
+    const created = await cli(dev, [
+      'sandboxes',
+      'create',
+      '--name',
+      'cli-job',
+      '--ttl',
+      '600',
+      '--json',
+    ]);
     expect(created.code).toBe(0);
-    const id = JSON.parse(created.stdout).id as string;
+    expect(JSON.parse(created.stdout).name).toBe('cli-job');
+    const sandboxId = JSON.parse(created.stdout).id as string;
+    // Every verb below takes the name where the id goes.
+    const id = 'cli-job';
     writeFileSync(path.join(work, 'job.py'), "open('out.txt','w').write('written')\n");
     expect((await cli(dev, ['sandboxes', 'upload', id, 'job.py'])).code).toBe(0);
     const ran = await cli(dev, ['sandboxes', 'exec', id, '--', 'python3', 'job.py']);
@@ -176,9 +187,13 @@ describeIf('the nanopod CLI against a platform with its embedded local node agen
     ]);
     expect(dl.code).toBe(0);
     expect(readFileSync(path.join(work, 'got.txt'), 'utf8')).toBe('written');
-    const ls = await cli(dev, ['sandboxes', 'ls', '--json']);
-    expect(JSON.parse(ls.stdout).map((s: { id: string }) => s.id)).toContain(id);
-    expect((await cli(dev, ['sandboxes', 'rm', id])).code).toBe(0);
+    // Piped, the table is tab-separated lines, the name first.
+    const ls = await cli(dev, ['sandboxes', 'ls']);
+    const [head, ...rows] = ls.stdout.trim().split('\n');
+    expect(head.split('\t').slice(0, 2)).toEqual(['NAME', 'ID']);
+    expect(rows.map((r) => r.split('\t').slice(0, 2))).toContainEqual(['cli-job', sandboxId]);
+    const rm = await cli(dev, ['sandboxes', 'rm', id]);
+    expect(rm.stdout).toBe('cli-job: deleted\n');
   }, 60000);
 
   it('lists nodes and runs operator commands across them for admins', async () => {
@@ -211,16 +226,26 @@ describeIf('the nanopod CLI against a platform with its embedded local node agen
     const partner = JSON.parse(created.stdout) as { id: string };
     const ls = await cli(admin, ['partners', 'ls', '--json']);
     expect(JSON.parse(ls.stdout).map((p: { id: string }) => p.id)).toContain(partner.id);
-    const token = await cli(admin, ['partners', 'token', partner.id, '--zone', 'edge', '--json']);
+    // The partner's name where its id goes.
+    const token = await cli(admin, [
+      'partners',
+      'token',
+      `cli-partner-${process.pid}`,
+      '--zone',
+      'edge',
+      '--json',
+    ]);
+    expect(JSON.parse(token.stdout)).toMatchObject({ partner_id: partner.id });
     expect(JSON.parse(token.stdout).token).toMatch(/^npe_/);
     const nodes = JSON.parse((await cli(admin, ['nodes', 'ls', '--json'])).stdout) as Array<{
       id: string;
+      name: string;
     }>;
     const cordon = await cli(admin, ['nodes', 'cordon', nodes[0].id, '--json']);
     expect(JSON.parse(cordon.stdout).cordoned).toBe(true);
     const un = await cli(admin, ['nodes', 'uncordon', nodes[0].id]);
     expect(un.code).toBe(0);
-    const got = await cli(admin, ['nodes', 'get', nodes[0].id, '--json']);
+    const got = await cli(admin, ['nodes', 'get', nodes[0].name, '--json']);
     expect(JSON.parse(got.stdout)).toMatchObject({ id: nodes[0].id, cordoned: false });
   }, 90000);
 });

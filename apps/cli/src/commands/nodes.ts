@@ -128,26 +128,28 @@ export function registerNodeCommands(program: Command): void {
     .description('List nodes (admins: all; partner owners: theirs)')
     .action(async (_o: unknown, cmd: Command) => list(cmd.optsWithGlobals<GlobalFlags>()));
   group
-    .command('get <id>')
-    .description('Show a node')
+    .command('get <node>')
+    .description('Show a node (NAME or ID)')
     .action(async (id: string, _o: unknown, cmd: Command) =>
       get(id, cmd.optsWithGlobals<GlobalFlags>()),
     );
   for (const verb of ['cordon', 'uncordon', 'drain'] as const) {
     group
-      .command(`${verb} <id>`)
+      .command(`${verb} <node>`)
       .description(
         verb === 'drain'
-          ? 'Drain a node: no new work; drained when its work ends'
-          : `${verb[0].toUpperCase()}${verb.slice(1)} a node`,
+          ? 'Drain a node (NAME or ID): no new work; drained when its work ends'
+          : `${verb[0].toUpperCase()}${verb.slice(1)} a node (NAME or ID)`,
       )
       .action(async (id: string, _o: unknown, cmd: Command) =>
         action(id, verb, cmd.optsWithGlobals<GlobalFlags>()),
       );
   }
   group
-    .command('terminate <id>')
-    .description('Terminate a node for good: its credential stops working, its work fails')
+    .command('terminate <node>')
+    .description(
+      'Terminate a node (NAME or ID) for good: its credential stops working, its work fails',
+    )
     .action(async (id: string, _o: unknown, cmd: Command) => {
       const p = cmd.optsWithGlobals<GlobalFlags>();
       const node = await unwrap(

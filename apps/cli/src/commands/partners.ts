@@ -96,8 +96,8 @@ export function registerPartnerCommands(program: Command): void {
     .description('List partners')
     .action(async (_o: unknown, cmd: Command) => list(cmd.optsWithGlobals<GlobalFlags>()));
   group
-    .command('token <partnerId>')
-    .description('Create a single-use enrollment token for a node of this partner')
+    .command('token <partner>')
+    .description('Create a single-use enrollment token for a node of this partner (NAME or ID)')
     .option(
       '--expires-in <duration>',
       'validity: seconds, or 1h, 7d (default 1h)',

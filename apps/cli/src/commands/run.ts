@@ -243,16 +243,17 @@ async function run(argv: string[], p: RunParams): Promise<void> {
       stderr: captured.stderr,
       files: files.map((f) => ({ path: f.path, size: f.size, modified_at: f.modified_at })),
       ...(p.out ? { out: p.out } : {}),
-      ...(p.keep ? { sandbox_id: sb.id } : {}),
+      ...(p.keep ? { sandbox_id: sb.id, sandbox_name: sb.name } : {}),
     });
   } else {
-    reportFiles(files, sb.id, p);
+    reportFiles(files, sb.name, p);
   }
   if (code !== 0) throw new CliError('', code, 'cli.command_failed');
 }
 
-function reportFiles(files: FileEntry[], id: string, p: RunParams): void {
-  if (p.keep) process.stderr.write(`nanopod: kept sandbox ${id}\n`);
+/** `name`: the kept sandbox's, which every `nanopod sandboxes` verb takes. */
+function reportFiles(files: FileEntry[], name: string, p: RunParams): void {
+  if (p.keep) process.stderr.write(`nanopod: kept sandbox ${name}\n`);
   if (!files.length) return;
   const names = files.slice(0, 5).map((f) => f.path);
   const list = `${names.join(', ')}${files.length > 5 ? `, and ${files.length - 5} more` : ''}`;
@@ -261,7 +262,7 @@ function reportFiles(files: FileEntry[], id: string, p: RunParams): void {
   } else if (p.keep) {
     process.stderr.write(
       `nanopod: the command wrote ${files.length} file(s): ${list}\n` +
-        `  fetch one with: nanopod sandboxes download ${id} ${files[0].path}\n`,
+        `  fetch one with: nanopod sandboxes download ${name} ${files[0].path}\n`,
     );
   } else {
     process.stderr.write(

@@ -32,6 +32,7 @@ type ExecLine =
   components['schemas']['ExecOutputLineDto'] | ExecExit | components['schemas']['ErrorBodyDto'];
 
 export interface CreateParams extends GlobalFlags {
+  name?: string;
   runtime?: string;
   cpu?: number;
   memory?: number;
@@ -49,7 +50,8 @@ export type CreateSandboxBody = components['schemas']['CreateSandboxDto'];
 export function createBody(p: CreateParams): CreateSandboxBody {
   const env = Object.assign({}, ...(p.env ?? []).map((e) => parseKeyValues(e)));
   return {
-    // The enum flags go as given: the platform validates them (a bad one is its 400).
+    // The name and the enum flags go as given: the platform validates them (its 400 names them).
+    ...(p.name !== undefined ? { name: p.name } : {}),
     ...(p.runtime ? { runtime: p.runtime as CreateSandboxBody['runtime'] } : {}),
     resources: {
       ...(p.cpu !== undefined ? { cpu: p.cpu } : {}),
@@ -69,6 +71,10 @@ export function createBody(p: CreateParams): CreateSandboxBody {
 
 export function addCreateOptions(cmd: Command): Command {
   return cmd
+    .option(
+      '--name <name>',
+      'a name unique among your sandboxes (lowercase letters, digits, -); default: generated',
+    )
     .option('--runtime <runtime>', 'bwrap (default), firecracker or daytona')
     .option('--cpu <n>', 'CPU share, e.g. 2 or 0.5', parsePositiveNumber('--cpu'))
     .option('--memory <size>', 'memory: MB, or 512Mi, 2Gi', parseSizeMb('--memory'))
@@ -153,6 +159,7 @@ export function exitCodeOf(exit: ExecExit): number {
 }
 
 const columns = [
+  { header: 'NAME', get: (r: Sandbox) => r.name },
   { header: 'ID', get: (r: Sandbox) => r.id },
   { header: 'STATE', get: (r: Sandbox) => (r.reason ? `${r.state} (${r.reason})` : r.state) },
   { header: 'RUNTIME', get: (r: Sandbox) => r.runtime },
@@ -168,7 +175,14 @@ async function create(p: CreateParams): Promise<void> {
   );
   if (p.json) return printJson(sb);
   printRecord(
-    { id: sb.id, state: sb.state, reason: sb.reason, node: sb.node_id, expires_at: sb.expires_at },
+    {
+      name: sb.name,
+      id: sb.id,
+      state: sb.state,
+      reason: sb.reason,
+      node: sb.node_id,
+      expires_at: sb.expires_at,
+    },
     p,
   );
 }
@@ -268,7 +282,7 @@ async function simple(id: string, verb: 'stop' | 'rm', p: GlobalFlags): Promise<
       : api.DELETE('/v1/sandboxes/{id}', { params }),
   );
   if (p.json) return printJson(sb);
-  process.stdout.write(`${sb.id}: ${verb === 'rm' ? 'deleted' : sb.state}\n`);
+  process.stdout.write(`${sb.name}: ${verb === 'rm' ? 'deleted' : sb.state}\n`);
 }
 
 export function registerSandboxCommands(program: Command): void {
@@ -286,28 +300,28 @@ export function registerSandboxCommands(program: Command): void {
     .option('--all', "everyone's (admins)")
     .action(async (_o: unknown, cmd: Command) => list(cmd.optsWithGlobals()));
   group
-    .command('get <id>')
-    .description('Show a sandbox')
+    .command('get <sandbox>')
+    .description('Show a sandbox (NAME or ID)')
     .action(async (id: string, _o: unknown, cmd: Command) =>
       get(id, cmd.optsWithGlobals<GlobalFlags>()),
     );
   group
-    .command('upload <id> <file>')
-    .description('Upload a local file into the work dir')
+    .command('upload <sandbox> <file>')
+    .description('Upload a local file into the work dir of a sandbox (NAME or ID)')
     .option('--path <remote>', 'where in the work dir (default: the file name)')
     .action(async (id: string, file: string, _o: unknown, cmd: Command) =>
       upload(id, file, cmd.optsWithGlobals()),
     );
   group
-    .command('download <id> <path>')
-    .description('Download a file from the work dir')
+    .command('download <sandbox> <path>')
+    .description('Download a file from the work dir of a sandbox (NAME or ID)')
     .option('-o, --output <file>', 'local file, or - for stdout')
     .action(async (id: string, remote: string, _o: unknown, cmd: Command) =>
       download(id, remote, cmd.optsWithGlobals()),
     );
   group
-    .command('exec <id>')
-    .description('Run a command, streaming its output: nanopod sandboxes exec ID -- CMD')
+    .command('exec <sandbox>')
+    .description('Run a command, streaming its output: nanopod sandboxes exec NAME|ID -- CMD')
     .option(
       '--timeout <duration>',
       'wall-time limit: seconds, or 10m',
@@ -318,15 +332,15 @@ export function registerSandboxCommands(program: Command): void {
       exec(id, argv, cmd.optsWithGlobals()),
     );
   group
-    .command('stop <id>')
-    .description('Stop a sandbox (files stay until the TTL)')
+    .command('stop <sandbox>')
+    .description('Stop a sandbox, NAME or ID (files stay until the TTL)')
     .action(async (id: string, _o: unknown, cmd: Command) =>
       simple(id, 'stop', cmd.optsWithGlobals<GlobalFlags>()),
     );
   group
-    .command('rm <id>')
+    .command('rm <sandbox>')
     .alias('delete')
-    .description('Delete a sandbox and its files')
+    .description('Delete a sandbox (NAME or ID) and its files')
     .action(async (id: string, _o: unknown, cmd: Command) =>
       simple(id, 'rm', cmd.optsWithGlobals<GlobalFlags>()),
     );
