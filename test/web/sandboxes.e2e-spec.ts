@@ -27,8 +27,10 @@ suite('the sandboxes pages', () => {
           await page.getByRole('heading', { name: 'Sandboxes', level: 1 }).waitFor();
           await page.getByText('No sandboxes yet').waitFor();
           await page.getByRole('button', { name: 'New sandbox' }).click();
+          await page.getByLabel('Name').fill('web-job');
           await page.getByRole('button', { name: 'Create' }).click();
-          // The detail page, with its live state.
+          // The detail page, named, with its live state.
+          await page.getByRole('heading', { name: 'Sandbox web-job' }).waitFor();
           await page.getByText('running', { exact: true }).first().waitFor();
           await page.getByRole('button', { name: 'Run' }).click();
           await page.getByLabel('exec output').getByText('42').waitFor();
@@ -39,6 +41,7 @@ suite('the sandboxes pages', () => {
           await page.goto(`${baseUrl(platform)}/sandboxes`);
           const rows = page.getByRole('table', { name: 'sandboxes' }).locator('tbody tr');
           await rows.first().getByText('running').waitFor();
+          await rows.first().getByRole('link', { name: 'web-job' }).waitFor();
           await rows.first().getByRole('button', { name: 'Delete' }).click();
           await page.getByText('No sandboxes yet').waitFor();
         },

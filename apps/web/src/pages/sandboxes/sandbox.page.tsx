@@ -41,13 +41,12 @@ export function SandboxPage() {
   if (!sb) return <Spinner />;
   return (
     <>
-      <PageHeader
-        title={`Sandbox ${sb.id.slice(0, 8)}`}
-        description={<SandboxStateBadge sandbox={sb} />}
-      />
+      <PageHeader title={`Sandbox ${sb.name}`} description={<SandboxStateBadge sandbox={sb} />} />
       <div className="grid grid-2">
         <Card title="Details">
           <dl className="kv">
+            <dt>Name</dt>
+            <dd>{sb.name}</dd>
             <dt>ID</dt>
             <dd>{sb.id}</dd>
             <dt>Runtime</dt>

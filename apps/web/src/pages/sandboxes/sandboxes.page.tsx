@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import { api } from '../../api';
+import type { components } from '../../generated/api-types';
 import {
   Badge,
   Button,
@@ -17,21 +18,7 @@ import { relativeTime } from '../../lib/format';
 import { Link, navigate } from '../../lib/router';
 import { usePoll } from '../../lib/use-api';
 
-export interface Sandbox {
-  id: string;
-  state: string;
-  reason: string | null;
-  runtime: string;
-  resources: { cpu: number; memory_mb: number; gpus: number; gpu_type: string | null };
-  network: string;
-  node_id: string | null;
-  ttl_seconds: number;
-  idle_timeout_seconds: number;
-  expires_at: string;
-  last_activity_at: string;
-  created_at: string;
-  subsidy: { tier?: string; rate_multiplier?: number };
-}
+export type Sandbox = components['schemas']['SandboxDto'];
 
 const tones: Record<string, Tone> = {
   pending: 'blue',
@@ -58,6 +45,7 @@ function CreateSandboxModal(props: {
 }) {
   const toast = useToast();
   const [form, setForm] = useState({
+    name: '',
     cpu: '1',
     memory_mb: '512',
     gpus: '0',
@@ -73,6 +61,7 @@ function CreateSandboxModal(props: {
     setBusy(true);
     try {
       const sb = await api.post<Sandbox>('/v1/sandboxes', {
+        ...(form.name.trim() ? { name: form.name.trim() } : {}),
         resources: {
           cpu: Number(form.cpu),
           memory_mb: Number(form.memory_mb),
@@ -104,6 +93,19 @@ function CreateSandboxModal(props: {
         </>
       }
     >
+      <Field
+        label="Name"
+        htmlFor="sb-name"
+        hint="Optional: lowercase letters, digits and dashes, unique among your sandboxes"
+      >
+        <input
+          id="sb-name"
+          className="input"
+          placeholder="generated, like brave-otter-3f2a"
+          value={form.name}
+          onChange={set('name')}
+        />
+      </Field>
       <div className="grid grid-3">
         <Field label="CPU" htmlFor="sb-cpu">
           <input id="sb-cpu" className="input" value={form.cpu} onChange={set('cpu')} />
@@ -183,9 +185,10 @@ export function SandboxesPage() {
             }
             columns={[
               {
-                header: 'ID',
-                cell: (s) => <Link to={`/sandboxes/${s.id}`}>{s.id.slice(0, 8)}</Link>,
+                header: 'Name',
+                cell: (s) => <Link to={`/sandboxes/${s.id}`}>{s.name}</Link>,
               },
+              { header: 'ID', cell: (s) => <code title={s.id}>{s.id.slice(0, 8)}</code> },
               { header: 'State', cell: (s) => <SandboxStateBadge sandbox={s} /> },
               {
                 header: 'Resources',
