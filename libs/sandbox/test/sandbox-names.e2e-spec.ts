@@ -1,9 +1,13 @@
+import { randomUUID } from 'node:crypto';
 import type WebSocket from 'ws';
-import type { EnrollResponse } from '@nanopod/federation';
-import { databaseKinds } from '../support/test-database';
-import { startTestPlatform, TestPlatform, TestUser } from '../support/test-platform';
-import { connectFakeAgent, fakeInventory } from './support/fake-agent';
-import { fund } from './support/node-agent-process';
+import { NodesService, type EnrollResponse } from '@nanopod/federation';
+import { databaseKinds } from '../../../test/support/test-database';
+import { startTestPlatform, TestPlatform, TestUser } from '../../../test/support/test-platform';
+import { connectFakeAgent, fakeInventory } from '../../../test/e2e/support/fake-agent';
+import { fund } from '../../../test/e2e/support/node-agent-process';
+import { SandboxEntity } from '../src/entities/sandbox.entity';
+import { SandboxesRepository } from '../src/repositories/sandboxes.repository';
+import { SandboxPlacement } from '../src/services/sandbox-placement.service';
 
 describe.each(databaseKinds())('sandbox names on %s', (kind) => {
   let platform: TestPlatform;
@@ -137,5 +141,27 @@ describe.each(databaseKinds())('sandbox names on %s', (kind) => {
     expect(
       (await platform.http().get(`/v1/sandboxes/${mine.body.id}`).set(admin.auth)).status,
     ).toBe(200);
+  });
+
+  it("draws a generated name again when it clashes with one of the owner's", async () => {
+    const taken = await create(alice, { name: 'clash' });
+    const row = (await platform.app.get(SandboxesRepository).findById(taken.body.id as string))!;
+    // What `build` gives on each call: the first draw clashes, the second does not.
+    const draws = ['clash', 'clash-free'];
+    const placed = await platform.app.get(SandboxPlacement).reserve(
+      {
+        runtime: 'bwrap',
+        cpu: 0.5,
+        memory_mb: 128,
+        gpus: 0,
+        gpu_type: null,
+        workload_class: 'latency_tolerant',
+      },
+      await platform.app.get(NodesService).schedulable(),
+      () => Object.assign(new SandboxEntity(), row, { id: randomUUID(), name: draws.shift() }),
+    );
+    expect(placed?.name).toBe('clash-free');
+    const got = await platform.http().get('/v1/sandboxes/clash-free').set(alice.auth);
+    expect(got.body.id).toBe(placed?.id);
   });
 });
