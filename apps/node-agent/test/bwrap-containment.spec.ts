@@ -201,10 +201,9 @@ describeContained('bwrap sandboxes are contained as a whole (attacks from inside
 
         const before = pool.stats();
         const b = await harness.start(sandboxSpec({ network: 'egress' }));
-        expect(pool.stats()).toMatchObject({
-          taken: before.taken + 1,
-          made_on_demand: before.made_on_demand,
-        });
+        // Ready, not made while B waited: from the pool (B took a warm sandbox whose namespace
+        // the pool gave when it was made, or the pool's own).
+        expect(pool.stats().made_on_demand).toBe(before.made_on_demand);
         const bNetns = pool.pathOf(b.sandbox_id)!;
         expect(bNetns).not.toBe(aNetns);
         const probe = await harness.exec(b.sandbox_id, [

@@ -55,6 +55,7 @@ export async function startLocalNodeAgent(
         zone: 'local',
         log_level,
         egress_pool: config.localAgentEgressPool,
+        warm_pool: config.localAgentWarmPool,
       },
     });
     // Ready for a first `nanopod run` when start returns; a slow channel only delays that.

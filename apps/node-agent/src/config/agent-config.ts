@@ -38,6 +38,12 @@ export interface AgentConfig {
    * 0 turns the pool off.
    */
   egress_pool: number;
+  /**
+   * Warm sandboxes kept ready (cgroups, work dir and first command chain made ahead, of the
+   * shape last started; root, cgroups and disk_quota needed) so a new sandbox's first exec
+   * does not wait for them. 0 turns it off.
+   */
+  warm_pool: number;
   /** Hold each work dir to its disk_mb with a loop-mounted filesystem image (root only). */
   disk_quota: boolean;
   /**
@@ -85,6 +91,7 @@ const KEYS: Array<keyof AgentConfig> = [
   'bwrap_bin',
   'egress_allow',
   'egress_pool',
+  'warm_pool',
   'disk_quota',
   'sandbox_uid_base',
   'max_upload_mb',
@@ -171,6 +178,7 @@ export function resolveAgentConfig(...sources: AgentConfigInput[]): AgentConfig 
     bwrap_bin: v.string('bwrap_bin') ?? '/usr/bin/bwrap',
     egress_allow: egressAllow(merged.egress_allow, problems),
     egress_pool: v.int('egress_pool', 0, 64) ?? 2,
+    warm_pool: v.int('warm_pool', 0, 16) ?? 1,
     disk_quota: v.bool('disk_quota') ?? true,
     sandbox_uid_base: v.int('sandbox_uid_base', 1000, 4_000_000_000) ?? uidBaseFor(stateDir),
     max_upload_mb: v.int('max_upload_mb', 1, 1_000_000) ?? 64,

@@ -20,6 +20,7 @@ import { DiskQuota } from './disk-quota';
 import { createServer, AddressInfo } from 'node:net';
 import { SANDBOX_DNS } from './egress-rules';
 import { EgressNetwork } from './netns-egress';
+import { WarmPool } from './warm-pool';
 import {
   ARGS_FD,
   INNER_STUB,
@@ -74,6 +75,12 @@ export interface BwrapDriverOptions {
   mount_bin?: string;
   umount_bin?: string;
   cgroup_base?: string;
+  /**
+   * Warm sandboxes kept ready (warm-pool.ts; needs root, cgroups and the disk quota), and the
+   * outer uids they may take (the agent's own range). Default 0: none.
+   */
+  warm_pool?: number;
+  warm_uids?: { base: number; size: number };
 }
 
 /** Uid/gid the command sees inside the sandbox's user namespace. */
@@ -141,6 +148,9 @@ export class BwrapDriver implements RuntimeDriver {
   private readonly cgroups: Cgroups;
   private readonly egress: EgressNetwork | null;
   private readonly disk: DiskQuota | null;
+  private readonly warmPool: WarmPool | null;
+  /** Sandboxes that took a warm one and have not started since (their netns is made). */
+  private readonly fromWarm = new Set<string>();
   private readonly seccompFile: string | null;
   private readonly disableUserns: boolean;
   private readonly runDir: string;
@@ -188,6 +198,7 @@ export class BwrapDriver implements RuntimeDriver {
       options.disk_quota !== false && DiskQuota.probe(diskTools, this.runDir)
         ? new DiskQuota(diskTools, join(this.runDir, 'disk-pool'))
         : null;
+    this.warmPool = this.makeWarmPool();
     this.seccompFile = writeSeccompFilter(options.bwrap_bin, this.runDir);
     this.disableUserns = bwrapAccepts(options.bwrap_bin, ['--disable-userns']);
     this.egressResolvConf = join(options.state_dir, 'etc-egress-resolv.conf');
@@ -236,12 +247,71 @@ export class BwrapDriver implements RuntimeDriver {
     spawner.warm();
   }
 
+  private makeWarmPool(): WarmPool | null {
+    const { warm_pool: size = 0, warm_uids: uids } = this.options;
+    const disk = this.disk;
+    if (size <= 0 || !uids || !disk || !this.asRoot || !this.cgroups.support.version) return null;
+    const dir = join(this.options.state_dir, 'sandboxes');
+    mkdirSync(dir, { recursive: true, mode: 0o711 });
+    return new WarmPool(
+      { size, dir, uids },
+      {
+        takeDisk: (into, diskMb) => disk.claim(into, diskMb),
+        releaseDisk: (workDir) => disk.release(workDir),
+        makeCgroup: (group, spec) => {
+          this.cgroups.create(group, cgroupLimits(spec));
+        },
+        removeCgroup: (group) => this.cgroups.remove(group),
+        makeNet: async (group) => {
+          if (!this.egress) throw new Error('no egress on this node');
+          await this.egress.create(group);
+        },
+        moveNet: (group, sandboxId) => this.egress?.reassign(group, sandboxId) ?? false,
+        dropNet: async (group) => this.egress?.destroy(group),
+        launch: (record) =>
+          prepareProcess({
+            ...this.buildArgv(record, { later: true }),
+            env: {},
+            group: record.sandbox_id,
+          }),
+        kill: (uid, group) => {
+          killUidProcesses(uid);
+          for (const pid of this.cgroups.pids(group)) killPid(pid);
+        },
+      },
+    );
+  }
+
+  /** Warm sandboxes a start of this spec could take now (0 without the pool). */
+  warmFor(spec: SandboxRecord['spec']): number {
+    return this.warmPool?.readyFor(spec) ?? 0;
+  }
+
+  /** Outer uids warm sandboxes hold (a new sandbox's uid is chosen among the others). */
+  heldUids(): number[] {
+    return this.warmPool?.heldUids() ?? [];
+  }
+
   static available(bwrapBin: string): boolean {
     return existsSync(bwrapBin);
   }
 
-  /** A ready size-limited work dir, taken with its sandbox directory by one rename. */
+  /**
+   * A warm sandbox of the same shape, taken whole (its directory, uid, cgroups and first exec)
+   * by one rename; or else a ready size-limited work dir, taken with its sandbox directory.
+   */
   prepareDir(sandbox: SandboxRecord): void {
+    const warm = this.ownUid(sandbox)
+      ? this.warmPool?.claim(sandbox.spec, dirname(sandbox.work_dir))
+      : null;
+    if (warm) {
+      sandbox.uid = sandbox.gid = warm.uid;
+      sandbox.cgroup = warm.cgroup;
+      warm.slot.regroup(sandbox.sandbox_id);
+      this.slots.set(sandbox.sandbox_id, warm.slot);
+      this.fromWarm.add(sandbox.sandbox_id);
+      return;
+    }
     this.disk?.claim(dirname(sandbox.work_dir), sandbox.spec.limits.disk_mb);
   }
 
@@ -281,12 +351,10 @@ export class BwrapDriver implements RuntimeDriver {
           sandbox.gid,
         );
       }
-      this.cgroups.create(id, {
-        memory_mb: sandbox.spec.limits.memory_mb,
-        pids: sandbox.spec.limits.pids + 3,
-        cpu: sandbox.spec.cpu,
-      });
-      if (egress) {
+      this.cgroups.create(groupOf(sandbox), cgroupLimits(sandbox.spec));
+      if (egress && this.fromWarm.has(id)) {
+        await this.egress?.insertAllow(id, sandbox.spec.egress_allow ?? []);
+      } else if (egress) {
         // A new loopback port per start: the old one may have been taken while it was stopped.
         const forward = [];
         for (const port of ports) forward.push({ port, host_port: await freeLoopbackPort() });
@@ -294,7 +362,11 @@ export class BwrapDriver implements RuntimeDriver {
         sandbox.ports = forward.map((f) => ({ ...f, host: '127.0.0.1' }));
       }
     } catch (err) {
-      // The work dir (and its files) stays: only what this start made for processes goes.
+      // The work dir (and its files) stays: only what this start made for processes goes
+      // (with the first exec of a warm sandbox it took).
+      this.fromWarm.delete(id);
+      this.slots.get(id)?.discard();
+      this.slots.delete(id);
       await this.release(sandbox, false);
       if (err instanceof AgentOperationError) throw err;
       throw new AgentOperationError(
@@ -302,9 +374,17 @@ export class BwrapDriver implements RuntimeDriver {
         "the sandbox's limits could not be set up",
       );
     }
+    this.fromWarm.delete(id);
     this.stopped.delete(id);
     this.live.add(id);
     this.prepareSlot(sandbox);
+    this.warmPool?.note(sandbox.uid);
+    // Warm ones only where sandboxes get their own uid (the manager found the dirs reachable).
+    if (this.ownUid(sandbox)) this.warmPool?.want(sandbox.spec);
+  }
+
+  private ownUid(sandbox: SandboxRecord): boolean {
+    return this.asRoot && sandbox.uid !== 0;
   }
 
   /**
@@ -369,11 +449,13 @@ export class BwrapDriver implements RuntimeDriver {
     // too, so they are added (a weaker limit, documented in the README).
     const sharedUid = sandbox.uid === process.getuid?.();
     const procs = this.cgroups.support.version ? this.cgroupProcs(sandbox) : [];
-    // fd 3: bwrap's options; fd 4: the seccomp program (or an empty pipe); fd 5: the script.
+    // fd 3: bwrap's options; fd 4: the seccomp program (or an empty pipe); fd 5: the script;
+    // fd 6: the stub's "set up" byte.
     const fds: SpawnFd[] = [
       { data: argsData(options) },
       this.seccompFile ? { file: this.seccompFile } : { data: '' },
       script,
+      { ready: true },
     ];
     return {
       command: '/bin/sh',
@@ -418,7 +500,7 @@ export class BwrapDriver implements RuntimeDriver {
   }
 
   private cgroupProcs(sandbox: SandboxRecord): string[] {
-    return this.cgroups.procsFiles(sandbox.sandbox_id);
+    return this.cgroups.procsFiles(groupOf(sandbox));
   }
 
   exec(sandbox: SandboxRecord, request: ExecRequest, sink: ExecSink): ExecHandle {
@@ -439,7 +521,7 @@ export class BwrapDriver implements RuntimeDriver {
       mapExit: (code: number | null) => {
         // bwrap exits 128+N when the command died of signal N.
         if (code === 128 + 24) return { signal: 'SIGXCPU', reason: 'cpu_time_limit' };
-        if (code === 128 + 9 && this.cgroups.oomKilled(id)) {
+        if (code === 128 + 9 && this.cgroups.oomKilled(groupOf(sandbox))) {
           return { signal: 'SIGKILL', reason: 'memory_limit' };
         }
         return {};
@@ -489,6 +571,7 @@ export class BwrapDriver implements RuntimeDriver {
     const generation = (this.generations.get(id) ?? 0) + 1;
     this.generations.set(id, generation);
     this.live.delete(id);
+    this.slots.get(id)?.discard();
     this.slots.delete(id);
     spawner.stopGroup(id, generation);
     const handles = [...(this.running.get(id) ?? [])];
@@ -498,7 +581,7 @@ export class BwrapDriver implements RuntimeDriver {
     for (const pid of roots) killProcessGroup(pid);
     for (const pid of tree) killPid(pid);
     killUidProcesses(sandbox.uid);
-    for (const pid of this.cgroups.pids(id)) killPid(pid);
+    for (const pid of this.cgroups.pids(groupOf(sandbox))) killPid(pid);
     await Promise.all(handles.map((h) => h.done));
     await this.settle(sandbox, tree);
     await this.release(sandbox, false);
@@ -507,7 +590,7 @@ export class BwrapDriver implements RuntimeDriver {
   /** Removes the netns and the cgroups (and, with `disk`, the work dir's filesystem). */
   private async release(sandbox: SandboxRecord, disk = true): Promise<void> {
     await this.egress?.destroy(sandbox.sandbox_id);
-    this.cgroups.remove(sandbox.sandbox_id);
+    this.cgroups.remove(groupOf(sandbox));
     if (disk) await this.disk?.release(sandbox.work_dir);
   }
 
@@ -516,7 +599,7 @@ export class BwrapDriver implements RuntimeDriver {
     const ownUid = sandbox.uid === 0 || sandbox.uid === process.getuid?.();
     const deadline = Date.now() + STOP_SETTLE_MS;
     for (;;) {
-      const alive = [...pids.filter(isAlive), ...this.cgroups.pids(sandbox.sandbox_id)];
+      const alive = [...pids.filter(isAlive), ...this.cgroups.pids(groupOf(sandbox))];
       const byUid = ownUid ? 0 : processesOfUid(sandbox.uid).length;
       if (alive.length === 0 && byUid === 0) return;
       if (Date.now() > deadline) return; // uninterruptible sleep: it dies when the kernel lets it
@@ -534,6 +617,7 @@ export class BwrapDriver implements RuntimeDriver {
     this.generations.delete(sandbox.sandbox_id);
     this.running.delete(sandbox.sandbox_id);
     spawner.forgetGroup(sandbox.sandbox_id);
+    this.warmPool?.forget(sandbox.uid);
   }
 
   /** Unmounts the work dir (the image stays); the sandbox is stopped already. */
@@ -546,7 +630,8 @@ export class BwrapDriver implements RuntimeDriver {
    * manager's recovery) and mounts the work dir's image again, so its files can be read.
    */
   async attach(sandbox: SandboxRecord): Promise<void> {
-    if (sandbox.state !== 'running') this.cgroups.remove(sandbox.sandbox_id);
+    this.warmPool?.note(sandbox.uid);
+    if (sandbox.state !== 'running') this.cgroups.remove(groupOf(sandbox));
     if (!this.disk?.hasImage(sandbox.work_dir) || !existsSync(sandbox.work_dir)) return;
     await this.disk.mount(sandbox.work_dir, sandbox.spec.limits.disk_mb, sandbox.uid, sandbox.gid);
   }
@@ -556,12 +641,14 @@ export class BwrapDriver implements RuntimeDriver {
    * and detached).
    */
   async close(): Promise<void> {
+    await this.warmPool?.close();
     await Promise.all([this.disk?.close(), this.egress?.close()]);
   }
 
   /** After an agent restart: the netns (and pasta) of sandboxes it no longer runs. */
   async sweep(): Promise<void> {
     await this.egress?.sweep();
+    await this.warmPool?.sweep(this.cgroups.groups());
   }
 
   /** Agent start, after the sweep: egress namespaces are made ready ahead of the first sandbox. */
@@ -573,6 +660,15 @@ export class BwrapDriver implements RuntimeDriver {
   get egressPool(): Pick<EgressNetwork, 'stats' | 'settled' | 'pathOf'> | null {
     return this.egress;
   }
+}
+
+/** The sandbox's cgroups: named after it, or after the warm sandbox it took. */
+function groupOf(sandbox: SandboxRecord): string {
+  return sandbox.cgroup ?? sandbox.sandbox_id;
+}
+
+function cgroupLimits(spec: SandboxRecord['spec']) {
+  return { memory_mb: spec.limits.memory_mb, pids: spec.limits.pids + 3, cpu: spec.cpu };
 }
 
 function killPid(pid: number): void {

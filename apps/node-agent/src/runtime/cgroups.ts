@@ -1,4 +1,11 @@
-import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmdirSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 
 /** The agent's groups live under this name in each hierarchy; nothing else is touched. */
@@ -174,6 +181,19 @@ export class Cgroups {
       return m !== null && Number(m[1]) > 0;
     } catch {
       return false;
+    }
+  }
+
+  /** The groups under the agent's parent (of the first controller: all have the same). */
+  groups(): string[] {
+    const root = [...this.roots.values()][0];
+    if (!root) return [];
+    try {
+      return readdirSync(join(root, PARENT), { withFileTypes: true })
+        .filter((d) => d.isDirectory())
+        .map((d) => d.name);
+    } catch {
+      return [];
     }
   }
 

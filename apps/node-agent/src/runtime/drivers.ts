@@ -21,6 +21,9 @@ export function createDrivers(
         state_dir: config.state_dir,
         egress_allow: config.egress_allow,
         egress_pool: config.egress_pool,
+        warm_pool: config.warm_pool,
+        // The agent's own block of outer uids (see sandbox_uid_base).
+        warm_uids: { base: config.sandbox_uid_base, size: 256 },
         disk_quota: config.disk_quota,
       }),
     );

@@ -77,6 +77,8 @@ export class EgressNetwork {
   private readonly ready: ReadyNetns[] = [];
   /** sandbox id -> the namespace it was given. */
   private readonly assigned = new Map<string, string>();
+  /** Namespace -> the node filter it was loaded with (before any sandbox's own entries). */
+  private readonly loadedWith = new Map<string, string>();
   /** Every namespace this instance made and has not destroyed (the sweep leaves these). */
   private readonly owned = new Set<string>();
   private filling: Promise<void> | null = null;
@@ -120,11 +122,13 @@ export class EgressNetwork {
     let name = forward.length > 0 ? null : this.take(ruleset);
     try {
       if (name) {
+        this.loadedWith.set(name, ruleset);
         if (extra.length > 0) await this.loadRules(name, allowInsertRules(extra));
       } else {
         name = this.newName();
         this.counters.made_on_demand++;
         await this.make(name, egressRuleset([...this.nodeAllow, ...extra]), forward);
+        if (extra.length === 0) this.loadedWith.set(name, ruleset);
       }
     } catch (err) {
       if (name) await this.destroyNetns(name);
@@ -137,6 +141,33 @@ export class EgressNetwork {
     }
     this.assigned.set(sandboxId, name);
     return netnsPathOf(name);
+  }
+
+  /**
+   * Hands the namespace made for `from` (a warm sandbox) to `to`, if its filter is still the one
+   * that would be made now (the node's addresses are part of it); false otherwise.
+   */
+  reassign(from: string, to: string): boolean {
+    const name = this.assigned.get(from);
+    if (!name || this.loadedWith.get(name) !== egressRuleset(this.nodeAllow)) return false;
+    this.assigned.delete(from);
+    this.assigned.set(to, name);
+    return true;
+  }
+
+  /** Inserts a sandbox's own allow-list entries ahead of the rejects of its namespace. */
+  async insertAllow(sandboxId: string, extraAllow: string[]): Promise<void> {
+    const name = this.assigned.get(sandboxId);
+    const extra = extraAllow.map(parseAllow);
+    if (!name || extra.length === 0) return;
+    try {
+      await this.loadRules(name, allowInsertRules(extra));
+    } catch (err) {
+      throw new AgentOperationError(
+        'agent.uncontainable',
+        `the sandbox's egress network could not be set up (${describe(err)})`,
+      );
+    }
   }
 
   /** The namespace a sandbox's commands enter; null when it has none. */
@@ -306,6 +337,7 @@ export class EgressNetwork {
     await this.deleteNetns(name);
     rmSync(record, { force: true });
     this.owned.delete(name);
+    this.loadedWith.delete(name);
   }
 
   private async deleteNetns(name: string): Promise<void> {

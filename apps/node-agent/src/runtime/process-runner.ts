@@ -140,6 +140,12 @@ export interface ClaimOptions {
 export interface PreparedProcess {
   /** False once it has exited (a claim then answers null). */
   readonly alive: boolean;
+  /** True once it wrote to its `{ ready: true }` fd (it is set up and waiting). */
+  readonly ready: boolean;
+  /** It now belongs to `group` (the helper's stopGroup of that group kills it). */
+  regroup(group: string): void;
+  /** Kills its process group, unclaimed (a claimed one is cancelled through its handle). */
+  discard(): void;
   /** From now on its output goes to `sink` and its clock runs; `data` is fed to its fd. */
   claim(options: ClaimOptions): ExecHandle | null;
 }
@@ -162,6 +168,7 @@ const PRE_CLAIM_OUTPUT = 64 * 1024;
 export function prepareProcess(options: PrepareOptions): PreparedProcess | null {
   const feedFd = options.fds.findIndex((f) => 'later' in f);
   let alive = true;
+  let ready = false;
   let pid: number | null = null;
   let early: Array<['stdout' | 'stderr', Buffer]> = [];
   let claimed = null as Claim | null;
@@ -179,6 +186,9 @@ export function prepareProcess(options: PrepareOptions): PreparedProcess | null 
       spawned: (p) => {
         pid = p;
         if (claimed?.reason !== undefined && p !== null) killProcessGroup(p);
+      },
+      ready: () => {
+        ready = true;
       },
       output: (stream, chunk) => {
         if (claimed) claimed.options.sink.output(stream, chunk);
@@ -198,6 +208,15 @@ export function prepareProcess(options: PrepareOptions): PreparedProcess | null 
   return {
     get alive() {
       return alive;
+    },
+    get ready() {
+      return ready && alive;
+    },
+    regroup(group) {
+      spawner.regroup(id, group);
+    },
+    discard() {
+      if (!claimed) spawner.kill(id);
     },
     claim(claim) {
       if (!alive || claimed) return null;
@@ -260,6 +279,8 @@ function runProcessHere(options: ProcessRunOptions): ExecHandle {
   }
   fds.forEach((f, i) => {
     const pipe = child.stdio[3 + i] as Writable | null;
+    // Nobody waits for a ready byte here: read and drop it, so the pipe can close.
+    if ('ready' in f && pipe) (pipe as unknown as NodeJS.ReadableStream).resume();
     if (!('data' in f) || !pipe) return;
     pipe.on('error', () => undefined);
     pipe.end(f.data);

@@ -20,6 +20,8 @@ export interface SandboxRecord {
   created_at: string;
   /** Driver-specific handle: the Daytona sandbox id, the Firecracker socket path. */
   runtime_ref?: string;
+  /** The sandbox's cgroup name when it is not its id (a warm sandbox's it took). */
+  cgroup?: string;
   /** The spec's `ports` as forwarded on the node (bwrap egress netns only). */
   ports?: ExposedPort[];
 }
@@ -87,6 +89,8 @@ export interface RuntimeDriver {
   attach?(sandbox: SandboxRecord): Promise<void>;
   /** Frees what the driver holds (connections); sandboxes are stopped by the agent first. */
   close?(): Promise<void>;
+  /** Outer uids the driver holds for sandboxes not made yet (never given to a new one). */
+  heldUids?(): number[];
 }
 
 /** A driver operation failed in a way the platform should see with a stable code. */

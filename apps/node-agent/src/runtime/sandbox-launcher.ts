@@ -10,13 +10,17 @@ export const ARGS_FD = 3;
 export const SECCOMP_FD = 4;
 /** Where the command's script arrives (an fd, so an exec can be started before it is asked). */
 export const SCRIPT_FD = 5;
+/** Where the stub says, with one byte, that the sandbox around it is set up. */
+export const READY_FD = 6;
 
 /**
- * The command bwrap runs: a shell that reads the exec's script from SCRIPT_FD to its end (the
- * agent writes it when the exec is asked for), closes the fds it came with, and runs it. The
- * script (execScript) ends in `exec`, so the user's command replaces this shell.
+ * The command bwrap runs: a shell that says it is up on READY_FD (bwrap has made every mount by
+ * then), reads the exec's script from SCRIPT_FD to its end (the agent writes it when the exec
+ * is asked for), closes the fds it came with, and runs it. The script (execScript) ends in
+ * `exec`, so the user's command replaces this shell.
  */
 export const INNER_STUB = [
+  `{ printf . >&${READY_FD}; } 2>/dev/null; exec ${READY_FD}>&-`,
   's=',
   `while IFS= read -r l <&${SCRIPT_FD}; do s="$s$l`,
   `"; done`,

@@ -56,6 +56,12 @@ process.on('message', (m) => {
     allowedFrom.delete(m.group);
     return;
   }
+  if (m.t === 'regroup') {
+    // A warm sandbox's chain now belongs to the sandbox that took it.
+    const c = kids.get(m.id);
+    if (c) c.group = m.group;
+    return;
+  }
   if (m.t === 'stop') {
     allowedFrom.set(m.group, m.generation);
     for (const c of kids.values()) if (c.group === m.group && c.pid) killGroup(c.pid);
@@ -72,7 +78,7 @@ process.on('message', (m) => {
   let child;
   try {
     const extra = (m.fds || []).map((f) => {
-      if (f.data !== undefined || f.later) return 'pipe';
+      if (f.data !== undefined || f.later || f.ready) return 'pipe';
       const fd = openSync(f.file, 'r');
       opened.push(fd);
       return fd;
@@ -89,6 +95,13 @@ process.on('message', (m) => {
   }
   (m.fds || []).forEach((f, i) => {
     const pipe = child.stdio[3 + i];
+    if (f.ready && pipe) {
+      // The command says it is set up (one byte), then closes its end.
+      pipe.once('data', () => process.send({ t: 'ready', id: m.id }));
+      pipe.on('error', () => {});
+      pipe.resume();
+      return;
+    }
     if (f.data === undefined || !pipe) return;
     // A child that fails before reading closes its end: nothing to report from here.
     pipe.on('error', () => {});
@@ -136,10 +149,11 @@ process.on('disconnect', () => {
 `;
 
 /**
- * An fd the command inherits (3, 4, ... in order): bytes through a pipe, a file read-only, or
- * a pipe whose bytes come later, when a prepared spawn is claimed (Spawner.feed).
+ * An fd the command inherits (3, 4, ... in order): bytes through a pipe, a file read-only, a
+ * pipe whose bytes come later, when a prepared spawn is claimed (Spawner.feed), or a pipe the
+ * command writes one byte to once it is set up (SpawnEvents.ready).
  */
-export type SpawnFd = { data: string } | { file: string } | { later: true };
+export type SpawnFd = { data: string } | { file: string } | { later: true } | { ready: true };
 
 export interface SpawnRequest {
   command: string;
@@ -160,12 +174,15 @@ export interface SpawnRequest {
 
 export interface SpawnEvents {
   spawned(pid: number | null): void;
+  /** The command wrote to its `ready` fd. */
+  ready?(): void;
   output(stream: 'stdout' | 'stderr', chunk: Buffer): void;
   exit(code: number | null, signal: NodeJS.Signals | null, reason?: string, error?: string): void;
 }
 
 type HelperMessage =
   | { t: 'spawned'; id: number; pid: number | null }
+  | { t: 'ready'; id: number }
   | { t: 'out'; id: number; stream: 'stdout' | 'stderr'; data: Uint8Array }
   | {
       t: 'exit';
@@ -221,6 +238,11 @@ export class Spawner {
     this.child?.send({ t: 'stop', group, generation });
   }
 
+  /** A spawn now belongs to `group` (its stopGroup kills it). */
+  regroup(id: number, group: string): void {
+    if (this.pending.has(id)) this.child?.send({ t: 'regroup', id, group });
+  }
+
   /** A sandbox is removed: the helper drops what it kept for it (sent after its stop). */
   forgetGroup(group: string): void {
     this.child?.send({ t: 'forget', group });
@@ -253,6 +275,7 @@ export class Spawner {
     const events = this.pending.get(m.id);
     if (!events) return;
     if (m.t === 'spawned') events.spawned(m.pid);
+    else if (m.t === 'ready') events.ready?.();
     else if (m.t === 'out') {
       events.output(m.stream, Buffer.from(m.data.buffer, m.data.byteOffset, m.data.byteLength));
     } else {

@@ -251,6 +251,8 @@ export class SandboxManager {
     if (uid === 0 && this.perSandboxUid) {
       // One unprivileged outer uid per sandbox: RLIMIT_NPROC and file modes then hold per sandbox.
       const used = new Set([...this.sandboxes.values()].map((s) => s.uid));
+      for (const driver of this.options.drivers.values())
+        for (const held of driver.heldUids?.() ?? []) used.add(held);
       let candidate = this.options.sandbox_uid_base;
       while (used.has(candidate)) candidate++;
       uid = gid = candidate;

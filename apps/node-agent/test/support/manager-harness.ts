@@ -57,6 +57,7 @@ export class ManagerHarness {
     bwrapOptions: Partial<BwrapDriverOptions> = {},
   ) {
     this.stateDir = stateDir ?? mkdtempSync(join(tmpdir(), 'nanopod-agent-test-'));
+    const uidBase = 300_000 + (process.pid % 1000) * 64;
     const map =
       drivers?.(this.stateDir) ??
       new Map<string, RuntimeDriver>([
@@ -65,6 +66,9 @@ export class ManagerHarness {
           new BwrapDriver({
             bwrap_bin: BWRAP,
             state_dir: this.stateDir,
+            // As an agent runs by default: a warm sandbox kept of the last shapes started.
+            warm_pool: 1,
+            warm_uids: { base: uidBase, size: 64 },
             ...bwrapOptions,
           }),
         ],
@@ -76,7 +80,7 @@ export class ManagerHarness {
       drivers: map as never,
       logger: createAgentLogger('silent'),
       send: (m) => this.onSend(m),
-      sandbox_uid_base: 300_000 + (process.pid % 1000) * 64,
+      sandbox_uid_base: uidBase,
       max_upload_mb: 8,
       exec_output_limit_mb: 4,
       node_exec_enabled: true,

@@ -144,6 +144,14 @@ export class EnvSchema {
   @Max(64, { message: 'NANOPOD_AGENT_EGRESS_POOL must be at most 64' })
   NANOPOD_AGENT_EGRESS_POOL?: number;
 
+  /** Warm sandboxes the local node agent keeps ready (0: off); as for any agent. */
+  @IsOptional()
+  @Transform(({ value }) => (value === undefined || value === '' ? undefined : Number(value)))
+  @IsInt({ message: 'NANOPOD_AGENT_WARM_POOL must be a whole number' })
+  @Min(0, { message: 'NANOPOD_AGENT_WARM_POOL must be at least 0' })
+  @Max(16, { message: 'NANOPOD_AGENT_WARM_POOL must be at most 16' })
+  NANOPOD_AGENT_WARM_POOL?: number;
+
   @IsOptional()
   @Transform(({ value }) => (value === undefined || value === '' ? undefined : Number(value)))
   @IsInt({ message: 'NANOPOD_SESSION_TTL_HOURS must be a whole number of hours' })

@@ -107,6 +107,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): NanopodConf
         ? nodeEnv === 'development'
         : env.NANOPOD_LOCAL_NODE_AGENT === 'true',
     localAgentEgressPool: env.NANOPOD_AGENT_EGRESS_POOL,
+    localAgentWarmPool: env.NANOPOD_AGENT_WARM_POOL,
     policiesDir: env.NANOPOD_POLICIES_DIR ?? path.join(projectRoot(), 'policies'),
     policyBundle: env.NANOPOD_POLICY_BUNDLE ? path.resolve(env.NANOPOD_POLICY_BUNDLE) : undefined,
     policyDecisionLog: {

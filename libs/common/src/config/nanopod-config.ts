@@ -34,6 +34,8 @@ export interface NanopodConfig {
   localNodeAgent: boolean;
   /** NANOPOD_AGENT_EGRESS_POOL for the local node agent; undefined: the agent's default (2). */
   localAgentEgressPool?: number;
+  /** NANOPOD_AGENT_WARM_POOL for the local node agent; undefined: the agent's default (1). */
+  localAgentWarmPool?: number;
   policiesDir: string;
   /** NANOPOD_POLICY_BUNDLE: subsidy decisions evaluate this OPA wasm bundle when set. */
   policyBundle?: string;
