@@ -48,9 +48,7 @@ interface ChartProps {
 function options(props: ChartProps): ChartOptions<'line' | 'bar'> {
   const unit = props.unit;
   const fmt = (v: number | string) =>
-    unit === '$'
-      ? money(Number(v))
-      : `${Number(v).toLocaleString()}${unit ? ` ${unit}` : ''}`;
+    unit === '$' ? money(Number(v)) : `${Number(v).toLocaleString()}${unit ? ` ${unit}` : ''}`;
   return {
     responsive: true,
     maintainAspectRatio: false,

@@ -57,7 +57,7 @@ function UsageCard() {
           <div className="stat-value">{money(dollars(usage.data.totals.paid_credits))}</div>
           <div className="stat-label">
             paid · list price {money(dollars(usage.data.totals.list_credits))} ·{' '}
-            {usage.data.totals.events} usage events
+            {usage.data.totals.events} usage {usage.data.totals.events === 1 ? 'event' : 'events'}
           </div>
           <BarChart
             ariaLabel="Paid per day this month"
@@ -83,8 +83,8 @@ function RunningCard() {
         <Spinner />
       ) : rows.length === 0 ? (
         <EmptyState title="Nothing running">
-          <Link to="/sandboxes">Start a sandbox</Link> or run <code>nanopod run -- python3 x.py</code>
-          .
+          <Link to="/sandboxes">Start a sandbox</Link> or run{' '}
+          <code>nanopod run -- python3 x.py</code>.
         </EmptyState>
       ) : (
         <div data-testid="overview-running">

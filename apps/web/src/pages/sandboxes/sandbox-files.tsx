@@ -74,7 +74,9 @@ export function SandboxFilesCard(props: { id: string; available: boolean }) {
           label="files"
           rows={files.data?.data}
           rowKey={(f) => f.path}
-          empty={<EmptyState title="The work dir is empty">Upload a file, or write one.</EmptyState>}
+          empty={
+            <EmptyState title="The work dir is empty">Upload a file, or write one.</EmptyState>
+          }
           columns={[
             {
               header: 'Path',
