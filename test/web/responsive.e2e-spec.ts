@@ -103,7 +103,22 @@ describeWithBrowser('the dashboard at laptop and phone widths', () => {
               path,
               navVisible: !phone,
             });
-            const name = path === '/' ? 'overview' : path.slice(1).replace(/\//g, '-');
+            if (path === '/admin/policies/subsidy') {
+              // The editor scrolls inside itself; at the page's bottom the actions are in view.
+              const height = await page.evaluate(() => document.documentElement.scrollHeight);
+              expect(height).toBeLessThan(2_000);
+              await page.evaluate(() => window.scrollTo(0, document.documentElement.scrollHeight));
+              const bar = await page.getByRole('toolbar', { name: 'Policy actions' }).boundingBox();
+              expect(bar!.y).toBeGreaterThanOrEqual(0);
+              expect(bar!.y + bar!.height).toBeLessThanOrEqual(viewport.height);
+              await page.getByRole('button', { name: 'Save draft' }).isVisible();
+            }
+            const name =
+              path === '/'
+                ? 'overview'
+                : path.startsWith('/sandboxes/')
+                  ? 'sandbox'
+                  : path.slice(1).replace(/\//g, '-');
             await screenshot(page, `${viewport.width}-${name}`, { dir: ARTIFACTS_DIR });
           }
 
