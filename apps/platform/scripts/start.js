@@ -25,7 +25,7 @@ const {
 const path = require('node:path');
 
 const ROOT = path.resolve(__dirname, '../../..');
-const STAMP = path.join(ROOT, 'dist/.build-stamp.json');
+const STAMP_FILE = 'dist/.build-stamp.json';
 
 /** What each build reads, and the file whose absence means it must run. */
 const TARGETS = {
@@ -52,10 +52,10 @@ const TARGETS = {
 const SKIP_DIRS = new Set(['node_modules', 'dist', 'test']);
 const isTest = (name) => /\.(e2e-)?spec\.tsx?$/.test(name);
 
-function hashSources(sources) {
+function hashSources(sources, root = ROOT) {
   const hash = createHash('sha256');
   const add = (rel) => {
-    const abs = path.join(ROOT, rel);
+    const abs = path.join(root, rel);
     if (!existsSync(abs)) return;
     if (statSync(abs).isDirectory()) {
       const names = readdirSync(abs).sort();
@@ -71,36 +71,65 @@ function hashSources(sources) {
   return hash.digest('hex');
 }
 
-function readStamp() {
+function readStamp(root) {
   try {
-    return JSON.parse(readFileSync(STAMP, 'utf8'));
+    return JSON.parse(readFileSync(path.join(root, STAMP_FILE), 'utf8'));
   } catch {
     return {};
   }
 }
 
-function buildIfChanged() {
-  const stamp = readStamp();
+/**
+ * The builds a start must run in `root`, with why and the hash to stamp after: none when every
+ * output exists and its sources hash to what the last build stamped.
+ */
+function plan(root = ROOT) {
+  const stamp = readStamp(root);
+  const todo = [];
   for (const [name, target] of Object.entries(TARGETS)) {
-    const hash = hashSources(target.sources);
-    if (stamp[name] === hash && existsSync(path.join(ROOT, target.output))) continue;
-    const why = existsSync(path.join(ROOT, target.output)) ? 'sources changed' : 'first build';
-    process.stdout.write(`Building the ${name} (${why}): npm run ${target.script}\n`);
+    const hash = hashSources(target.sources, root);
+    const built = existsSync(path.join(root, target.output));
+    if (built && stamp[name] === hash) continue;
+    todo.push({
+      name,
+      script: target.script,
+      hash,
+      why: built ? 'sources changed' : 'first build',
+    });
+  }
+  return todo;
+}
+
+function stampBuilt(root, name, hash) {
+  const file = path.join(root, STAMP_FILE);
+  const stamp = readStamp(root);
+  stamp[name] = hash;
+  mkdirSync(path.dirname(file), { recursive: true });
+  writeFileSync(file, `${JSON.stringify(stamp, null, 2)}\n`);
+}
+
+function buildIfChanged() {
+  for (const step of plan()) {
+    process.stdout.write(`Building the ${step.name} (${step.why}): npm run ${step.script}\n`);
     const started = Date.now();
     const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-    const r = spawnSync(npm, ['run', '--silent', target.script], { cwd: ROOT, stdio: 'inherit' });
+    const r = spawnSync(npm, ['run', '--silent', step.script], { cwd: ROOT, stdio: 'inherit' });
     if (r.status !== 0) {
-      process.stderr.write(`nanopod: npm run ${target.script} failed (exit ${r.status})\n`);
+      process.stderr.write(`nanopod: npm run ${step.script} failed (exit ${r.status})\n`);
       process.exit(r.status ?? 1);
     }
-    process.stdout.write(`Built the ${name} in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
-    stamp[name] = hash;
-    mkdirSync(path.dirname(STAMP), { recursive: true });
-    writeFileSync(STAMP, `${JSON.stringify(stamp, null, 2)}\n`);
+    process.stdout.write(
+      `Built the ${step.name} in ${((Date.now() - started) / 1000).toFixed(1)} s\n`,
+    );
+    stampBuilt(ROOT, step.name, step.hash);
   }
 }
 
-buildIfChanged();
-if (!process.env.NANOPOD_LOG_FORMAT)
-  process.env.NANOPOD_LOG_FORMAT = process.stdout.isTTY ? 'pretty' : 'json';
-require(path.join(ROOT, TARGETS.server.output));
+if (require.main === module) {
+  buildIfChanged();
+  if (!process.env.NANOPOD_LOG_FORMAT)
+    process.env.NANOPOD_LOG_FORMAT = process.stdout.isTTY ? 'pretty' : 'json';
+  require(path.join(ROOT, TARGETS.server.output));
+}
+
+module.exports = { plan, stampBuilt, hashSources, TARGETS };

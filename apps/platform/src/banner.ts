@@ -17,8 +17,10 @@ export function startBanner(config: NanopodConfig, cwd: string = process.cwd()):
   if (config.database.kind === 'pglite') {
     const dir = config.dataDir === ':memory:' ? null : path.resolve(cwd, config.dataDir);
     rows.push(['Data', dir ? `${dir} (embedded PostgreSQL)` : 'in memory (gone when it stops)']);
+    // Relative when it is inside the current directory (the default .nanopod/), else absolute.
+    const shown = dir && !path.relative(cwd, dir).startsWith('..') ? path.relative(cwd, dir) : dir;
     reset = dir
-      ? `stop it, then delete ${path.relative(cwd, dir) || dir}/ (every user, key, sandbox and credit)`
+      ? `stop it, then delete ${shown}/ (every user, key, sandbox and credit)`
       : 'restart it (the data is in memory)';
   } else {
     rows.push(['Data', `PostgreSQL ${safeDatabaseName(config.database.url)}`]);
@@ -43,6 +45,7 @@ export function startBanner(config: NanopodConfig, cwd: string = process.cwd()):
   rows.push(['Reset', reset]);
   const width = Math.max(...rows.map(([k]) => k.length));
   return [
+    '',
     `Nanopod platform on ${url} (database: ${config.database.kind}, identity: ${identity})`,
     ...rows.map(([k, v]) => `  ${k.padEnd(width)}  ${v}`),
     '',

@@ -23,7 +23,7 @@ const LEVELS: Record<number, { name: string; color: string }> = {
 const STARTUP_CHATTER = new Set(['InstanceLoader', 'RoutesResolver', 'RouterExplorer']);
 
 /** pino's own fields and the ones shown in the line's head, not repeated as key=value. */
-const HEAD = new Set(['level', 'time', 'pid', 'hostname', 'context', 'msg', 'err']);
+const HEAD = new Set(['level', 'time', 'pid', 'hostname', 'name', 'context', 'msg', 'err']);
 
 function value(v: unknown): string {
   if (typeof v === 'string') return /[\s"=]/.test(v) ? JSON.stringify(v) : v;
@@ -39,7 +39,12 @@ export function prettyLine(json: string, color: boolean): string | null {
     return json;
   }
   const level = typeof entry.level === 'number' ? entry.level : 30;
-  const context = typeof entry.context === 'string' ? entry.context : '';
+  let context = typeof entry.context === 'string' ? entry.context : '';
+  // Nest's logger.log({fields}, 'text') reaches pino with the text as context and no msg.
+  if (entry.msg === undefined && context) {
+    entry.msg = context;
+    context = '';
+  }
   if (level <= 30 && STARTUP_CHATTER.has(context)) return null;
   const paint = (code: string, s: string) => (color ? `\x1b[${code}m${s}\x1b[0m` : s);
   const time = new Date(typeof entry.time === 'number' ? entry.time : Date.now())
