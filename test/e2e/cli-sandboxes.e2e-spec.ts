@@ -190,8 +190,12 @@ describeIf('the nanopod CLI against a platform with its embedded local node agen
     // Piped, the table is tab-separated lines, the name first.
     const ls = await cli(dev, ['sandboxes', 'ls']);
     const [head, ...rows] = ls.stdout.trim().split('\n');
-    expect(head.split('\t').slice(0, 2)).toEqual(['NAME', 'ID']);
+    expect(head.split('\t').slice(0, 4)).toEqual(['NAME', 'ID', 'STATE', 'NODE']);
+    // The node by its name (the API's node_name), not its id.
+    const nodeName = JSON.parse(created.stdout).node_name as string;
+    expect(nodeName).toMatch(/^local-/);
     expect(rows.map((r) => r.split('\t').slice(0, 2))).toContainEqual(['cli-job', sandboxId]);
+    expect(rows.find((r) => r.startsWith('cli-job\t'))!.split('\t')[3]).toBe(nodeName);
     const rm = await cli(dev, ['sandboxes', 'rm', id]);
     expect(rm.stdout).toBe('cli-job: deleted\n');
   }, 60000);

@@ -20,6 +20,8 @@ import type { TestPlatform, TestUser } from './test-platform';
 export const CHROMIUM_PATH = '/usr/bin/chromium';
 export const ROOT = resolve(__dirname, '../..');
 export const RESULTS_DIR = join(ROOT, 'test-results');
+/** Screenshots kept as CI artifacts (git-ignored): every page at every width. */
+export const ARTIFACTS_DIR = join(ROOT, 'test/artifacts');
 const WEB_SRC = join(ROOT, 'apps/web');
 const WEB_OUT = join(ROOT, 'dist/web');
 
@@ -177,15 +179,17 @@ export async function withBrowser<T>(
 
 /**
  * Saves a PNG of the viewport (or the whole page: `fullPage`, where the sticky nav and top bar
- * may be drawn mid-page) to test-results/<name>.png and returns its path.
+ * may be drawn mid-page) to test-results/<name>.png (or `dir`, e.g. ARTIFACTS_DIR) and returns
+ * its path.
  */
 export async function screenshot(
   page: Page,
   name: string,
-  options: { fullPage?: boolean } = {},
+  options: { fullPage?: boolean; dir?: string } = {},
 ): Promise<string> {
-  mkdirSync(RESULTS_DIR, { recursive: true });
-  const path = join(RESULTS_DIR, `${name.replace(/[^a-z0-9._-]+/gi, '-')}.png`);
+  const dir = options.dir ?? RESULTS_DIR;
+  mkdirSync(dir, { recursive: true });
+  const path = join(dir, `${name.replace(/[^a-z0-9._-]+/gi, '-')}.png`);
   await page.screenshot({ path, fullPage: options.fullPage ?? false });
   return path;
 }
@@ -202,6 +206,16 @@ export async function signInAs(
   options: { roles?: ('admin' | 'developer')[] } = {},
 ): Promise<TestUser> {
   const user = await platform.createUser({ githubLogin: login, roles: options.roles });
+  await startSession(page, platform, user);
+  return user;
+}
+
+/** Signs the browser in as an existing user (a second browser context for the same person). */
+export async function startSession(
+  page: Page,
+  platform: TestPlatform,
+  user: Pick<TestUser, 'id'>,
+): Promise<void> {
   const { token } = await platform.app.get(SessionsService).start(user.id);
   await page.context().addCookies([
     {
@@ -212,7 +226,6 @@ export async function signInAs(
       sameSite: 'Lax',
     },
   ]);
-  return user;
 }
 
 /** The origin the platform's cookies and redirects use (its public URL). */

@@ -79,6 +79,11 @@ describeWithBrowser('the grants and reputation pages', () => {
             .getByRole('table', { name: 'My applications' })
             .getByText('approved', { exact: true })
             .waitFor();
+          // Reputation is unknown here (the embedded default): the subsidy policy does not
+          // apply the grant, and the page says so rather than showing "free" alone.
+          const why = page.getByRole('note', { name: 'Why you pay full price' });
+          await why.waitFor();
+          expect(await why.textContent()).toMatch(/score is unknown.*full list price/);
           await screenshot(page, 'grants-developer');
         },
         { name: 'grants' },

@@ -94,7 +94,13 @@ describeWithBrowser('the policies admin page', () => {
           await summary.waitFor();
           expect(await summary.textContent()).toContain('0 of 3 decisions would flip');
 
-          await page.getByRole('button', { name: 'Activate', exact: true }).click();
+          // From the sticky toolbar (always in view), after scrolling down to the dry run.
+          await page.evaluate(() => window.scrollTo(0, document.documentElement.scrollHeight));
+          const toolbar = page.getByRole('toolbar', { name: 'Policy actions' });
+          expect(await toolbar.getByRole('button', { name: 'Activate v2…' }).isVisible()).toBe(
+            true,
+          );
+          await toolbar.getByRole('button', { name: 'Activate v2…' }).click();
           const dialog = page.getByRole('dialog', { name: 'Activate subsidy v2?' });
           await dialog.getByRole('button', { name: 'Activate' }).click();
           await dialog.waitFor({ state: 'detached' });

@@ -1,11 +1,12 @@
 import type { INestApplication } from '@nestjs/common';
 import { Logger } from '@nestjs/common';
-import type { NanopodConfig } from '@nanopod/common';
+import { prettyStream, type NanopodConfig } from '@nanopod/common';
 import { EnrollmentService, NodesService, PartnersService } from '@nanopod/federation';
 import { credentialPath, enrollNode, readCredential, startNodeAgent } from '@nanopod/node-agent';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import * as path from 'node:path';
+import pino from 'pino';
 
 export interface LocalNodeAgent {
   nodeId: string;
@@ -32,6 +33,22 @@ export async function startLocalNodeAgent(
   const host = ['0.0.0.0', '::', ''].includes(config.host) ? '127.0.0.1' : config.host;
   const log_level = config.env === 'test' ? 'error' : 'info';
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${config.port}`;
+  // On a terminal the in-process agent writes readable lines like the platform's; otherwise
+  // the agent makes its own JSON logger (with its redaction list; it logs no secrets anyway).
+  const agentLogger =
+    config.logFormat === 'pretty'
+      ? pino(
+          {
+            name: 'nanopod-node-agent',
+            level: log_level,
+            redact: {
+              paths: ['credential', 'token', '*.credential', '*.token'],
+              censor: '[redacted]',
+            },
+          },
+          prettyStream(),
+        )
+      : undefined;
   try {
     const stored = readCredential(stateDir);
     const known = stored ? await app.get(NodesService).byId(stored.node_id) : null;
@@ -46,6 +63,7 @@ export async function startLocalNodeAgent(
         url,
         token,
         config: { state_dir: stateDir, name: `local-${hostname()}`, zone: 'local', log_level },
+        logger: agentLogger,
       });
     }
     const agent = await startNodeAgent({
@@ -57,6 +75,7 @@ export async function startLocalNodeAgent(
         egress_pool: config.localAgentEgressPool,
         warm_pool: config.localAgentWarmPool,
       },
+      logger: agentLogger,
     });
     // Ready for a first `nanopod run` when start returns; a slow channel only delays that.
     await Promise.race([agent.whenConnected(), new Promise((r) => setTimeout(r, 5000).unref())]);

@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { ConfigError } from '@nanopod/common';
+import { startBanner } from './banner';
 import { startPlatform } from './bootstrap';
 import { armExitDeadline } from './exit-deadline';
 
@@ -7,9 +8,7 @@ async function main(): Promise<void> {
   try {
     const platform = await startPlatform();
     const { config } = platform;
-    process.stdout.write(
-      `Nanopod platform on ${config.publicUrl} (database: ${config.database.kind}, identity: ${config.oidc.builtin ? 'built-in issuer' : config.oidc.issuer})\n`,
-    );
+    process.stdout.write(startBanner(config));
     let stopping = false;
     const stop = async (signal: NodeJS.Signals) => {
       // A second signal while stopping: the operator means it, exit now.

@@ -39,48 +39,92 @@ function withQuery(path: string, query?: Query): string {
   return s ? `${path}${path.includes('?') ? '&' : '?'}${s}` : path;
 }
 
-export async function request<T>(
-  method: string,
-  path: string,
-  body?: unknown,
-  init: { query?: Query; signal?: AbortSignal; headers?: Record<string, string> } = {},
-): Promise<T> {
+interface SendOptions {
+  query?: Query;
+  signal?: AbortSignal;
+  headers?: Record<string, string>;
+  /** Bytes sent as they are (file uploads) instead of `body` as JSON. */
+  raw?: Blob | ArrayBuffer;
+}
+
+async function send(method: string, path: string, body: unknown, init: SendOptions) {
   const headers: Record<string, string> = { Accept: 'application/json', ...init.headers };
-  if (body !== undefined) headers['Content-Type'] = 'application/json';
-  let res: Response;
+  if (init.raw !== undefined) headers['Content-Type'] ??= 'application/octet-stream';
+  else if (body !== undefined) headers['Content-Type'] = 'application/json';
   try {
-    res = await fetch(withQuery(path, init.query), {
+    return await fetch(withQuery(path, init.query), {
       method,
       credentials: 'include',
       headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
+      body: init.raw ?? (body === undefined ? undefined : JSON.stringify(body)),
       signal: init.signal,
     });
   } catch (err) {
     if (err instanceof DOMException && err.name === 'AbortError') throw err;
     throw new ApiError(0, 'network.unreachable', 'The platform could not be reached.');
   }
-  const text = await res.text();
-  let parsed: unknown = undefined;
-  if (text) {
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      parsed = text;
-    }
+}
+
+function parse(text: string): unknown {
+  if (!text) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
   }
-  if (!res.ok) {
-    if (res.status === 401 && path !== '/v1/me') unauthorizedListener?.();
-    const e =
-      (parsed && typeof parsed === 'object' ? (parsed as ErrorBody).error : undefined) ?? {};
-    throw new ApiError(
-      res.status,
-      typeof e.code === 'string' ? e.code : `http.${res.status}`,
-      typeof e.message === 'string' ? e.message : res.statusText || `HTTP ${res.status}`,
-      e.details,
-    );
-  }
+}
+
+function failure(res: Response, path: string, parsed: unknown): ApiError {
+  if (res.status === 401 && path !== '/v1/me') unauthorizedListener?.();
+  const e = (parsed && typeof parsed === 'object' ? (parsed as ErrorBody).error : undefined) ?? {};
+  return new ApiError(
+    res.status,
+    typeof e.code === 'string' ? e.code : `http.${res.status}`,
+    typeof e.message === 'string' ? e.message : res.statusText || `HTTP ${res.status}`,
+    e.details,
+  );
+}
+
+export async function request<T>(
+  method: string,
+  path: string,
+  body?: unknown,
+  init: SendOptions = {},
+): Promise<T> {
+  const res = await send(method, path, body, init);
+  const parsed = parse(await res.text());
+  if (!res.ok) throw failure(res, path, parsed);
   return parsed as T;
+}
+
+/**
+ * POSTs `body` and calls `onLine` with each NDJSON line as it arrives (exec output). A non-2xx
+ * answer throws the API's error before any line.
+ *
+ * @example
+ *   await streamLines(`/v1/sandboxes/${id}/exec`, { command: 'ls' }, (line) => show(line));
+ */
+export async function streamLines(
+  path: string,
+  body: unknown,
+  onLine: (line: unknown) => void,
+  signal?: AbortSignal,
+): Promise<void> {
+  const res = await send('POST', path, body, {
+    signal,
+    headers: { Accept: 'application/x-ndjson' },
+  });
+  if (!res.ok || !res.body) throw failure(res, path, parse(await res.text()));
+  const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+  let buffered = '';
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (value) buffered += value;
+    const lines = buffered.split('\n');
+    buffered = done ? '' : (lines.pop() ?? '');
+    for (const line of lines) if (line.trim()) onLine(JSON.parse(line));
+    if (done) return;
+  }
 }
 
 export const api = {
@@ -90,4 +134,7 @@ export const api = {
   put: <T>(path: string, body?: unknown) => request<T>('PUT', path, body ?? {}),
   patch: <T>(path: string, body?: unknown) => request<T>('PATCH', path, body ?? {}),
   del: <T>(path: string) => request<T>('DELETE', path),
+  /** PUTs bytes as they are (application/octet-stream). */
+  putBytes: <T>(path: string, data: Blob, query?: Query) =>
+    request<T>('PUT', path, undefined, { raw: data, query }),
 };

@@ -24,6 +24,8 @@ import { GrantApplicationsPage } from './pages/grants/grant-applications.page';
  * - path: exact path, `:name` segments become params (`useParams()`), e.g. '/sandboxes/:id'.
  * - nav: false hides it from the left nav (detail pages); default true.
  * - admin: only admins see it in the nav and can open it.
+ * - audience: 'node-owners' shows it only to admins and to owners of a partner (whose nodes the
+ *   API lists); to anyone else it would always be empty, so it is not in their nav.
  * - section: nav group heading; entries keep their order within a section.
  */
 export interface PageRoute {
@@ -31,6 +33,7 @@ export interface PageRoute {
   title: string;
   element: ReactElement;
   admin?: boolean;
+  audience?: 'node-owners';
   nav?: boolean;
   section?: NavSection;
 }
@@ -62,7 +65,13 @@ export const routes: PageRoute[] = [
     element: <ProcurementsPage />,
     section: 'Compute',
   },
-  { path: '/nodes', title: 'Nodes', element: <NodesPage />, section: 'Network' },
+  {
+    path: '/nodes',
+    title: 'Nodes',
+    element: <NodesPage />,
+    section: 'Network',
+    audience: 'node-owners',
+  },
   { path: '/billing', title: 'Billing', element: <BillingPage />, section: 'Billing' },
   { path: '/grants', title: 'Grants', element: <GrantsPage />, section: 'Billing' },
   { path: '/reputation', title: 'Reputation', element: <ReputationPage />, section: 'Account' },

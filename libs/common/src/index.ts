@@ -21,6 +21,7 @@ export { DatabaseModule, DatabaseOptions, DATABASE_OPTIONS } from './database/da
 export { LeaderLock } from './leader/leader-lock';
 export { loggingModule, requestIdFor } from './logging/logging.module';
 export { RequestLog } from './logging/request-log';
+export { prettyLine, prettyStream } from './logging/pretty-stream';
 export { MetricsModule, MetricsRegistry, HttpMetrics, listenMetrics } from './metrics/metrics';
 export {
   RequestObservers,

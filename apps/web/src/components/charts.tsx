@@ -11,6 +11,7 @@ import {
   Tooltip,
 } from 'chart.js';
 import { Bar, Line } from 'react-chartjs-2';
+import { money } from '../lib/format';
 
 ChartJS.register(
   CategoryScale,
@@ -47,9 +48,7 @@ interface ChartProps {
 function options(props: ChartProps): ChartOptions<'line' | 'bar'> {
   const unit = props.unit;
   const fmt = (v: number | string) =>
-    unit === '$'
-      ? `$${Number(v).toLocaleString()}`
-      : `${Number(v).toLocaleString()}${unit ? ` ${unit}` : ''}`;
+    unit === '$' ? money(Number(v)) : `${Number(v).toLocaleString()}${unit ? ` ${unit}` : ''}`;
   return {
     responsive: true,
     maintainAspectRatio: false,

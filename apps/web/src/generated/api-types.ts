@@ -2894,6 +2894,11 @@ export interface components {
       /** @enum {string} */
       network: 'none' | 'egress';
       node_id: string | null;
+      /**
+       * @description The name of the node it runs on (null before placement)
+       * @example pod-7
+       */
+      node_name: string | null;
       /** Format: uuid */
       owner_id: string;
       /** @example idle */

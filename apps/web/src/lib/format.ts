@@ -27,7 +27,19 @@ export function number(n: number | null | undefined, digits = 0): string {
   return n.toLocaleString('en', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 }
 
+/**
+ * "$12.50", "$0.0034", "$0.000012": cents from a dollar up, and below a dollar as many decimals
+ * as show the amount (usage of a few seconds costs fractions of a cent; "$0.00" beside a chart
+ * of $0.0034 would be wrong). Cards, tables and chart axes all use this one function.
+ */
 export function money(n: number | null | undefined, currency = 'USD'): string {
   if (n === null || n === undefined || Number.isNaN(n)) return '—';
-  return n.toLocaleString('en', { style: 'currency', currency });
+  const abs = Math.abs(n);
+  const digits: Intl.NumberFormatOptions =
+    abs === 0 || abs >= 1
+      ? { minimumFractionDigits: 2, maximumFractionDigits: 2 }
+      : abs >= 0.0001
+        ? { minimumFractionDigits: 2, maximumFractionDigits: 4 }
+        : { minimumSignificantDigits: 1, maximumSignificantDigits: 2 };
+  return n.toLocaleString('en', { style: 'currency', currency, ...digits });
 }

@@ -88,6 +88,14 @@ export class EnvSchema {
   NANOPOD_LOG_LEVEL?: string;
 
   /**
+   * `json` (default: one JSON object a line, for machines) or `pretty` (one readable line per
+   * entry, without Nest's start-up chatter; `npm start` picks it when stdout is a terminal).
+   */
+  @IsOptional()
+  @IsIn(['json', 'pretty'], { message: 'NANOPOD_LOG_FORMAT must be json or pretty' })
+  NANOPOD_LOG_FORMAT?: 'json' | 'pretty';
+
+  /**
    * Share of successful requests (status below 400) whose access line is written at info
    * level, 0 to 1 (default 1: all). Failed requests are always logged.
    */

@@ -78,6 +78,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): NanopodConf
             port: Number(env.NANOPOD_METRICS_PORT ?? (nodeEnv === 'test' ? 0 : 9464)),
           },
     logLevel: env.NANOPOD_LOG_LEVEL ?? (nodeEnv === 'test' ? 'silent' : 'info'),
+    logFormat: env.NANOPOD_LOG_FORMAT ?? 'json',
     accessLogSample: env.NANOPOD_ACCESS_LOG_SAMPLE ?? 1,
     database: env.DATABASE_URL
       ? { kind: 'postgres', url: env.DATABASE_URL }

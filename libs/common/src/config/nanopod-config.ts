@@ -12,6 +12,7 @@ export interface NanopodConfig {
   /** The /metrics listener (never the API port); null: off. */
   metrics: { host: string; port: number } | null;
   logLevel: string;
+  logFormat: 'json' | 'pretty';
   /** Share of successful requests given an access log line (failures always are). */
   accessLogSample: number;
   database:

@@ -4,6 +4,7 @@ import type { IncomingMessage } from 'node:http';
 import { LoggerModule } from 'nestjs-pino';
 import pino from 'pino';
 import type { NanopodConfig } from '../config/nanopod-config';
+import { prettyStream } from './pretty-stream';
 import { RequestLog } from './request-log';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
@@ -26,31 +27,34 @@ class RequestLogModule {}
  * only: headers, cookies and bodies are never serialized, and known secret fields are redacted.
  */
 export function loggingModule(config: NanopodConfig): DynamicModule {
-  const root = pino({
-    level: config.logLevel,
-    // Whatever request or response object reaches a log line, only these fields are written.
-    serializers: {
-      req: (req: { id?: string; method?: string; path?: string; url?: string }) => ({
-        id: req.id,
-        method: req.method,
-        path: req.path ?? (req.url ?? '').split('?')[0],
-      }),
-      res: (res: { statusCode?: number }) => ({ statusCode: res.statusCode }),
+  const root = pino(
+    {
+      level: config.logLevel,
+      // Whatever request or response object reaches a log line, only these fields are written.
+      serializers: {
+        req: (req: { id?: string; method?: string; path?: string; url?: string }) => ({
+          id: req.id,
+          method: req.method,
+          path: req.path ?? (req.url ?? '').split('?')[0],
+        }),
+        res: (res: { statusCode?: number }) => ({ statusCode: res.statusCode }),
+      },
+      redact: {
+        paths: [
+          '*.authorization',
+          '*.cookie',
+          '*.password',
+          '*.secret',
+          '*.token',
+          '*.api_key',
+          '*.apiKey',
+          '*.client_secret',
+        ],
+        censor: '[redacted]',
+      },
     },
-    redact: {
-      paths: [
-        '*.authorization',
-        '*.cookie',
-        '*.password',
-        '*.secret',
-        '*.token',
-        '*.api_key',
-        '*.apiKey',
-        '*.client_secret',
-      ],
-      censor: '[redacted]',
-    },
-  });
+    config.logFormat === 'pretty' ? prettyStream() : undefined,
+  );
   return {
     module: RequestLogModule,
     imports: [

@@ -65,6 +65,11 @@ export class NodesRepository {
       .getOne();
   }
 
+  namesOf(ids: string[]): Promise<Array<Pick<NodeEntity, 'id' | 'name'>>> {
+    if (!ids.length) return Promise.resolve([]);
+    return this.repo.find({ where: { id: In(ids) }, select: ['id', 'name'] });
+  }
+
   healthOf(
     ids: string[],
   ): Promise<Array<Pick<NodeEntity, 'id' | 'health' | 'drain' | 'lastHeartbeatAt'>>> {

@@ -231,6 +231,15 @@ export class NodesService {
     return gone;
   }
 
+  /**
+   * Node names by id, for showing where someone's own work runs (a sandbox's node): the name
+   * only, which its owner may see even when the node itself is not theirs to manage.
+   */
+  async namesOf(ids: string[]): Promise<Map<string, string>> {
+    const rows = await this.nodes.namesOf([...new Set(ids)]);
+    return new Map(rows.map((r) => [r.id, r.name]));
+  }
+
   async byId(id: string): Promise<NodeEntity | null> {
     return this.nodes.findById(id);
   }

@@ -22,8 +22,10 @@ import {
   getSchemaPath,
 } from '@nestjs/swagger';
 import { ApiErrors, ErrorBodyDto } from '@nanopod/common';
+import { NodesService } from '@nanopod/federation';
 import { Authenticated, CurrentPrincipal, Principal } from '@nanopod/identity';
 import type { Request, Response } from 'express';
+import type { SandboxEntity } from '../entities/sandbox.entity';
 import {
   CreateSandboxDto,
   ExecDto,
@@ -54,7 +56,18 @@ export class SandboxesController {
     private readonly sandboxes: SandboxesService,
     private readonly execs: SandboxExecService,
     private readonly files: SandboxFilesService,
+    private readonly nodes: NodesService,
   ) {}
+
+  /** Response DTOs with the node's name beside its id (one lookup for a whole list). */
+  private async views(rows: SandboxEntity[]): Promise<SandboxDto[]> {
+    const names = await this.nodes.namesOf(rows.flatMap((s) => (s.nodeId ? [s.nodeId] : [])));
+    return rows.map((s) => SandboxDto.from(s, s.nodeId ? (names.get(s.nodeId) ?? null) : null));
+  }
+
+  private async view(row: SandboxEntity): Promise<SandboxDto> {
+    return (await this.views([row]))[0];
+  }
 
   @Post()
   @Authenticated('write')
@@ -85,7 +98,7 @@ export class SandboxesController {
       env: Object.fromEntries(Object.entries(body.env ?? {}).map(([k, v]) => [k, String(v)])),
       workloadClass: body.workload_class ?? 'latency_tolerant',
     });
-    return SandboxDto.from(sb);
+    return this.view(sb);
   }
 
   @Get()
@@ -101,7 +114,7 @@ export class SandboxesController {
       state: q.state,
       name: q.name,
     });
-    return { data: rows.map((s) => SandboxDto.from(s)) };
+    return { data: await this.views(rows) };
   }
 
   @Get(':id')
@@ -113,7 +126,7 @@ export class SandboxesController {
     @CurrentPrincipal() p: Principal,
     @Param() params: SandboxIdParams,
   ): Promise<SandboxDto> {
-    return SandboxDto.from(await this.sandboxes.get(p, params.id));
+    return this.view(await this.sandboxes.get(p, params.id));
   }
 
   @Post(':id/stop')
@@ -126,7 +139,7 @@ export class SandboxesController {
     @CurrentPrincipal() p: Principal,
     @Param() params: SandboxIdParams,
   ): Promise<SandboxDto> {
-    return SandboxDto.from(await this.sandboxes.stop(p, params.id));
+    return this.view(await this.sandboxes.stop(p, params.id));
   }
 
   @Delete(':id')
@@ -139,7 +152,7 @@ export class SandboxesController {
     @CurrentPrincipal() p: Principal,
     @Param() params: SandboxIdParams,
   ): Promise<SandboxDto> {
-    return SandboxDto.from(await this.sandboxes.remove(p, params.id));
+    return this.view(await this.sandboxes.remove(p, params.id));
   }
 
   @Post(':id/exec')

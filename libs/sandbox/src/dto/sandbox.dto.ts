@@ -213,6 +213,13 @@ export class SandboxDto {
   @ApiProperty({ type: [String] }) env_keys!: string[];
   @ApiProperty() workload_class!: string;
   @ApiProperty({ nullable: true, type: String }) node_id!: string | null;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    example: 'pod-7',
+    description: 'The name of the node it runs on (null before placement)',
+  })
+  node_name!: string | null;
   @ApiProperty() ttl_seconds!: number;
   @ApiProperty() idle_timeout_seconds!: number;
   @ApiProperty({ format: 'date-time' }) expires_at!: string;
@@ -228,7 +235,7 @@ export class SandboxDto {
   })
   reserved_cost!: number;
 
-  static from(s: SandboxEntity): SandboxDto {
+  static from(s: SandboxEntity, nodeName: string | null = null): SandboxDto {
     return {
       id: s.id,
       name: s.name,
@@ -241,6 +248,7 @@ export class SandboxDto {
       env_keys: Object.keys(s.env ?? {}),
       workload_class: s.workloadClass,
       node_id: s.nodeId,
+      node_name: s.nodeId ? nodeName : null,
       ttl_seconds: s.ttlSeconds,
       idle_timeout_seconds: s.idleTimeoutSeconds,
       expires_at: s.expiresAt.toISOString(),

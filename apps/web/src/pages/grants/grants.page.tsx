@@ -15,7 +15,42 @@ import {
 } from '../../components/ui';
 import { dateTime, relativeTime } from '../../lib/format';
 import { useApi } from '../../lib/use-api';
+import { Link } from '../../lib/router';
+import type { Reputation } from '../reputation/reputation-types';
 import { Grant, GrantApplication, GrantProgram, rate } from './grant-types';
+
+/**
+ * The score a grant needs before it applies: `high_reputation_score` in the shipped
+ * policies/subsidy.rego (an admin can change the policy; the text says so).
+ */
+const GRANT_SCORE = 70;
+
+/**
+ * Why an active grant does not lower the price: the subsidy policy applies a grant only with a
+ * known, high enough reputation score, and an unknown one (no GitHub or Passport data, the
+ * embedded default) never qualifies. Shown only when that is the case.
+ */
+function GrantNotApplied(props: { grants: Grant[] | undefined }) {
+  const rep = useApi<Reputation>('/v1/me/reputation');
+  const active = props.grants?.filter((g) => g.status === 'active') ?? [];
+  if (!rep.data || active.length === 0) return null;
+  const { score, status } = rep.data;
+  if (status !== 'unknown' && score !== null && score >= GRANT_SCORE) return null;
+  return (
+    <div className="callout" role="note" aria-label="Why you pay full price">
+      <strong>Your grant does not lower your price yet.</strong>
+      <p>
+        The subsidy policy applies a grant only when your reputation score is known and at least{' '}
+        {GRANT_SCORE} (the shipped policy; an admin may have changed it). Your score is{' '}
+        {score === null || status === 'unknown' ? 'unknown' : `${score}`}, so sandboxes are charged
+        the full list price{status === 'unknown' ? ': an unknown score never qualifies' : ''}.
+      </p>
+      <p>
+        <Link to="/reputation">See and refresh your reputation →</Link>
+      </p>
+    </div>
+  );
+}
 
 const tone: Record<string, Tone> = {
   open: 'blue',
@@ -104,6 +139,7 @@ export function GrantsPage() {
         title="Grants"
         description="Subsidy programs: free or discounted GPU-hours for open-source work."
       />
+      <GrantNotApplied grants={mine.data?.grants} />
       <Card title="My grants">
         {mine.error ? (
           <ErrorState error={mine.error} onRetry={() => void mine.reload()} />

@@ -36,6 +36,8 @@ export function PolicyPage() {
   const [checked, setChecked] = useState<'valid' | 'invalid' | null>(null);
   const [saving, setSaving] = useState(false);
   const [selected, setSelected] = useState<number | null>(null);
+  // Bumped by the toolbar's Activate: the version panel opens its confirmation.
+  const [activateAsk, setActivateAsk] = useState(0);
   const file = `${name}.rego`;
 
   useEffect(() => {
@@ -87,6 +89,7 @@ export function PolicyPage() {
 
   if (detail.error) return <ErrorState error={detail.error} onRetry={() => void detail.reload()} />;
   if (!detail.data || source === null) return <Spinner />;
+  const selectedVersion = versions.data?.data.find((v) => v.version === selected);
   return (
     <>
       <PageHeader
@@ -98,19 +101,33 @@ export function PolicyPage() {
           </>
         }
       />
-      <Card
-        title="Editor"
-        actions={
-          <>
-            <Button small onClick={() => void validate()}>
-              Validate
+      <div className="sticky-toolbar" role="toolbar" aria-label="Policy actions">
+        <span className="muted">
+          <code>{file}</code>
+          {checked === 'valid' ? ' · compiles' : checked === 'invalid' ? ' · has errors' : ''}
+        </span>
+        <div className="toolbar-actions">
+          <Button small onClick={() => void validate()}>
+            Validate
+          </Button>
+          <Button small variant="primary" busy={saving} onClick={() => void save()}>
+            Save draft
+          </Button>
+          {selectedVersion && selectedVersion.status !== 'active' && (
+            <Button
+              small
+              onClick={() => {
+                setActivateAsk((n) => n + 1);
+              }}
+            >
+              {selectedVersion.status === 'archived'
+                ? `Roll back to v${selectedVersion.version}…`
+                : `Activate v${selectedVersion.version}…`}
             </Button>
-            <Button small variant="primary" busy={saving} onClick={() => void save()}>
-              Save draft
-            </Button>
-          </>
-        }
-      >
+          )}
+        </div>
+      </div>
+      <Card title="Editor">
         <RegoEditor value={source} onChange={setSource} problems={problems} file={file} />
         {checked === 'valid' && (
           <p className="muted" data-testid="policy-valid">
@@ -182,7 +199,13 @@ export function PolicyPage() {
       </div>
 
       {selected !== null && (
-        <VersionPanel key={selected} name={name} version={selected} onChanged={refreshAll} />
+        <VersionPanel
+          key={selected}
+          name={name}
+          version={selected}
+          onChanged={refreshAll}
+          activateAsk={activateAsk}
+        />
       )}
     </>
   );

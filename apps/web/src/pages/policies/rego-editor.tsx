@@ -56,10 +56,17 @@ const problemsField = StateField.define<{ problems: PolicyProblem[]; decorations
 });
 
 const theme = EditorView.theme({
-  '&': { fontSize: '13px', border: '1px solid var(--border, #ddd)', borderRadius: '6px' },
+  // Bounded: a long policy scrolls inside the editor, so the page stays a page tall and the
+  // toolbar, errors and versions stay near.
+  '&': {
+    fontSize: '13px',
+    border: '1px solid var(--border, #ddd)',
+    borderRadius: '6px',
+    height: 'min(60vh, 560px)',
+  },
   '.cm-scroller': {
     fontFamily: 'ui-monospace, SFMono-Regular, Menlo, monospace',
-    minHeight: '420px',
+    overflow: 'auto',
   },
   '.cm-rego-error-line': { backgroundColor: 'rgba(220, 38, 38, 0.10)' },
   '.cm-rego-error-mark': { textDecoration: 'underline wavy #dc2626', textUnderlineOffset: '3px' },

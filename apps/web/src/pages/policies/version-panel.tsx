@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { api } from '../../api';
 import {
   Badge,
@@ -20,7 +20,13 @@ function showDecision(d: Decision): string {
 }
 
 /** One version: its diff from the active one, its tests, a dry run, activate or roll back. */
-export function VersionPanel(props: { name: string; version: number; onChanged: () => void }) {
+export function VersionPanel(props: {
+  name: string;
+  version: number;
+  onChanged: () => void;
+  /** A change (from the page's toolbar) opens the activate/roll back confirmation. */
+  activateAsk?: number;
+}) {
   const { name, version } = props;
   const toast = useToast();
   const path = `/v1/policies/${name}/versions/${version}`;
@@ -29,6 +35,12 @@ export function VersionPanel(props: { name: string; version: number; onChanged: 
   const [dryRun, setDryRun] = useState<DryRunResult | null>(null);
   const [busy, setBusy] = useState<'' | 'test' | 'dry-run'>('');
   const [confirm, setConfirm] = useState(false);
+  const asked = useRef(props.activateAsk);
+  useEffect(() => {
+    if (props.activateAsk === asked.current) return;
+    asked.current = props.activateAsk;
+    setConfirm(true);
+  }, [props.activateAsk]);
 
   const runTests = async () => {
     setBusy('test');
