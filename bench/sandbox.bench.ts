@@ -91,11 +91,15 @@ async function main(): Promise<void> {
   }
 
   // The embedded default: the platform in its own process with its local bubblewrap node.
-  // NANOPOD_AGENT_EGRESS_POOL=0 measures egress without the agent's ready namespaces.
+  // NANOPOD_AGENT_EGRESS_POOL=0 measures egress without the agent's ready namespaces, and
+  // NANOPOD_AGENT_WARM_POOL=0 sandboxes without warm ones.
   const platform = await startPlatformProcess({
     NANOPOD_LOCAL_NODE_AGENT: 'true',
     ...(process.env.NANOPOD_AGENT_EGRESS_POOL
       ? { NANOPOD_AGENT_EGRESS_POOL: process.env.NANOPOD_AGENT_EGRESS_POOL }
+      : {}),
+    ...(process.env.NANOPOD_AGENT_WARM_POOL
+      ? { NANOPOD_AGENT_WARM_POOL: process.env.NANOPOD_AGENT_WARM_POOL }
       : {}),
   });
   try {
