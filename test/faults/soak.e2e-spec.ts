@@ -2,17 +2,17 @@ import { runSoak } from '../../bench/soak/soak-run';
 import { sandboxesRunHere } from '../e2e/support/node-agent-process';
 
 /**
- * The soak (`npm run soak`) in short: 10 clients for 75 s with a graceful platform restart
- * 28 s after the previous one came back (two, usually), memory sampled every 12.5 s (what
+ * The soak (`npm run soak`) in short: 10 clients for 60 s with a graceful platform restart
+ * 22 s after the previous one came back (two, usually), memory sampled every 10 s (what
  * survives a full collection must stay flat, RSS must stop growing). The 30-minute run is
- * `npm run soak`; this one keeps CI under its limit (~85 s; the 2-minute version took ~130 s).
+ * `npm run soak`; this one keeps CI under its limit (~70 s; the 2-minute version took ~130 s).
  * Sandboxes only where bubblewrap works.
  */
 describe('soak, short', () => {
   it('loses and duplicates no usage across platform restarts under mixed traffic', async () => {
     const report = await runSoak({
-      durationMs: 75_000,
-      restartEveryMs: 28_000,
+      durationMs: 60_000,
+      restartEveryMs: 22_000,
       clients: 10,
       sandboxes: sandboxesRunHere(),
     });

@@ -34,6 +34,8 @@ export interface WarmPoolOptions {
 }
 
 const FILL_DELAY_MS = 100;
+const RETRY_MS = 250;
+const MAX_MISSES = 40;
 /** Shapes kept warm: the last this many started (a node alternating two kinds of work). */
 const SHAPES_KEPT = 2;
 
@@ -162,13 +164,19 @@ export class WarmPool {
     // Not while the sandbox that took the last one runs its first command: a chain starting
     // beside it on a small node took the CPU it waited for (its first `true` 7 ms -> 30 ms).
     await new Promise((r) => setTimeout(r, FILL_DELAY_MS));
-    for (;;) {
+    for (let misses = 0; ;) {
       const spec = [...this.wanted.values()]
         .reverse()
         .find((w) => this.ready.filter((r) => r.shape === shapeOf(w)).length < this.options.size);
       if (this.closed || !spec) return;
       const warm = await this.make(spec);
-      if (!warm) return;
+      if (!warm) {
+        // Most often no size-limited work dir is ready yet (the disk pool makes them in the
+        // background, slowly on a busy node): try again a while, then wait for the next start.
+        if (++misses > MAX_MISSES) return;
+        await new Promise((r) => setTimeout(r, RETRY_MS));
+        continue;
+      }
       if (this.closed || !this.wanted.has(warm.shape)) {
         await this.discard(warm);
         return;
