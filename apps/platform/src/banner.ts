@@ -34,10 +34,17 @@ export function startBanner(config: NanopodConfig, cwd: string = process.cwd()):
         ]
       : ['Sign in', `through ${config.oidc.issuer}`],
   );
+  const admins = [
+    ...(config.adminGithubLogins.length ? [config.adminGithubLogins.join(', ')] : []),
+    // The platform writes it there when no admin key exists yet (NANOPOD_BOOTSTRAP_KEY_FILE).
+    ...(config.bootstrapKeyFile
+      ? [`an admin API key in ${path.resolve(cwd, config.bootstrapKeyFile)}`]
+      : []),
+  ];
   rows.push([
     'Admins',
-    config.adminGithubLogins.length
-      ? config.adminGithubLogins.join(', ')
+    admins.length
+      ? admins.join('; ')
       : 'none yet: set NANOPOD_ADMIN_GITHUB_LOGINS=your-login and restart',
   ]);
   rows.push(['CLI', `export NANOPOD_URL=${url}; npx nanopod login`]);

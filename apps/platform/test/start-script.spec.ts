@@ -67,6 +67,13 @@ describe('npm start', () => {
     );
     expect(pg).toContain('PostgreSQL db:5432/nanopod');
     expect(pg).not.toContain('secret');
+    expect(banner).toMatch(/Admins\s+none yet: set NANOPOD_ADMIN_GITHUB_LOGINS/);
+    // A bootstrap key file is an admin too: the banner says where it is, not "none yet".
+    const keyed = startBanner(
+      loadConfig({ NANOPOD_BOOTSTRAP_KEY_FILE: 'admin.key', NANOPOD_ADMIN_GITHUB_LOGINS: 'ada' }),
+      '/home/me',
+    );
+    expect(keyed).toMatch(/Admins\s+ada; an admin API key in \/home\/me\/admin\.key/);
   });
 
   it('writes readable log lines, without the start-up inventory', () => {
