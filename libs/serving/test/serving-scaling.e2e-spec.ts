@@ -58,10 +58,10 @@ describeIf('serving: autoscaling, scale to zero and the load balancer on real re
     }
     await f.pass();
     expect((await f.status('qps')).target_replicas).toBe(1);
-    f.advance(4000);
+    await f.advance(4000);
     await f.pass();
     expect((await f.status('qps')).target_replicas).toBe(1);
-    f.advance(1000);
+    await f.advance(1000);
     await f.pass();
     expect((await f.status('qps')).target_replicas).toBe(3);
     const three = await f.until('three READY', async () => {
@@ -75,10 +75,10 @@ describeIf('serving: autoscaling, scale to zero and the load balancer on real re
     expect([...ids].sort((a, b) => a - b)).toEqual(ids);
 
     // The load is over (the window is a minute): down to min after the downscale delay.
-    f.advance(61_000);
+    await f.advance(61_000);
     await f.pass();
     expect((await f.status('qps')).target_replicas).toBe(3);
-    f.advance(10_000);
+    await f.advance(10_000);
     await f.pass();
     const one = await f.until('back to one', async () => {
       const s = await f.status('qps');
@@ -165,9 +165,9 @@ describeIf('serving: autoscaling, scale to zero and the load balancer on real re
     process.stdout.write(`scale-from-zero cold start: ${cold} ms\n`);
 
     // No traffic for the window and the scale-to-zero delay: back to NO_REPLICA.
-    f.advance(61_000);
+    await f.advance(61_000);
     await f.pass();
-    f.advance(30_000);
+    await f.advance(30_000);
     s = await f.until('scaled to zero', async () => {
       const v = await f.status('zero');
       return v.total_replicas === 0 && v.status === 'NO_REPLICA' ? v : false;
