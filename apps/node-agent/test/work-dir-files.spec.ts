@@ -170,7 +170,9 @@ describeLinux('the work dir file API cannot be turned against the agent', () => 
       refusal(files.putArchive(sandbox, '.', archive)),
     );
     expect(result.code).toBe('agent.file_too_large');
-    expect(gapMs).toBeLessThan(100);
+    // The fault this guards against blocked the loop for 4-13 s; a busy 2-core CI box shows
+    // gaps above 100 ms (110 ms seen) from the other jest worker alone.
+    expect(gapMs).toBeLessThan(500);
     expect(readdirSync(sandbox.work_dir)).toEqual([]);
   });
 

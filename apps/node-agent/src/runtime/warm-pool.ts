@@ -95,9 +95,12 @@ export class WarmPool {
     return this.ready.filter((w) => w.shape === shape && w.slot.ready).length;
   }
 
-  /** Uids held by warm sandboxes that no sandbox has taken yet (the manager skips them). */
+  /**
+   * Uids the pool holds: its warm sandboxes' (ready or being made) and those of sandboxes that
+   * took one. The manager gives a new sandbox none of them.
+   */
   heldUids(): number[] {
-    return this.ready.map((w) => w.uid);
+    return [...this.taken];
   }
 
   /** A sandbox that exists (started earlier, or found after a restart) keeps its uid. */
@@ -188,9 +191,14 @@ export class WarmPool {
   private async make(spec: SandboxSpec): Promise<Warm | null> {
     const uid = this.freeUid();
     if (uid === null) return null;
+    // Held from now on: the manager must not give it to a sandbox while this one is made.
+    this.taken.add(uid);
     const key = `warm-${process.pid}-${this.seq++}`;
     const dir = join(this.options.dir, key);
-    if (!this.parts.takeDisk(dir, spec.limits.disk_mb)) return null;
+    if (!this.parts.takeDisk(dir, spec.limits.disk_mb)) {
+      this.taken.delete(uid);
+      return null;
+    }
     const workDir = join(dir, 'work');
     const egress = spec.network === 'egress';
     const undo = async (): Promise<null> => {
@@ -198,6 +206,7 @@ export class WarmPool {
       this.parts.removeCgroup(key);
       await this.parts.releaseDisk(workDir).catch(() => undefined);
       rmSync(dir, { recursive: true, force: true });
+      this.taken.delete(uid);
       return null;
     };
     try {
@@ -220,7 +229,6 @@ export class WarmPool {
     };
     const slot = this.parts.launch(record);
     if (!slot) return undo();
-    this.taken.add(uid);
     return { key, shape: shapeOf(spec), uid, dir, slot };
   }
 
