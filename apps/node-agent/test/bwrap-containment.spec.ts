@@ -263,10 +263,11 @@ describeContained('bwrap sandboxes are contained as a whole (attacks from inside
           ip('link', 'set', dummy, 'up');
           const before = pool.stats();
           const spec = await harness.start(sandboxSpec({ network: 'egress' }));
-          expect(pool.stats()).toMatchObject({
-            discarded_stale: before.discarded_stale + 2,
-            made_on_demand: before.made_on_demand + 1,
-          });
+          // Both ready ones were thrown away and the sandbox got a namespace made now (the warm
+          // sandbox that replaces the one it took may have made another by the time we look).
+          const after = pool.stats();
+          expect(after.discarded_stale).toBe(before.discarded_stale + 2);
+          expect(after.made_on_demand).toBeGreaterThanOrEqual(before.made_on_demand + 1);
           const r = await harness.exec(spec.sandbox_id, connectArgv(addr, anyPort));
           expect(r.stdout).toBe('');
           expect(r.exit.exit_code).not.toBe(0);

@@ -23,10 +23,10 @@ function pastaPid(runDir: string, netns: string): number {
   return Number(readFileSync(join(runDir, 'netns', netns.split('/').pop()!), 'latin1').trim());
 }
 
+/** Running: a killed pasta that the node's init has not reaped yet (a zombie) is not. */
 const alive = (pid: number) => {
   try {
-    process.kill(pid, 0);
-    return true;
+    return !/\) [ZX] /.test(readFileSync(`/proc/${pid}/stat`, 'latin1'));
   } catch {
     return false;
   }

@@ -299,6 +299,43 @@ describeBwrap('the sandbox manager runs platform requests with the bwrap driver'
     expect(sandboxProcesses(uid, 'sleep 60.3')).toHaveLength(0);
   });
 
+  it('a start that arrives while the stop runs waits for it, then starts the sandbox again with its files', async () => {
+    // The platform marks an idle sandbox stopped before the agent has stopped it: the next
+    // exec asks for a start while the stop still kills processes and writes the record.
+    const spec = await harness.start(sandboxSpec());
+    await harness.exec(spec.sandbox_id, ['sh', '-c', 'echo kept > kept.txt']);
+    const sleeperId = harness.nextId();
+    await harness.manager.handle({
+      type: 'exec',
+      id: sleeperId,
+      sandbox_id: spec.sandbox_id,
+      argv: ['sleep', '60.45'],
+    });
+    await new Promise((r) => setTimeout(r, 100));
+    const [stopped, started] = await Promise.all([
+      harness.request({
+        type: 'sandbox.stop',
+        id: harness.nextId(),
+        sandbox_id: spec.sandbox_id,
+        reason: 'idle',
+      }),
+      harness.request({ type: 'sandbox.start', id: harness.nextId(), spec }),
+    ]);
+    expect(stopped).toMatchObject({ type: 'sandbox.state', state: 'stopped' });
+    expect(started).toMatchObject({ type: 'sandbox.state', state: 'running' });
+    const after = await harness.exec(spec.sandbox_id, ['cat', 'kept.txt']);
+    expect(after).toMatchObject({ stdout: 'kept\n', exit: { exit_code: 0 } });
+    const record = JSON.parse(
+      readFileSync(join(harness.stateDir, 'sandboxes', spec.sandbox_id, 'sandbox.json'), 'utf8'),
+    ) as { state: string };
+    expect(record.state).toBe('running');
+    await harness.request({
+      type: 'sandbox.delete',
+      id: harness.nextId(),
+      sandbox_id: spec.sandbox_id,
+    });
+  });
+
   it('runs operator commands on the host with streamed output and a timeout', async () => {
     const ok = await harness.request({
       type: 'node.exec',

@@ -384,9 +384,16 @@ async function killPasta(pidFile: string): Promise<void> {
   while (isPasta(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
 }
 
+/**
+ * A live pasta. A killed daemon is reparented to the node's init, and an init that is slow to
+ * reap (some container inits) leaves it a zombie for a while: that one is gone already.
+ */
 function isPasta(pid: number): boolean {
   try {
-    return readFileSync(`/proc/${pid}/comm`, 'latin1').trim().startsWith('pasta');
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    return name.startsWith('pasta') && state !== 'Z' && state !== 'X';
   } catch {
     return false;
   }

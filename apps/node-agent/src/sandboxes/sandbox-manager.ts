@@ -41,6 +41,8 @@ export class SandboxManager {
   private readonly execs = new Map<string, ExecHandle>();
   /** Sandboxes whose stop is in progress: an exec arriving meanwhile is refused. */
   private readonly stopping = new Set<string>();
+  /** The start, stop or delete of each sandbox that runs now; the next one waits for it. */
+  private readonly lifecycle = new Map<string, Promise<void>>();
   private readonly sampler: UsageSampler;
   private readonly log: AgentLogger;
   /** One unprivileged uid per sandbox; off only when the state dir cannot be reached by one. */
@@ -123,11 +125,11 @@ export class SandboxManager {
         case 'ping':
           return this.options.send({ type: 'pong', id: message.id });
         case 'sandbox.start':
-          return await this.start(message);
+          return await this.inOrder(message.spec.sandbox_id, () => this.start(message));
         case 'sandbox.stop':
-          return await this.stop(message);
+          return await this.inOrder(message.sandbox_id, () => this.stop(message));
         case 'sandbox.delete':
-          return await this.remove(message);
+          return await this.inOrder(message.sandbox_id, () => this.remove(message));
         case 'exec':
           return this.exec(message);
         case 'exec.cancel':
@@ -161,6 +163,25 @@ export class SandboxManager {
         });
       }
     }
+  }
+
+  /**
+   * Runs a sandbox's start, stop and delete one after another, in the order they came. The
+   * platform marks an idle sandbox stopped before its agent has stopped it, so an exec right
+   * after asks for a start while the stop still runs: done at once, the start saw the
+   * sandbox running (and then it stopped), or both wrote its record together.
+   */
+  private inOrder(sandboxId: string, operation: () => Promise<void>): Promise<void> {
+    const previous = this.lifecycle.get(sandboxId);
+    // Nothing before it: at once, so what the operation marks first (a stop refusing later
+    // execs) is marked before the next message is handled.
+    const next = previous ? previous.then(operation) : operation();
+    const settled = next.catch(() => undefined);
+    this.lifecycle.set(sandboxId, settled);
+    void settled.then(() => {
+      if (this.lifecycle.get(sandboxId) === settled) this.lifecycle.delete(sandboxId);
+    });
+    return next;
   }
 
   /** Kills every running command and stops every sandbox; used on agent shutdown. */

@@ -8,6 +8,7 @@ import type { SandboxRecord } from '../runtime/runtime-driver';
  */
 export class SandboxStore {
   readonly root: string;
+  private readonly saving = new Map<string, Promise<void>>();
 
   constructor(stateDir: string) {
     this.root = join(stateDir, 'sandboxes');
@@ -49,10 +50,28 @@ export class SandboxStore {
     return out;
   }
 
-  async save(record: SandboxRecord): Promise<void> {
-    const file = join(this.dirOf(record.sandbox_id), 'sandbox.json');
+  /**
+   * Writes the record (temp file, then rename). Saves of one sandbox run one after another:
+   * two at once shared the temp file, and the second rename failed with ENOENT.
+   */
+  save(record: SandboxRecord): Promise<void> {
+    const id = record.sandbox_id;
+    const data = JSON.stringify(record, null, 2);
+    const previous = this.saving.get(id) ?? Promise.resolve();
+    const next = previous.catch(() => undefined).then(() => this.write(id, data));
+    this.saving.set(id, next);
+    void next
+      .catch(() => undefined)
+      .then(() => {
+        if (this.saving.get(id) === next) this.saving.delete(id);
+      });
+    return next;
+  }
+
+  private async write(sandboxId: string, data: string): Promise<void> {
+    const file = join(this.dirOf(sandboxId), 'sandbox.json');
     const tmp = `${file}.tmp`;
-    await fs.writeFile(tmp, JSON.stringify(record, null, 2), { mode: 0o600 });
+    await fs.writeFile(tmp, data, { mode: 0o600 });
     await fs.rename(tmp, file);
   }
 
