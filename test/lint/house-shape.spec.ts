@@ -157,6 +157,5 @@ const NOT_YET_MOVED: Record<string, string> = {
   // EntityManager to identity and billing, like lockForPlacement: one unit of work across
   // contexts, to become one method of its owner with the rest.
   'libs/billing/src/services/balance.service.ts': 'lockAvailableMicro(manager) for admission',
-  'libs/identity/src/services/quotas.service.ts': 'lockAndGet(manager) for admission',
   'libs/market/src/services/settlement.service.ts': 'ledger postings in the match transaction',
 };

@@ -1,4 +1,14 @@
-import { promises as fs, readdirSync, readFileSync, statSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  mkdirSync,
+  promises as fs,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { SandboxRecord } from '../runtime/runtime-driver';
 
@@ -8,7 +18,6 @@ import type { SandboxRecord } from '../runtime/runtime-driver';
  */
 export class SandboxStore {
   readonly root: string;
-  private readonly saving = new Map<string, Promise<void>>();
 
   constructor(stateDir: string) {
     this.root = join(stateDir, 'sandboxes');
@@ -51,36 +60,24 @@ export class SandboxStore {
   }
 
   /**
-   * Writes the record (temp file, then rename). Saves of one sandbox run one after another:
-   * two at once shared the temp file, and the second rename failed with ENOENT.
+   * Writes the record (temp file, then rename), synchronously: a record is a few hundred bytes
+   * (no fsync), and two saves of one sandbox can then never interleave (two async ones shared
+   * the temp file and the second rename failed with ENOENT). Each async step was also a
+   * thread-pool round trip on the start path.
    */
-  save(record: SandboxRecord): Promise<void> {
-    const id = record.sandbox_id;
-    const data = JSON.stringify(record, null, 2);
-    const previous = this.saving.get(id) ?? Promise.resolve();
-    const next = previous.catch(() => undefined).then(() => this.write(id, data));
-    this.saving.set(id, next);
-    void next
-      .catch(() => undefined)
-      .then(() => {
-        if (this.saving.get(id) === next) this.saving.delete(id);
-      });
-    return next;
-  }
-
-  private async write(sandboxId: string, data: string): Promise<void> {
-    const file = join(this.dirOf(sandboxId), 'sandbox.json');
+  async save(record: SandboxRecord): Promise<void> {
+    const file = join(this.dirOf(record.sandbox_id), 'sandbox.json');
     const tmp = `${file}.tmp`;
-    await fs.writeFile(tmp, data, { mode: 0o600 });
-    await fs.rename(tmp, file);
+    writeFileSync(tmp, JSON.stringify(record, null, 2), { mode: 0o600 });
+    renameSync(tmp, file);
   }
 
-  /** Creates `<id>/` (root, 0711) and `<id>/work` (the sandbox's uid, 0700). */
+  /** Creates `<id>/` (root, 0711) and `<id>/work` (the sandbox's uid, 0700); synchronous, as save. */
   async createDirs(record: SandboxRecord): Promise<void> {
-    await fs.mkdir(this.dirOf(record.sandbox_id), { recursive: true, mode: 0o711 });
-    await fs.mkdir(record.work_dir, { recursive: true, mode: 0o700 });
-    await fs.chmod(record.work_dir, 0o700);
-    if (process.getuid?.() === 0) await fs.chown(record.work_dir, record.uid, record.gid);
+    mkdirSync(this.dirOf(record.sandbox_id), { recursive: true, mode: 0o711 });
+    mkdirSync(record.work_dir, { recursive: true, mode: 0o700 });
+    chmodSync(record.work_dir, 0o700);
+    if (process.getuid?.() === 0) chownSync(record.work_dir, record.uid, record.gid);
   }
 
   /**

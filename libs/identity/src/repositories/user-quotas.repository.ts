@@ -36,17 +36,6 @@ export class UserQuotasRepository {
     return toOverride(rows[0]);
   }
 
-  /**
-   * Row-locks the user in `m`'s transaction: everything a user's creates check (quota, money)
-   * is read after this, so two creates by one user are checked one after the other.
-   */
-  async lockUser(m: EntityManager, userId: string): Promise<boolean> {
-    const rows = (await m.query(`SELECT id FROM users WHERE id = $1 FOR UPDATE`, [
-      userId,
-    ])) as unknown[];
-    return rows.length > 0;
-  }
-
   async upsert(userId: string, override: QuotaOverride, by: string): Promise<void> {
     await this.dataSource.query(
       `INSERT INTO user_quotas (user_id, max_sandboxes, max_cpu, max_memory_mb, max_gpus, updated_by, updated_at)

@@ -1,14 +1,5 @@
 import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
-import {
-  Clock,
-  ClusterBus,
-  NANOPOD_CONFIG,
-  NanopodConfig,
-  NotFoundError,
-  UserQuotaLimits,
-} from '@nanopod/common';
-import type { EntityManager } from 'typeorm';
-import { IdentityErrorCodes } from '../identity.errors';
+import { Clock, ClusterBus, NANOPOD_CONFIG, NanopodConfig, UserQuotaLimits } from '@nanopod/common';
 import { QuotaOverride, UserQuotasRepository } from '../repositories/user-quotas.repository';
 
 export interface UserQuota {
@@ -24,16 +15,16 @@ const CACHE_MAX = 10_000;
 
 /**
  * Per-user limits across a user's active sandboxes: defaults from config (NANOPOD_QUOTA_*),
- * overrides by admins. Enforcement belongs to the sandbox context, which calls `lockAndGet`
- * inside the transaction that reserves capacity.
+ * overrides by admins. Enforcement belongs to the sandbox context, which reads `forUser` inside
+ * the transaction that reserves capacity (serialized per user by the wallet row lock).
  */
 @Injectable()
 export class QuotasService implements OnModuleInit {
   private readonly logger = new Logger(QuotasService.name);
   /**
-   * Overrides by user, for reads outside a transaction: `GET /v1/me` reads the quota on every
-   * call. A change evicts the entry on every instance through the bus; admission never reads
-   * from here (it passes its transaction's manager and reads the locked row).
+   * Overrides by user: `GET /v1/me` and every sandbox create read the quota. A change evicts the
+   * entry here at once and on every other instance through the bus, so a create racing an
+   * admin's change by a moment gets the limit of a moment before, as if it had come earlier.
    */
   private readonly cache = new Map<string, { override: QuotaOverride; at: number }>();
   /** Bumped by every eviction: a read that started before one does not fill the cache. */
@@ -50,8 +41,7 @@ export class QuotasService implements OnModuleInit {
     await this.bus.subscribe(CHANGED_CHANNEL, (userId) => this.evict(userId));
   }
 
-  async forUser(userId: string, manager?: EntityManager): Promise<UserQuota> {
-    if (manager) return this.effective(await this.repo.find(userId, manager));
+  async forUser(userId: string): Promise<UserQuota> {
     const now = this.clock.nowMs();
     const hit = this.cache.get(userId);
     if (hit && now - hit.at <= CACHE_TTL_MS) return this.effective(hit.override);
@@ -67,17 +57,6 @@ export class QuotasService implements OnModuleInit {
   private evict(userId: string): void {
     this.evictions++;
     this.cache.delete(userId);
-  }
-
-  /**
-   * Locks the user's row in `manager`'s transaction, then reads the quota: concurrent creates
-   * by one user are admitted one at a time, each seeing what the previous one committed.
-   */
-  async lockAndGet(manager: EntityManager, userId: string): Promise<UserQuota> {
-    if (!(await this.repo.lockUser(manager, userId))) {
-      throw new NotFoundError(IdentityErrorCodes.userNotFound, 'No such user', { id: userId });
-    }
-    return this.forUser(userId, manager);
   }
 
   /** Admins only (the route checks); null clears one override back to the default. */

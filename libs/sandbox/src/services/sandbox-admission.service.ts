@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { ConflictError } from '@nanopod/common';
 import { BalanceService, MICRO_PER_CREDIT } from '@nanopod/billing';
-import { QuotasService } from '@nanopod/identity';
+import { QuotasService, type UserQuota } from '@nanopod/identity';
 import type { SandboxEntity } from '../entities/sandbox.entity';
 import type { SandboxTx } from '../repositories/sandboxes.repository';
 import { SandboxErrorCodes } from '../sandbox.errors';
@@ -12,9 +12,10 @@ const credits = (micro: number) => micro / MICRO_PER_CREDIT;
  * Whether one user may start one more sandbox: within their quota (count, CPU, memory, GPUs of
  * their active sandboxes) and their money (what their active sandboxes still hold plus this
  * one's reservation within what the wallet can spend). Runs inside the transaction that inserts
- * the sandbox, after locking the user's row and then the wallet row: concurrent creates by one
- * user are admitted one at a time, each seeing what the previous one committed. Lock order is
- * user, wallet, node (placement), the same on every path, so creates cannot deadlock.
+ * the sandbox, after locking the wallet row: concurrent creates by one user are admitted one at
+ * a time, each seeing what the previous one committed. Lock order is wallet, then node
+ * (placement), the same on every path, so creates cannot deadlock. The quota itself comes from
+ * the quota cache (evicted on change on every instance): no round trip on the create path.
  */
 @Injectable()
 export class SandboxAdmission {
@@ -23,8 +24,15 @@ export class SandboxAdmission {
     private readonly balances: BalanceService,
   ) {}
 
-  async admit(tx: SandboxTx, sb: SandboxEntity): Promise<void> {
-    const quota = await this.quotas.lockAndGet(tx.manager, sb.ownerId);
+  /**
+   * The owner's quota, read before the reserving transaction opens (on the embedded default a
+   * read outside the transaction would wait for the one connection that transaction holds).
+   */
+  quotaOf(ownerId: string): Promise<UserQuota> {
+    return this.quotas.forUser(ownerId);
+  }
+
+  async admit(tx: SandboxTx, sb: SandboxEntity, quota: UserQuota): Promise<void> {
     const available = await this.balances.lockAvailableMicro(tx.manager, sb.ownerId);
     const use = await tx.useOfOwner(sb.ownerId);
     const limits = quota.limits;

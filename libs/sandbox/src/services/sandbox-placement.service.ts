@@ -145,7 +145,7 @@ export class SandboxPlacement {
   ): Promise<SandboxEntity | null> {
     for (const candidate of candidates) {
       const placed = await this.sandboxes.transaction(async (tx) => {
-        // The owner's checks lock the user and wallet rows first (before the node row): the
+        // The owner's checks lock the wallet row first (before the node row): the
         // order every create takes, so concurrent creates queue instead of deadlocking.
         if (admit) await admit(tx, build(candidate));
         const node = await this.nodes.lockForPlacement(tx.manager, candidate.id);

@@ -82,9 +82,12 @@ export class SandboxesService {
       await this.explainNoFit(principal, input, request);
       throw noCapacity();
     }
-    const { decision, estimatedCost } = input.decision
-      ? { decision: input.decision, estimatedCost: 0 }
-      : await this.decide(principal, input, best.kind);
+    const [{ decision, estimatedCost }, quota] = await Promise.all([
+      input.decision
+        ? { decision: input.decision, estimatedCost: 0 }
+        : this.decide(principal, input, best.kind),
+      this.admission.quotaOf(principal.userId),
+    ]);
     // Held against the wallet while active: the full-TTL list price at the user's rate.
     const reservedMicro = Math.ceil(estimatedCost * decision.rate_multiplier * MICRO_PER_CREDIT);
     const now = this.clock.now();
@@ -133,7 +136,7 @@ export class SandboxesService {
           updatedAt: now,
           deletedAt: null,
         }),
-      (tx, sb) => this.admission.admit(tx, sb),
+      (tx, sb) => this.admission.admit(tx, sb, quota),
     );
     // Others took the room between the read and the lock.
     if (!sb) throw noCapacity();
