@@ -210,10 +210,10 @@ describe.each(databaseKinds())('placement through the active placement policy on
       })
       .expect(201);
     const deployments = platform.app.get(DeploymentReconciler);
-    await deployments.loop.runOnce();
-    await platform.app.get(ProcurementReconciler).loop.runOnce();
-    await deployments.loop.runOnce();
-    await deployments.loop.runOnce();
+    await deployments.loop.runNow();
+    await platform.app.get(ProcurementReconciler).loop.runNow();
+    await deployments.loop.runNow();
+    await deployments.loop.runNow();
 
     const d = (await http().get('/v1/deployments/web').set(dev.auth).expect(200)).body;
     // Four nodes hold time, but each takes a whole 2-GPU host: three hosts, three nodes.

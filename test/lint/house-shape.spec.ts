@@ -109,6 +109,12 @@ describe('the house shape', () => {
       .filter((f) => !allowed.has(f) && !f.startsWith('libs/common/src/clock/'))
       .filter((f) => /\bsetInterval\(/.test(read(f)));
     expect(offenders).toEqual([]);
+    // Nor on a loop primitive of their own: a class that re-arms a setTimeout from its own
+    // `schedule` (market once had a copy of the Reconciler).
+    const ownLoops = libSources()
+      .filter((f) => !f.startsWith('libs/common/src/'))
+      .filter((f) => /\bschedule\([^)]*\)[^{]*\{/.test(read(f)) && /\bsetTimeout\(/.test(read(f)));
+    expect(ownLoops).toEqual([]);
   });
 
   it('keeps TypeORM and SQL in repositories, entities, adapters and migrations', () => {

@@ -73,10 +73,10 @@ describeWithBrowser('the compute dashboard pages', () => {
       })
       .expect(201);
     const deployments = platform.app.get(DeploymentReconciler);
-    await deployments.loop.runOnce();
-    await platform.app.get(ProcurementReconciler).loop.runOnce();
-    await deployments.loop.runOnce();
-    await deployments.loop.runOnce();
+    await deployments.loop.runNow();
+    await platform.app.get(ProcurementReconciler).loop.runNow();
+    await deployments.loop.runNow();
+    await deployments.loop.runNow();
     const d = (await http().get('/v1/deployments/web').set(dev.auth).expect(200)).body;
     expect(d.counts).toEqual({ running: 3 });
   }, 120_000);

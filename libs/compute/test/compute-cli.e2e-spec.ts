@@ -87,7 +87,7 @@ describe('nanopod compute and market (CLI)', () => {
       ]),
     );
     expect(created.target_node_count).toBe(4);
-    await platform.app.get(DeploymentReconciler).loop.runOnce();
+    await platform.app.get(DeploymentReconciler).loop.runNow();
     const proc = JSON.parse(
       await ok([
         'procurements',
@@ -108,9 +108,9 @@ describe('nanopod compute and market (CLI)', () => {
       ]),
     );
     expect(proc).toMatchObject({ max_buy_price: 2000, min_sell_price: 1000 });
-    await platform.app.get(ProcurementReconciler).loop.runOnce();
-    await platform.app.get(DeploymentReconciler).loop.runOnce();
-    await platform.app.get(DeploymentReconciler).loop.runOnce();
+    await platform.app.get(ProcurementReconciler).loop.runNow();
+    await platform.app.get(DeploymentReconciler).loop.runNow();
+    await platform.app.get(DeploymentReconciler).loop.runNow();
     // --wait returns once the nodes run.
     const table = await ok([
       'deployments',

@@ -78,7 +78,7 @@ describe.each(databaseKinds())('the compute walkthrough on %s', (kind) => {
     (await http().get('/v1/deployments/inference').set(dev.auth).expect(200)).body;
   const states = async () => (await deployment()).counts as Record<string, number>;
   const tickDeployments = async (times = 1) => {
-    for (let i = 0; i < times; i++) await deployments.loop.runOnce();
+    for (let i = 0; i < times; i++) await deployments.loop.runNow();
   };
 
   it('runs capacity → template → deployment → procurement → running, scales up and down, and replaces interrupted nodes', async () => {
@@ -130,7 +130,7 @@ describe.each(databaseKinds())('the compute walkthrough on %s', (kind) => {
       })
       .expect(201);
     expect(created.body).toMatchObject({ target: 'node_count', window_hours: 2, coverage: [0, 0] });
-    await procurements.loop.runOnce();
+    await procurements.loop.runNow();
     const proc = (await http().get('/v1/procurements/inference').set(dev.auth).expect(200)).body;
     expect(proc).toMatchObject({ coverage: [4, 4], need: [4, 4], price_paid: 1000 });
     // 4 nodes x 2 blocks x 2 GPUs x 10.00 = 16,000 credits (cents).
@@ -148,7 +148,7 @@ describe.each(databaseKinds())('the compute walkthrough on %s', (kind) => {
       .expect(200);
     await tickDeployments();
     expect(await states()).toEqual({ running: 4, awaiting_allocation: 4 });
-    await procurements.loop.runOnce();
+    await procurements.loop.runNow();
     await tickDeployments(2);
     expect(await states()).toEqual({ running: 8 });
 
@@ -166,7 +166,7 @@ describe.each(databaseKinds())('the compute walkthrough on %s', (kind) => {
         .filter((n: { state: string }) => n.state === 'running')
         .map((n: { seq: number }) => n.seq),
     ).toEqual([1, 2]);
-    await procurements.loop.runOnce();
+    await procurements.loop.runNow();
     const sells = (await http().get('/v1/orders?status=open').set(dev.auth).expect(200)).body.data;
     expect(sells).toEqual([
       expect.objectContaining({ side: 'sell', nodes: 6, price: 1000, duration_hours: 1 }),
@@ -212,7 +212,7 @@ describe.each(databaseKinds())('the compute walkthrough on %s', (kind) => {
 
     // An hour later the procurement cannot renew within its max.
     clock.advance(HOUR);
-    await procurements.loop.runOnce();
+    await procurements.loop.runNow();
     const stuck = (await http().get('/v1/procurements/inference').set(dev.auth).expect(200)).body;
     expect(stuck.coverage[1]).toBe(0);
 
@@ -256,7 +256,7 @@ describe.each(databaseKinds())('the compute walkthrough on %s', (kind) => {
 
     // Cheaper supply returns: the procurement buys and the replacements run.
     await partnerSell(randomUUID(), { nodes: 4, duration: '24h', price: 1500 });
-    await procurements.loop.runOnce();
+    await procurements.loop.runNow();
     await tickDeployments(2);
     expect((await states()).running).toBe(2);
 

@@ -174,9 +174,9 @@ describe.each(databaseKinds())('a simulated market day on %s', (kind) => {
       // reconciler's 5 s tick does); with none, they would run on into the next hour for the
       // notice grace.
       if (step % RECONCILE_EVERY === RECONCILE_EVERY - 1) {
-        await procurements.loop.runOnce();
-        await deployments.loop.runOnce();
-        await deployments.loop.runOnce();
+        await procurements.loop.runNow();
+        await deployments.loop.runNow();
+        await deployments.loop.runNow();
 
         // No node runs on time its capacity does not hold.
         const hour = Math.floor(clock.nowMs() / HOUR);

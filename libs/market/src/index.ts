@@ -4,7 +4,6 @@ export { MarketErrorCodes, InvalidOrderError } from './market.errors';
 export { MarketService, MarketActor, PlaceOrderInput } from './services/market.service';
 export { MarketEvents, SpotPriceEvent } from './services/market-events';
 export { MarketQueriesService } from './services/market-queries.service';
-export { Reconciler, ReconcilerOptions } from './services/reconciler';
 export { MARKET_FEE_RATE, priceFills } from './services/settlement.service';
 export type {
   MarketOrderEntity as MarketOrder,

@@ -5,15 +5,8 @@ import {
   OnApplicationBootstrap,
   OnApplicationShutdown,
 } from '@nestjs/common';
-import { Clock, LeaderLock, NANOPOD_CONFIG, NanopodConfig } from '@nanopod/common';
-import {
-  hourOf,
-  HOUR_MS,
-  MarketEvents,
-  MarketService,
-  Reconciler,
-  SpotPriceEvent,
-} from '@nanopod/market';
+import { Clock, LeaderLock, NANOPOD_CONFIG, NanopodConfig, Reconciler } from '@nanopod/common';
+import { hourOf, HOUR_MS, MarketEvents, MarketService, SpotPriceEvent } from '@nanopod/market';
 import { randomUUID } from 'node:crypto';
 import { canMove, DeploymentNodeState, LIVE_STATES, pickExcess } from '../core';
 import { DeploymentEntity, DeploymentNodeEntity } from '../entities/deployment.entity';
@@ -52,13 +45,10 @@ export class DeploymentReconciler implements OnApplicationBootstrap, OnApplicati
     leader: LeaderLock,
     @Inject(NANOPOD_CONFIG) private readonly config: NanopodConfig,
   ) {
-    this.loop = new Reconciler({
-      name: 'compute.deployments',
-      intervalMs: TICK_MS,
-      clock,
-      leader,
-      tick: (now) => this.tick(now),
-    });
+    this.loop = new Reconciler(
+      { name: 'compute.deployments', intervalMs: TICK_MS, clock, leader },
+      () => this.tick(clock.now()),
+    );
   }
 
   onApplicationBootstrap(): void {

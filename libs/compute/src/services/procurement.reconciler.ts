@@ -5,8 +5,7 @@ import {
   OnApplicationBootstrap,
   OnApplicationShutdown,
 } from '@nestjs/common';
-import { Clock, LeaderLock, NANOPOD_CONFIG, NanopodConfig } from '@nanopod/common';
-import { Reconciler } from '@nanopod/market';
+import { Clock, LeaderLock, NANOPOD_CONFIG, NanopodConfig, Reconciler } from '@nanopod/common';
 import { ProcurementsRepository } from '../repositories/procurements.repository';
 import { ProcurementsService } from './procurements.service';
 
@@ -25,13 +24,10 @@ export class ProcurementReconciler implements OnApplicationBootstrap, OnApplicat
     leader: LeaderLock,
     @Inject(NANOPOD_CONFIG) private readonly config: NanopodConfig,
   ) {
-    this.loop = new Reconciler({
-      name: 'compute.procurements',
-      intervalMs: TICK_MS,
-      clock,
-      leader,
-      tick: (now) => this.tick(now),
-    });
+    this.loop = new Reconciler(
+      { name: 'compute.procurements', intervalMs: TICK_MS, clock, leader },
+      () => this.tick(clock.now()),
+    );
   }
 
   onApplicationBootstrap(): void {

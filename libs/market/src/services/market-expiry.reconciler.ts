@@ -1,7 +1,6 @@
 import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { Clock, LeaderLock, NANOPOD_CONFIG, NanopodConfig } from '@nanopod/common';
+import { Clock, LeaderLock, NANOPOD_CONFIG, NanopodConfig, Reconciler } from '@nanopod/common';
 import { MarketService } from './market.service';
-import { Reconciler } from './reconciler';
 
 const TICK_MS = 60_000;
 
@@ -16,13 +15,9 @@ export class MarketExpiryReconciler implements OnApplicationBootstrap, OnApplica
     clock: Clock,
     @Inject(NANOPOD_CONFIG) private readonly config: NanopodConfig,
   ) {
-    this.loop = new Reconciler({
-      name: 'market.expiry',
-      intervalMs: TICK_MS,
-      clock,
-      leader,
-      tick: () => market.expireAll(),
-    });
+    this.loop = new Reconciler({ name: 'market.expiry', intervalMs: TICK_MS, clock, leader }, () =>
+      market.expireAll(),
+    );
   }
 
   onApplicationBootstrap(): void {
