@@ -87,16 +87,16 @@ export class SandboxesController {
     const r = body.resources ?? {};
     const sb = await this.sandboxes.create(p, {
       name: body.name,
-      runtime: body.runtime ?? 'bwrap',
-      cpu: r.cpu ?? 1,
-      memoryMb: r.memory_mb ?? 512,
-      gpus: r.gpus ?? 0,
-      gpuType: r.gpu_type ?? null,
-      ttlSeconds: body.ttl_seconds ?? 3600,
-      idleTimeoutSeconds: body.idle_timeout_seconds ?? 900,
-      network: body.network ?? 'none',
+      runtime: body.runtime,
+      cpu: r.cpu,
+      memoryMb: r.memory_mb,
+      gpus: r.gpus,
+      gpuType: r.gpu_type,
+      ttlSeconds: body.ttl_seconds,
+      idleTimeoutSeconds: body.idle_timeout_seconds,
+      network: body.network,
       env: Object.fromEntries(Object.entries(body.env ?? {}).map(([k, v]) => [k, String(v)])),
-      workloadClass: body.workload_class ?? 'latency_tolerant',
+      workloadClass: body.workload_class,
     });
     return this.view(sb);
   }

@@ -19,6 +19,7 @@ import {
 import { isUuid } from '@nanopod/common';
 import { SANDBOX_STATES, SandboxEntity } from '../entities/sandbox.entity';
 import { SANDBOX_NAME } from '../names/sandbox-name';
+import { SANDBOX_DEFAULTS } from '../sandbox-defaults';
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const ENV_MAX_ENTRIES = 256;
@@ -63,21 +64,21 @@ function IsSandboxName(): PropertyDecorator {
 }
 
 export class SandboxResourcesDto {
-  @ApiPropertyOptional({ example: 1, default: 1, minimum: 0.1, maximum: 256 })
+  @ApiPropertyOptional({ example: 1, default: SANDBOX_DEFAULTS.cpu, minimum: 0.1, maximum: 256 })
   @IsOptional()
   @IsNumber()
   @Min(0.1)
   @Max(256)
   cpu?: number;
 
-  @ApiPropertyOptional({ example: 512, default: 512, minimum: 64 })
+  @ApiPropertyOptional({ example: 512, default: SANDBOX_DEFAULTS.memoryMb, minimum: 64 })
   @IsOptional()
   @IsInt()
   @Min(64)
   @Max(4 * 1024 * 1024)
   memory_mb?: number;
 
-  @ApiPropertyOptional({ example: 0, default: 0, minimum: 0, maximum: 16 })
+  @ApiPropertyOptional({ example: 0, default: SANDBOX_DEFAULTS.gpus, minimum: 0, maximum: 16 })
   @IsOptional()
   @IsInt()
   @Min(0)
@@ -104,7 +105,10 @@ export class CreateSandboxDto {
   @IsSandboxName()
   name?: string;
 
-  @ApiPropertyOptional({ enum: ['bwrap', 'firecracker', 'daytona'], default: 'bwrap' })
+  @ApiPropertyOptional({
+    enum: ['bwrap', 'firecracker', 'daytona'],
+    default: SANDBOX_DEFAULTS.runtime,
+  })
   @IsOptional()
   @IsIn(['bwrap', 'firecracker', 'daytona'])
   runtime?: 'bwrap' | 'firecracker' | 'daytona';
@@ -115,7 +119,12 @@ export class CreateSandboxDto {
   @Type(() => SandboxResourcesDto)
   resources?: SandboxResourcesDto;
 
-  @ApiPropertyOptional({ example: 3600, default: 3600, minimum: 10, maximum: 7 * 86400 })
+  @ApiPropertyOptional({
+    example: 3600,
+    default: SANDBOX_DEFAULTS.ttlSeconds,
+    minimum: 10,
+    maximum: 7 * 86400,
+  })
   @IsOptional()
   @IsInt()
   @Min(10)
@@ -124,7 +133,7 @@ export class CreateSandboxDto {
 
   @ApiPropertyOptional({
     example: 900,
-    default: 900,
+    default: SANDBOX_DEFAULTS.idleTimeoutSeconds,
     description: 'Stop after this long without exec',
   })
   @IsOptional()
@@ -133,7 +142,7 @@ export class CreateSandboxDto {
   @Max(7 * 86400)
   idle_timeout_seconds?: number;
 
-  @ApiPropertyOptional({ enum: ['none', 'egress'], default: 'none' })
+  @ApiPropertyOptional({ enum: ['none', 'egress'], default: SANDBOX_DEFAULTS.network })
   @IsOptional()
   @IsIn(['none', 'egress'])
   network?: 'none' | 'egress';
@@ -149,7 +158,7 @@ export class CreateSandboxDto {
 
   @ApiPropertyOptional({
     enum: ['latency_tolerant', 'latency_sensitive'],
-    default: 'latency_tolerant',
+    default: SANDBOX_DEFAULTS.workloadClass,
   })
   @IsOptional()
   @IsIn(['latency_tolerant', 'latency_sensitive'])

@@ -12,6 +12,7 @@ import { SandboxErrorCodes } from '../sandbox.errors';
 import { SandboxAdmission } from './sandbox-admission.service';
 import { SandboxEnv } from './sandbox-env.service';
 import { noRoomReason, SandboxPlacement } from './sandbox-placement.service';
+import { CreateSandboxRequest, withSandboxDefaults } from '../sandbox-defaults';
 import { SandboxTransitions } from './sandbox-transitions.service';
 
 export interface CreateSandboxInput {
@@ -61,7 +62,8 @@ export class SandboxesService {
     private readonly envs: SandboxEnv,
   ) {}
 
-  async create(principal: Principal, input: CreateSandboxInput): Promise<SandboxEntity> {
+  async create(principal: Principal, asked: CreateSandboxRequest): Promise<SandboxEntity> {
+    const input = withSandboxDefaults(asked);
     const request = {
       runtime: input.runtime,
       cpu: input.cpu,
