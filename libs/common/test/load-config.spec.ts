@@ -35,6 +35,23 @@ describe('loadConfig', () => {
     }
   });
 
+  it('gives policies no network unless NANOPOD_POLICY_ALLOW_NET names hosts, and names it when it is malformed', () => {
+    expect(loadConfig({}).policyAllowNet).toEqual([]);
+    expect(
+      loadConfig({ NANOPOD_POLICY_ALLOW_NET: ' api.example.org, 10.0.0.5 ,[::1]' }).policyAllowNet,
+    ).toEqual(['api.example.org', '10.0.0.5', '[::1]']);
+    let refused: unknown;
+    try {
+      loadConfig({ NANOPOD_POLICY_ALLOW_NET: 'https://api.example.org/v1' });
+    } catch (err) {
+      refused = err;
+    }
+    expect(refused).toBeInstanceOf(ConfigError);
+    expect((refused as ConfigError).problems).toEqual([
+      expect.stringContaining('NANOPOD_POLICY_ALLOW_NET'),
+    ]);
+  });
+
   it('uses PostgreSQL when DATABASE_URL is set', () => {
     const config = loadConfig({ DATABASE_URL: 'postgres://u@db:5432/nanopod' });
     expect(config.database).toEqual({ kind: 'postgres', url: 'postgres://u@db:5432/nanopod' });

@@ -170,6 +170,18 @@ export class EnvSchema {
   @IsString()
   NANOPOD_POLICIES_DIR?: string;
 
+  /**
+   * Hosts the policies' `http.send` and `net.lookup_ip_addr` may reach (OPA's `allow_net`),
+   * comma-separated exact host names or IPs; `*` for any. Unset: no network at all.
+   */
+  @IsOptional()
+  @IsString()
+  @Matches(/^\s*(\*|[A-Za-z0-9.:\-\[\]]+)(\s*,\s*(\*|[A-Za-z0-9.:\-\[\]]+))*\s*$/, {
+    message:
+      'NANOPOD_POLICY_ALLOW_NET must be comma-separated host names or IPs (or *), e.g. api.example.org,10.0.0.5',
+  })
+  NANOPOD_POLICY_ALLOW_NET?: string;
+
   /** A compiled OPA bundle (bundle.tar.gz, `opa build -t wasm`); unset: the in-process engine. */
   @IsOptional()
   @IsString()

@@ -110,6 +110,10 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): NanopodConf
     localAgentEgressPool: env.NANOPOD_AGENT_EGRESS_POOL,
     localAgentWarmPool: env.NANOPOD_AGENT_WARM_POOL,
     policiesDir: env.NANOPOD_POLICIES_DIR ?? path.join(projectRoot(), 'policies'),
+    policyAllowNet: (env.NANOPOD_POLICY_ALLOW_NET ?? '')
+      .split(',')
+      .map((h) => h.trim())
+      .filter(Boolean),
     policyBundle: env.NANOPOD_POLICY_BUNDLE ? path.resolve(env.NANOPOD_POLICY_BUNDLE) : undefined,
     policyDecisionLog: {
       maxRows: env.NANOPOD_POLICY_DECISION_LOG_MAX_ROWS ?? 10_000,

@@ -38,6 +38,8 @@ export interface NanopodConfig {
   /** NANOPOD_AGENT_WARM_POOL for the local node agent; undefined: the agent's default (1). */
   localAgentWarmPool?: number;
   policiesDir: string;
+  /** NANOPOD_POLICY_ALLOW_NET: hosts policies' http.send may reach ([]: none, the default). */
+  policyAllowNet?: string[];
   /** NANOPOD_POLICY_BUNDLE: subsidy decisions evaluate this OPA wasm bundle when set. */
   policyBundle?: string;
   /** Retention of the policy decision log (rows beyond either limit are pruned). */

@@ -1,5 +1,5 @@
-import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
-import { ClusterBus, Reconciler } from '@nanopod/common';
+import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { ClusterBus, NANOPOD_CONFIG, NanopodConfig, Reconciler } from '@nanopod/common';
 import { CompiledPolicy, RegoModuleSource } from '@nanopod/rego';
 import { PolicyVersionEntity } from '../entities/policy-version.entity';
 import { PolicyRepository } from '../repositories/policy.repository';
@@ -52,11 +52,16 @@ export class ActivePolicyService implements OnModuleInit, OnApplicationShutdown 
   private refreshing: Promise<void> | null = null;
   private refreshAgain = false;
 
+  private readonly allowNet: readonly string[];
+
   constructor(
     private readonly policies: PolicyRepository,
     private readonly seeder: PolicySeeder,
     private readonly bus: ClusterBus,
-  ) {}
+    @Inject(NANOPOD_CONFIG) config: NanopodConfig,
+  ) {
+    this.allowNet = config.policyAllowNet ?? [];
+  }
 
   async onModuleInit(): Promise<void> {
     await this.seeder.seedMissing();
@@ -125,7 +130,7 @@ export class ActivePolicyService implements OnModuleInit, OnApplicationShutdown 
       // Tests are not cached: they are compiled for one run.
       return {
         versions: versionsOf(members),
-        compiled: compileModules([...modulesOf(members), ...extra]),
+        compiled: compileModules([...modulesOf(members), ...extra], this.allowNet),
       };
     }
     return this.compileSet(members);
@@ -181,7 +186,7 @@ export class ActivePolicyService implements OnModuleInit, OnApplicationShutdown 
     const key = keyOf(members);
     let compiled = this.cache.get(key);
     if (!compiled) {
-      compiled = compileModules(modulesOf(members));
+      compiled = compileModules(modulesOf(members), this.allowNet);
       this.cache.set(key, compiled);
       if (this.cache.size > CACHE_SIZE) this.cache.delete(this.cache.keys().next().value as string);
     }

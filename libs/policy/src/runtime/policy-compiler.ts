@@ -52,10 +52,16 @@ export function checkModules(modules: RegoModuleSource[]): PolicyProblem[] {
   }
 }
 
-/** Compiles or throws RegoCompileError (engine crashes are wrapped as one). */
-export function compileModules(modules: RegoModuleSource[]): CompiledPolicy {
+/**
+ * Compiles or throws RegoCompileError (engine crashes are wrapped as one). `allowNet`: the hosts
+ * `http.send` and `net.lookup_ip_addr` may reach (NANOPOD_POLICY_ALLOW_NET); none by default.
+ */
+export function compileModules(
+  modules: RegoModuleSource[],
+  allowNet: readonly string[] = [],
+): CompiledPolicy {
   try {
-    return compilePolicy(modules);
+    return compilePolicy(modules, { network: { allowHosts: allowNet } });
   } catch (err) {
     if (err instanceof RegoCompileError) throw err;
     throw new RegoCompileError([{ code: 'rego_compile_error', message: (err as Error).message }]);
