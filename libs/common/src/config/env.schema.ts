@@ -176,7 +176,7 @@ export class EnvSchema {
    */
   @IsOptional()
   @IsString()
-  @Matches(/^\s*(\*|[A-Za-z0-9.:\-\[\]]+)(\s*,\s*(\*|[A-Za-z0-9.:\-\[\]]+))*\s*$/, {
+  @Matches(/^\s*(\*|[A-Za-z0-9.:\-[\]]+)(\s*,\s*(\*|[A-Za-z0-9.:\-[\]]+))*\s*$/, {
     message:
       'NANOPOD_POLICY_ALLOW_NET must be comma-separated host names or IPs (or *), e.g. api.example.org,10.0.0.5',
   })
