@@ -11,6 +11,7 @@ import { ZonesPage } from './pages/compute/zones.page';
 import { DeploymentsPage } from './pages/compute/deployments.page';
 import { MarketPage } from './pages/compute/market.page';
 import { ProcurementsPage } from './pages/compute/procurements.page';
+import { ServicesPage } from './pages/serving/services.page';
 import { SandboxesPage } from './pages/sandboxes/sandboxes.page';
 import { SandboxPage } from './pages/sandboxes/sandbox.page';
 import { ReputationPage } from './pages/reputation/reputation.page';
@@ -56,6 +57,7 @@ export const routes: PageRoute[] = [
   { path: '/', title: 'Overview', element: <OverviewPage />, section: 'General' },
   { path: '/sandboxes', title: 'Sandboxes', element: <SandboxesPage />, section: 'Compute' },
   { path: '/sandboxes/:id', title: 'Sandbox', element: <SandboxPage />, nav: false },
+  { path: '/services', title: 'Services', element: <ServicesPage />, section: 'Compute' },
   { path: '/zones', title: 'Zones & capacities', element: <ZonesPage />, section: 'Compute' },
   { path: '/deployments', title: 'Deployments', element: <DeploymentsPage />, section: 'Compute' },
   { path: '/market', title: 'Market', element: <MarketPage />, section: 'Compute' },

@@ -2996,9 +2996,13 @@ export interface components {
       load_balancing_policy: 'least_load' | 'round_robin';
       /** @example echo */
       name: string;
+      /** @description Requests per second through the load balancer over the last minute, as the autoscaler reads it (this platform instance) */
+      qps: number;
       /** @description READY replicas */
       ready_replicas: number;
       replicas: components['schemas']['ReplicaDto'][];
+      /** @description Requests in each of the last 60 seconds, oldest first (this platform instance) */
+      requests_per_second: number[];
       /** @description The spec as given (YAML) */
       spec: string;
       /** @enum {string} */

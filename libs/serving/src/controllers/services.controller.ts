@@ -14,12 +14,25 @@ import {
   ServiceNameParams,
   toServiceDto,
 } from '../dto/serving.dto';
-import { ServingService } from '../services/serving.service';
+import { LoadBalancer } from '../services/load-balancer.service';
+import { ServiceView, ServingService } from '../services/serving.service';
 
 @ApiTags('services')
 @Controller('v1/services')
 export class ServicesController {
-  constructor(private readonly serving: ServingService) {}
+  constructor(
+    private readonly serving: ServingService,
+    private readonly balancer: LoadBalancer,
+  ) {}
+
+  /** The view with the request rate the load balancer of this instance has seen. */
+  private dto(view: ServiceView): ServiceDto {
+    const name = view.service.name;
+    return toServiceDto(view, {
+      qps: this.balancer.qps(name),
+      requests_per_second: this.balancer.rateSeries(name),
+    });
+  }
 
   @Post()
   @Authenticated('write')
@@ -31,7 +44,7 @@ export class ServicesController {
   @ApiCreatedResponse({ type: ServiceDto })
   @ApiErrors(400, 403, 409, 422)
   async up(@CurrentPrincipal() p: Principal, @Body() body: ServeUpDto): Promise<ServiceDto> {
-    return toServiceDto(await this.serving.up(p, body.name, body.spec));
+    return this.dto(await this.serving.up(p, body.name, body.spec));
   }
 
   @Get()
@@ -44,7 +57,7 @@ export class ServicesController {
     @Query() q: ListServicesQuery,
   ): Promise<ServiceListDto> {
     const views = await this.serving.list(p, q.all === 'true');
-    return { data: views.map(toServiceDto) };
+    return { data: views.map((v) => this.dto(v)) };
   }
 
   @Get(':name')
@@ -56,7 +69,7 @@ export class ServicesController {
     @CurrentPrincipal() p: Principal,
     @Param() params: ServiceNameParams,
   ): Promise<ServiceDto> {
-    return toServiceDto(await this.serving.get(p, params.name));
+    return this.dto(await this.serving.get(p, params.name));
   }
 
   @Put(':name')
@@ -69,7 +82,7 @@ export class ServicesController {
     @Param() params: ServiceNameParams,
     @Body() body: ServeUpdateDto,
   ): Promise<ServiceDto> {
-    return toServiceDto(await this.serving.update(p, params.name, body.spec));
+    return this.dto(await this.serving.update(p, params.name, body.spec));
   }
 
   @Delete(':name')
@@ -81,7 +94,7 @@ export class ServicesController {
     @CurrentPrincipal() p: Principal,
     @Param() params: ServiceNameParams,
   ): Promise<ServiceDto> {
-    return toServiceDto(await this.serving.down(p, params.name));
+    return this.dto(await this.serving.down(p, params.name));
   }
 
   @Get(':name/logs')
@@ -106,6 +119,6 @@ export class ServicesController {
     @CurrentPrincipal() p: Principal,
     @Param() params: ReplicaParams,
   ): Promise<ServiceDto> {
-    return toServiceDto(await this.serving.preempt(p, params.name, params.replica));
+    return this.dto(await this.serving.preempt(p, params.name, params.replica));
   }
 }

@@ -100,6 +100,16 @@ export class ServiceDto {
   @ApiProperty({ type: [ReplicaDto] }) replicas!: ReplicaDto[];
   @ApiProperty({ description: 'The spec as given (YAML)' }) spec!: string;
   @ApiProperty() created_at!: string;
+  @ApiProperty({
+    description:
+      'Requests per second through the load balancer over the last minute, as the autoscaler reads it (this platform instance)',
+  })
+  qps!: number;
+  @ApiProperty({
+    type: [Number],
+    description: 'Requests in each of the last 60 seconds, oldest first (this platform instance)',
+  })
+  requests_per_second!: number[];
 }
 
 export class ServiceListDto {
@@ -113,7 +123,15 @@ export class ServiceLogsDto {
 const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
 
 /** The view as the API answers it; ended replicas are kept (ids only grow). */
-export function toServiceDto({ service, replicas }: ServiceView): ServiceDto {
+export interface ServiceTraffic {
+  qps: number;
+  requests_per_second: number[];
+}
+
+export function toServiceDto(
+  { service, replicas }: ServiceView,
+  traffic: ServiceTraffic = { qps: 0, requests_per_second: [] },
+): ServiceDto {
   const live = replicas.filter((r) => !r.endedAt);
   return {
     id: service.id,
@@ -141,5 +159,7 @@ export function toServiceDto({ service, replicas }: ServiceView): ServiceDto {
       ready_at: iso(r.readyAt),
       ended_at: iso(r.endedAt),
     })),
+    qps: traffic.qps,
+    requests_per_second: traffic.requests_per_second,
   };
 }

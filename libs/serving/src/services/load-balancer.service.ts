@@ -86,6 +86,13 @@ export class LoadBalancer {
     return n / windowS;
   }
 
+  /** Requests in each of the last `seconds` seconds, oldest first (this one last). */
+  rateSeries(serviceName: string, seconds = WINDOW_S): number[] {
+    const t = this.traffic.get(serviceName);
+    const sec = Math.floor(this.clock.now().getTime() / 1000);
+    return Array.from({ length: seconds }, (_, i) => t?.buckets.get(sec - seconds + 1 + i) ?? 0);
+  }
+
   waiting(serviceName: string): number {
     return this.traffic.get(serviceName)?.waiting ?? 0;
   }
