@@ -22,6 +22,7 @@ import { ServingModule } from '@nanopod/serving';
 import { SandboxModule } from '@nanopod/sandbox';
 import { GatewayModule } from '@nanopod/gateway';
 import { platformMigrations } from './migrations';
+import { GatewayServicesBinding } from './gateway-services.binding';
 import { PolicyInputsBinding } from './policy-inputs.binding';
 
 export interface AppModuleOptions {
@@ -54,7 +55,7 @@ export class AppModule {
         GatewayModule,
         ServingModule,
       ],
-      providers: [PolicyInputsBinding],
+      providers: [PolicyInputsBinding, GatewayServicesBinding],
     };
   }
 }

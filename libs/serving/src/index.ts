@@ -1,6 +1,6 @@
 export { ServingModule } from './serving.module';
 export { ServingErrorCodes } from './serving.errors';
-export { ServingService, ServiceView } from './services/serving.service';
+export { PublishedService, ServingService, ServiceView } from './services/serving.service';
 export { ServingReconciler } from './services/serving.reconciler';
 export { LoadBalancer } from './services/load-balancer.service';
 export { parseServiceSpec, ServiceSpec, ReplicaPolicy, ReadinessProbe } from './core/service-spec';

@@ -35,15 +35,29 @@ export class LoadBalancer {
   private readonly inFlight = new Map<string, number>();
   private readonly traffic = new Map<string, ServiceTraffic>();
   private readonly readyWaiters = new Map<string, Set<() => void>>();
+  private readonly listeners = new Set<(serviceName: string) => void>();
 
   constructor(private readonly clock: Clock) {}
 
   setReady(serviceName: string, endpoints: Endpoint[]): void {
+    const before = keyOf(this.ready.get(serviceName) ?? []);
     if (endpoints.length) this.ready.set(serviceName, endpoints);
     else this.ready.delete(serviceName);
+    if (keyOf(endpoints) !== before) for (const l of this.listeners) l(serviceName);
     if (endpoints.length) {
       for (const wake of this.readyWaiters.get(serviceName) ?? []) wake();
     }
+  }
+
+  /** READY endpoints of a service (what the gateway publishes as its upstream nodes). */
+  readyOf(serviceName: string): Endpoint[] {
+    return this.ready.get(serviceName) ?? [];
+  }
+
+  /** Called with the service's name whenever its READY endpoints change. */
+  onReadyChange(listener: (serviceName: string) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 
   /** A replica that just came READY, ahead of the controller's next pass. */
@@ -172,4 +186,11 @@ export class LoadBalancer {
   private prune(t: ServiceTraffic, sec: number): void {
     for (const s of t.buckets.keys()) if (s <= sec - WINDOW_S) t.buckets.delete(s);
   }
+}
+
+function keyOf(endpoints: Endpoint[]): string {
+  return endpoints
+    .map((e) => `${e.replicaId}@${e.host}:${e.port}`)
+    .sort()
+    .join(',');
 }

@@ -17,7 +17,16 @@ import {
 } from '../serving.errors';
 import { PolicyDeniedError } from '@nanopod/common';
 import { ReplicaManager } from './replica-manager.service';
+import { LoadBalancer } from './load-balancer.service';
 import { ServingReconciler } from './serving.reconciler';
+
+/** A live service as a gateway publishes it. */
+export interface PublishedService {
+  id: string;
+  name: string;
+  readinessPath: string;
+  nodes: Array<{ host: string; port: number }>;
+}
 
 export interface ServiceView {
   service: ServiceEntity;
@@ -37,6 +46,7 @@ export class ServingService {
     private readonly replicas: ReplicaManager,
     private readonly reconciler: ServingReconciler,
     private readonly clock: Clock,
+    private readonly lb: LoadBalancer,
   ) {}
 
   /** `serve up`: the spec is checked (422 with every field), the policy asked, then it starts. */
@@ -114,6 +124,20 @@ export class ServingService {
     return services.map((service) => ({
       service,
       replicas: replicas.filter((r) => r.serviceId === service.id),
+    }));
+  }
+
+  /**
+   * Every live service with its READY replicas, as a gateway in front publishes them (APISIX
+   * upstreams with an active health check on the readiness path).
+   */
+  async published(): Promise<PublishedService[]> {
+    const services = await this.repo.listLive(null);
+    return services.map((s) => ({
+      id: s.id,
+      name: s.name,
+      readinessPath: s.spec.service.readiness_probe.path,
+      nodes: this.lb.readyOf(s.name).map((e) => ({ host: e.host, port: e.port })),
     }));
   }
 

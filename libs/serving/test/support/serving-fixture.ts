@@ -75,7 +75,7 @@ export interface ServiceBody {
 
 /** A platform on a manual clock with a real node agent in this process (bwrap sandboxes). */
 export async function startServingFixture(
-  options: { clock?: 'manual' | 'system' } = {},
+  options: { clock?: 'manual' | 'system'; env?: Record<string, string> } = {},
 ): Promise<ServingFixture> {
   const platform = await startTestPlatform({
     clock: options.clock === 'system' ? undefined : 'manual',
@@ -85,6 +85,7 @@ export async function startServingFixture(
       ...(process.env.NANOPOD_LOG_LEVEL
         ? { NANOPOD_LOG_LEVEL: process.env.NANOPOD_LOG_LEVEL }
         : {}),
+      ...options.env,
     },
   });
   const clock = platform.clock as ManualClock;
