@@ -9,6 +9,7 @@ export const ComputeErrorCodes = {
   procurementNotFound: 'compute.procurement_not_found',
   nameTaken: 'compute.name_taken',
   procurementExists: 'compute.procurement_exists',
+  policyDenied: 'compute.policy_denied',
 } as const;
 
 /** Well-formed input that breaks a rule (cloud-init too big, min above max): 422 with the field. */

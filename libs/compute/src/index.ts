@@ -16,5 +16,6 @@ export {
 } from './dto/compute.dto';
 
 import { ComputeInit1796290100000 } from './migrations/1796290100000-compute-init';
+import { DeploymentSubsidy1796310000000 } from './migrations/1796310000000-deployment-subsidy';
 /** This context's migrations, in order. */
-export const computeMigrations = [ComputeInit1796290100000];
+export const computeMigrations = [ComputeInit1796290100000, DeploymentSubsidy1796310000000];

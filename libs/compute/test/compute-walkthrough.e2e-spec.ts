@@ -265,6 +265,58 @@ describe.each(databaseKinds())('the compute walkthrough on %s', (kind) => {
     expect((await platform.app.get(LedgerService).audit()).totalMicro).toBe(0);
   });
 
+  it('decides the subsidy for a deployment and for each scale-up, and refuses what the balance cannot cover', async () => {
+    // An ask on the book: the decision prices an hour of the nodes at it (or the last trade).
+    await partnerSell(randomUUID(), { nodes: 4, duration: '4h', price: 1500 });
+    const poor = await platform.createUser();
+    const rich = await platform.createUser();
+    await topUp(rich.id, 10_000_000);
+    for (const user of [poor, rich]) {
+      await http()
+        .post('/v1/capacities')
+        .set(user.auth)
+        .send({ name: 'gpus', zone: ZONE, instance_type: TYPE, max_nodes: 8 })
+        .expect(201);
+      await http()
+        .post('/v1/node-templates')
+        .set(user.auth)
+        .send({ name: 'worker', image: 'ubuntu-22.04', cloud_init: '#!/bin/sh\necho hi\n' })
+        .expect(201);
+    }
+    const body = { name: 'svc', capacity: 'gpus', node_template: 'worker', target_node_count: 2 };
+
+    const refused = await http().post('/v1/deployments').set(poor.auth).send(body);
+    expect(refused.status).toBe(403);
+    expect(refused.body.error).toMatchObject({
+      code: 'compute.policy_denied',
+      details: { reasons: expect.arrayContaining(['insufficient_balance']) },
+    });
+    await http().get('/v1/deployments/svc').set(poor.auth).expect(404);
+
+    const made = await http().post('/v1/deployments').set(rich.auth).send(body).expect(201);
+    expect(made.body.subsidy).toMatchObject({
+      tier: expect.any(String),
+      rate_multiplier: expect.any(Number),
+      decision_id: expect.any(String),
+      target_node_count: 2,
+    });
+    // Up: decided again for the new count; down: the decision stays.
+    const up = await http()
+      .patch('/v1/deployments/svc')
+      .set(rich.auth)
+      .send({ target_node_count: 6 })
+      .expect(200);
+    expect(up.body.subsidy.target_node_count).toBe(6);
+    expect(up.body.subsidy.decision_id).not.toBe(made.body.subsidy.decision_id);
+    const down = await http()
+      .patch('/v1/deployments/svc')
+      .set(rich.auth)
+      .send({ target_node_count: 1 })
+      .expect(200);
+    expect(down.body.subsidy).toEqual(up.body.subsidy);
+    await http().delete('/v1/deployments/svc').set(rich.auth).expect(204);
+  });
+
   it('answers 422 with the field for cloud-init that is too big or unparseable, and 404 for others’ things', async () => {
     const user = await platform.createUser();
     const cases: [string, string][] = [

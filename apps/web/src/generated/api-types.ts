@@ -2108,6 +2108,8 @@ export interface components {
       name: string;
       node_template: string;
       nodes: components['schemas']['DeploymentNodeDto'][];
+      /** @description The subsidy policy's decision at create or at the last scale-up */
+      subsidy: components['schemas']['DeploymentSubsidyDto'] | null;
       target_node_count: number;
     };
     DeploymentNodeDto: {
@@ -2131,6 +2133,19 @@ export interface components {
         | 'terminated'
         | 'preempted';
       state_reason: string | null;
+    };
+    DeploymentSubsidyDto: {
+      decision_id: string;
+      policy_version: number | null;
+      /**
+       * @description Share of the list price the owner pays
+       * @example 1
+       */
+      rate_multiplier: number;
+      /** @description The node count it was decided for */
+      target_node_count: number;
+      /** @example standard */
+      tier: string;
     };
     DepthDto: {
       /** @description Lowest first */
@@ -4713,7 +4728,11 @@ export interface operations {
           'application/json': components['schemas']['ErrorBodyDto'];
         };
       };
-      /** @description Authenticated but not allowed (role, scope, ownership or policy) */
+      /**
+       * @description Authenticated but not allowed (role, scope, ownership or policy)
+       *
+       *     Authenticated but not allowed (role, scope, ownership or policy)
+       */
       403: {
         headers: {
           [name: string]: unknown;
@@ -4889,7 +4908,11 @@ export interface operations {
           'application/json': components['schemas']['ErrorBodyDto'];
         };
       };
-      /** @description Authenticated but not allowed (role, scope, ownership or policy) */
+      /**
+       * @description Authenticated but not allowed (role, scope, ownership or policy)
+       *
+       *     Authenticated but not allowed (role, scope, ownership or policy)
+       */
       403: {
         headers: {
           [name: string]: unknown;

@@ -29,13 +29,13 @@ export class DeploymentsController {
       'Nodes appear in awaiting_allocation and start once the capacity holds compute time.',
   })
   @ApiCreatedResponse({ type: DeploymentDto })
-  @ApiErrors(400, 404, 409, 422)
+  @ApiErrors(400, 403, 404, 409, 422)
   async create(
     @CurrentPrincipal() p: Principal,
     @Body() b: CreateDeploymentDto,
   ): Promise<DeploymentDto> {
     return DeploymentDto.from(
-      await this.deployments.create(p.userId, {
+      await this.deployments.create(p, {
         name: b.name,
         capacity: b.capacity,
         nodeTemplate: b.node_template,
@@ -65,14 +65,14 @@ export class DeploymentsController {
     summary: 'Set the target node count (up: new nodes wait for time; down: excess released)',
   })
   @ApiOkResponse({ type: DeploymentDto })
-  @ApiErrors(400, 404, 422)
+  @ApiErrors(400, 403, 404, 422)
   async set(
     @CurrentPrincipal() p: Principal,
     @Param() params: NameParams,
     @Body() b: SetDeploymentDto,
   ): Promise<DeploymentDto> {
     return DeploymentDto.from(
-      await this.deployments.setTarget(p.userId, params.name, b.target_node_count),
+      await this.deployments.setTarget(p, params.name, b.target_node_count),
     );
   }
 

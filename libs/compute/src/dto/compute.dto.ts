@@ -205,6 +205,15 @@ export class DeploymentNodeDto {
   @ApiProperty() created_at!: string;
 }
 
+export class DeploymentSubsidyDto {
+  @ApiProperty({ example: 'standard' }) tier!: string;
+  @ApiProperty({ example: 1, description: 'Share of the list price the owner pays' })
+  rate_multiplier!: number;
+  @ApiProperty() decision_id!: string;
+  @ApiProperty({ nullable: true, type: Number }) policy_version!: number | null;
+  @ApiProperty({ description: 'The node count it was decided for' }) target_node_count!: number;
+}
+
 export class DeploymentDto {
   @ApiProperty() id!: string;
   @ApiProperty() name!: string;
@@ -217,6 +226,12 @@ export class DeploymentDto {
     description: 'Nodes per state',
   })
   counts!: Record<string, number>;
+  @ApiProperty({
+    type: DeploymentSubsidyDto,
+    nullable: true,
+    description: "The subsidy policy's decision at create or at the last scale-up",
+  })
+  subsidy!: DeploymentSubsidyDto | null;
   @ApiProperty({ type: [DeploymentNodeDto] }) nodes!: DeploymentNodeDto[];
   @ApiProperty() created_at!: string;
 
@@ -230,6 +245,7 @@ export class DeploymentDto {
       node_template: v.templateName,
       target_node_count: v.deployment.targetNodeCount,
       counts,
+      subsidy: v.deployment.subsidy,
       nodes: v.nodes.map((n) => ({
         id: n.id,
         seq: n.seq,

@@ -1,4 +1,13 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
+
+export interface DeploymentSubsidy {
+  tier: string;
+  rate_multiplier: number;
+  decision_id: string;
+  policy_version: number | null;
+  /** The node count it was decided for. */
+  target_node_count: number;
+}
 import type { DeploymentNodeState } from '../core';
 
 @Entity({ name: 'compute_deployments' })
@@ -9,6 +18,8 @@ export class DeploymentEntity {
   @Column({ name: 'capacity_id', type: 'uuid' }) capacityId!: string;
   @Column({ name: 'node_template_id', type: 'uuid' }) nodeTemplateId!: string;
   @Column({ name: 'target_node_count', type: 'integer' }) targetNodeCount!: number;
+  /** The subsidy policy's decision at create or at the last scale-up (null before it existed). */
+  @Column({ type: 'jsonb', nullable: true }) subsidy!: DeploymentSubsidy | null;
   @Column({ name: 'deleted_at', type: 'timestamptz', nullable: true }) deletedAt!: Date | null;
   @Column({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
   @Column({ name: 'updated_at', type: 'timestamptz' }) updatedAt!: Date;

@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { Clock } from '@nanopod/common';
+import { Clock, PolicyDeniedError } from '@nanopod/common';
+import { instanceType, MarketService } from '@nanopod/market';
+import { PolicySubject, SubsidyDecider } from '@nanopod/policy';
 import { randomUUID } from 'node:crypto';
 import {
   ComputeErrorCodes,
@@ -7,7 +9,12 @@ import {
   ComputeNotFoundError,
   NameTakenError,
 } from '../compute.errors';
-import { DeploymentEntity, DeploymentNodeEntity } from '../entities/deployment.entity';
+import { CapacityEntity } from '../entities/capacity.entity';
+import {
+  DeploymentEntity,
+  DeploymentNodeEntity,
+  DeploymentSubsidy,
+} from '../entities/deployment.entity';
 import { DeploymentsRepository } from '../repositories/deployments.repository';
 import { CatalogService } from './catalog.service';
 
@@ -25,17 +32,21 @@ export class DeploymentsService {
     private readonly repo: DeploymentsRepository,
     private readonly catalog: CatalogService,
     private readonly clock: Clock,
+    private readonly decider: SubsidyDecider,
+    private readonly market: MarketService,
   ) {}
 
   async create(
-    ownerId: string,
+    actor: PolicySubject,
     input: { name: string; capacity: string; nodeTemplate: string; targetNodeCount: number },
   ): Promise<DeploymentView> {
+    const ownerId = actor.userId;
     const capacity = await this.catalog.capacity(ownerId, input.capacity);
     const template = await this.catalog.template(ownerId, input.nodeTemplate);
     this.checkTarget(input.targetNodeCount, capacity.maxNodes);
     if (await this.repo.findOwned(ownerId, input.name))
       throw new NameTakenError('deployment', input.name);
+    const subsidy = await this.decide(actor, capacity, input.targetNodeCount);
     const now = this.clock.now();
     const d = Object.assign(new DeploymentEntity(), {
       id: randomUUID(),
@@ -44,6 +55,7 @@ export class DeploymentsService {
       capacityId: capacity.id,
       nodeTemplateId: template.id,
       targetNodeCount: input.targetNodeCount,
+      subsidy,
       deletedAt: null,
       createdAt: now,
       updatedAt: now,
@@ -52,12 +64,62 @@ export class DeploymentsService {
     return this.get(ownerId, d.id);
   }
 
-  async setTarget(ownerId: string, idOrName: string, target: number): Promise<DeploymentView> {
+  /** A scale-up is decided again (for the new count); scaling down needs no decision. */
+  async setTarget(actor: PolicySubject, idOrName: string, target: number): Promise<DeploymentView> {
+    const ownerId = actor.userId;
     const d = await this.find(ownerId, idOrName);
     const capacity = await this.catalog.capacity(ownerId, d.capacityId);
     this.checkTarget(target, capacity.maxNodes);
-    await this.repo.update(d.id, { targetNodeCount: target, updatedAt: this.clock.now() });
+    const subsidy =
+      target > d.targetNodeCount ? await this.decide(actor, capacity, target) : d.subsidy;
+    await this.repo.update(d.id, { targetNodeCount: target, subsidy, updatedAt: this.clock.now() });
     return this.get(ownerId, d.id);
+  }
+
+  /**
+   * The subsidy policy's decision for running `target` nodes of the capacity (kind `deployment`),
+   * priced at one hour at the current spot price (the last trade, else the best ask; none yet:
+   * nothing to pay). The hours themselves are bought by orders, each decided on its own.
+   */
+  private async decide(
+    actor: PolicySubject,
+    capacity: CapacityEntity,
+    target: number,
+  ): Promise<DeploymentSubsidy> {
+    const type = instanceType(capacity.instanceType)!;
+    const price = await this.market.price(capacity.zone, capacity.instanceType, 0);
+    const priceCents = price.lastPriceCents ?? price.bestAskCents ?? 0;
+    const gpuHours = target * type.gpuCount;
+    const decision = await this.decider.decide(actor, {
+      kind: 'deployment',
+      workload_class: 'latency_tolerant',
+      gpus: target * type.gpuCount,
+      gpu_type: type.gpuModel,
+      cpu: type.cpu * target,
+      memory_mb: type.memoryMb * target,
+      estimated_gpu_hours: gpuHours,
+      estimated_cost: gpuHours * priceCents,
+      node_kind: capacity.clusterKind === 'self-managed' ? null : capacity.clusterKind,
+    });
+    if (!decision.allow) {
+      throw new PolicyDeniedError(
+        ComputeErrorCodes.policyDenied,
+        `The subsidy policy denied ${target} nodes of ${capacity.name}`,
+        {
+          reasons: decision.reasons,
+          tier: decision.tier,
+          decision_id: decision.decision_id,
+          policy_version: decision.policy_version,
+        },
+      );
+    }
+    return {
+      tier: decision.tier,
+      rate_multiplier: decision.rate_multiplier,
+      decision_id: decision.decision_id,
+      policy_version: decision.policy_version,
+      target_node_count: target,
+    };
   }
 
   /** Deletes the deployment; the reconciler terminates its nodes. */
