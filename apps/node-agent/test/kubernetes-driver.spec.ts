@@ -169,6 +169,24 @@ describe('the kubernetes runtime driver against the Kubernetes API', () => {
     expect(existsSync(join(cluster.podDir(podOf(spec.sandbox_id)!), 'late.txt'))).toBe(false);
   });
 
+  it('kills a cancelled command in the Pod', async () => {
+    const spec = await harness.start(sandboxSpec({ runtime: 'kubernetes' }));
+    const id = harness.nextId();
+    const exit = harness.waitFor((m) => m.type === 'exec.exit' && m.id === id);
+    await harness.manager.handle({
+      type: 'exec',
+      id,
+      sandbox_id: spec.sandbox_id,
+      argv: ['sh', '-c', 'echo ready; sleep 2; echo late > late.txt'],
+    });
+    await harness.waitFor((m) => m.type === 'exec.output' && m.id === id);
+    await harness.manager.handle({ type: 'exec.cancel', id });
+    expect(await exit).toMatchObject({ exit_code: null, reason: 'cancelled' });
+    const dir = cluster.podDir(podOf(spec.sandbox_id)!);
+    await new Promise((r) => setTimeout(r, 2200));
+    expect(existsSync(join(dir, 'late.txt'))).toBe(false);
+  });
+
   it('fails a GPU request no node can hold with a clear reason, and leaves no Pod', async () => {
     const spec = sandboxSpec({ runtime: 'kubernetes', gpus: 4, gpu_type: 'h100-sxm' });
     const reply = await harness.request({ type: 'sandbox.start', id: harness.nextId(), spec });

@@ -244,6 +244,11 @@ export class KubernetesDriver implements RuntimeDriver {
         (status: V1Status) => settle({ exit_code: exitCodeOf(status), signal: null }),
       );
       socket = ws;
+      // Killed while connecting: the first kill may have found no pid yet.
+      if (killing) {
+        ws.close();
+        void this.killRemote(record, execId).catch(() => undefined);
+      }
       // Closed without a status: the connection broke (a kill settles on its own).
       ws.on('close', () => {
         if (!killing) settle({ exit_code: null, signal: null, reason: 'runtime_error' });
