@@ -1,4 +1,5 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import type { AgentMessage } from '@nanopod/federation';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KubernetesFake, type FakePod } from '../../../test/fakes/kubernetes/kubernetes-fake';
@@ -229,6 +230,13 @@ describe('the kubernetes runtime driver against the Kubernetes API', () => {
       argv: ['true'],
     });
     expect(refused).toMatchObject({ type: 'error', code: 'agent.sandbox_stopped' });
+    const noFiles = await harness.request({
+      type: 'file.list',
+      id: harness.nextId(),
+      sandbox_id: spec.sandbox_id,
+      path: '.',
+    });
+    expect(noFiles).toMatchObject({ type: 'error', code: 'agent.sandbox_stopped' });
 
     const restarted = await harness.request({ type: 'sandbox.start', id: harness.nextId(), spec });
     expect(restarted).toMatchObject({ state: 'running' });
@@ -248,18 +256,98 @@ describe('the kubernetes runtime driver against the Kubernetes API', () => {
     expect(deletes.at(-1)!.query).toContain('gracePeriodSeconds=0');
   });
 
-  it('refuses file transfer with a clear error', async () => {
-    const spec = await harness.start(sandboxSpec({ runtime: 'kubernetes' }));
-    const reply = await harness.request({
+  it('uploads, lists and downloads files through exec, binary intact', async () => {
+    const spec = await harness.start(sandboxSpec({ runtime: 'kubernetes', env: { MODE: 'k8s' } }));
+    const script = Buffer.from('echo "mode=$MODE arg=$1" > out.txt; echo done; exit 4\n');
+    const put = await harness.request({
+      type: 'file.put',
+      id: harness.nextId(),
+      sandbox_id: spec.sandbox_id,
+      path: 'app/main.sh',
+      data_base64: script.toString('base64'),
+    });
+    expect(put).toMatchObject({ type: 'file.put.ok', bytes: script.length });
+    const result = await harness.exec(spec.sandbox_id, ['sh', 'app/main.sh', 'two words']);
+    expect(result.stdout).toBe('done\n');
+    expect(result.exit).toMatchObject({ exit_code: 4 });
+
+    // Larger than one exec's chunk, every byte value.
+    const blob = Buffer.alloc(150_000, 0).map((_, i) => (i * 7) % 256);
+    const putBlob = await harness.request({
+      type: 'file.put',
+      id: harness.nextId(),
+      sandbox_id: spec.sandbox_id,
+      path: 'data/blob.bin',
+      data_base64: Buffer.from(blob).toString('base64'),
+    });
+    expect(putBlob).toMatchObject({ type: 'file.put.ok', bytes: blob.length });
+
+    const list = await harness.request({
+      type: 'file.list',
+      id: harness.nextId(),
+      sandbox_id: spec.sandbox_id,
+      path: '.',
+    });
+    const entries = (list as Extract<AgentMessage, { type: 'file.list.ok' }>).entries;
+    expect(entries.map((e) => `${e.type}:${e.path}:${e.size}`)).toEqual([
+      'dir:app:0',
+      'dir:data:0',
+      'file:out.txt:23',
+    ]);
+
+    const got = await harness.request({
       type: 'file.get',
       id: harness.nextId(),
       sandbox_id: spec.sandbox_id,
-      path: 'x.txt',
+      path: 'data/blob.bin',
     });
-    expect(reply).toMatchObject({ type: 'error', code: 'agent.runtime_unavailable' });
-    expect((reply as { message: string }).message).toMatch(
-      /not supported on the kubernetes runtime/,
+    const data = Buffer.from(
+      (got as Extract<AgentMessage, { type: 'file.get.ok' }>).data_base64,
+      'base64',
     );
+    expect(data.equals(Buffer.from(blob))).toBe(true);
+    const missing = await harness.request({
+      type: 'file.get',
+      id: harness.nextId(),
+      sandbox_id: spec.sandbox_id,
+      path: 'nope',
+    });
+    expect(missing).toMatchObject({ type: 'error', code: 'agent.file_not_found' });
+  });
+
+  it('unpacks a tar.gz upload and refuses one that climbs out', async () => {
+    const tar = await import('tar');
+    const dir = mkdtempSync(join(tmpdir(), 'nanopod-k8s-tar-'));
+    mkdirSync(join(dir, 'src'));
+    writeFileSync(join(dir, 'src', 'a.txt'), 'alpha');
+    await tar.c({ gzip: true, file: join(dir, 'ok.tgz'), cwd: dir }, ['src']);
+    const spec = await harness.start(sandboxSpec({ runtime: 'kubernetes' }));
+    const ok = await harness.request({
+      type: 'file.put',
+      id: harness.nextId(),
+      sandbox_id: spec.sandbox_id,
+      path: 'proj',
+      archive: 'tar.gz',
+      data_base64: readFileSync(join(dir, 'ok.tgz')).toString('base64'),
+    });
+    expect(ok).toMatchObject({ type: 'file.put.ok', bytes: 5 });
+    expect((await harness.exec(spec.sandbox_id, ['cat', 'proj/src/a.txt'])).stdout).toBe('alpha');
+
+    mkdirSync(join(dir, 'inner'));
+    await tar.c(
+      { gzip: true, file: join(dir, 'bad.tgz'), cwd: join(dir, 'inner'), preservePaths: true },
+      ['../ok.tgz'],
+    );
+    const bad = await harness.request({
+      type: 'file.put',
+      id: harness.nextId(),
+      sandbox_id: spec.sandbox_id,
+      path: '.',
+      archive: 'tar.gz',
+      data_base64: readFileSync(join(dir, 'bad.tgz')).toString('base64'),
+    });
+    expect(bad).toMatchObject({ type: 'error', code: 'agent.path_invalid' });
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('fails a start with a clear reason when the token is wrong', async () => {

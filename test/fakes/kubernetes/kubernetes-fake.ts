@@ -113,7 +113,9 @@ export class KubernetesFake {
   ) {}
 
   async start(): Promise<this> {
-    this.server = createServer((req, res) => {
+    // Go's http.DefaultMaxHeaderBytes, kube-apiserver's limit on the request line and headers
+    // (exec's command is in the URL); Node's own default is 16 KiB.
+    this.server = createServer({ maxHeaderSize: 1 << 20 }, (req, res) => {
       this.handle(req, res).catch((err: Error) =>
         this.status(res, 500, 'InternalError', err.message),
       );

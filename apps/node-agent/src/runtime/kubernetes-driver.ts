@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import type { CoreV1Api, KubeConfig, V1Pod, V1Status } from '@kubernetes/client-node';
+import { KubernetesFiles } from './kubernetes-files';
 import {
   CONTAINER_NAME,
   podNameOf,
@@ -57,7 +58,9 @@ interface Client {
  */
 export class KubernetesDriver implements RuntimeDriver {
   readonly name = 'kubernetes' as const;
-  readonly files: SandboxFiles = new RefusedFiles();
+  readonly files: SandboxFiles = new KubernetesFiles((record, request, sink) =>
+    this.exec(record, request, sink),
+  );
   private client: Promise<Client> | null = null;
   private readonly shape: PodShape;
 
@@ -400,29 +403,4 @@ function errorText(err: unknown): string {
 function apiError(doing: string, err: unknown): AgentOperationError {
   if (err instanceof AgentOperationError) return err;
   return new AgentOperationError('agent.start_failed', `${doing}: ${errorText(err)}`);
-}
-
-/**
- * File transfer through exec (tar over stdin) is not built yet; commands can still read and
- * write the work dir.
- */
-class RefusedFiles implements SandboxFiles {
-  private refuse(): never {
-    throw new AgentOperationError(
-      'agent.runtime_unavailable',
-      'file transfer is not supported on the kubernetes runtime yet; write files with exec',
-    );
-  }
-  async putFile(): Promise<number> {
-    return this.refuse();
-  }
-  async putArchive(): Promise<number> {
-    return this.refuse();
-  }
-  async getFile(): Promise<Buffer> {
-    return this.refuse();
-  }
-  async list(): Promise<never> {
-    return this.refuse();
-  }
 }
