@@ -249,9 +249,14 @@ export class KubernetesFake {
     if (!pod.metadata.deletionTimestamp) {
       pod.metadata.deletionTimestamp = new Date().toISOString();
       pod.metadata.deletionGracePeriodSeconds = graceSeconds;
+      // Grace 0 is a forced delete: the object goes from the API at once (the kubelet kills
+      // the container afterwards). Otherwise the kubelet kills the container (SIGTERM, SIGKILL
+      // after the grace period) and then the object goes; here at most 100 ms later.
+      if (graceSeconds === 0) {
+        this.reap(pod);
+        return this.json(res, 200, pod);
+      }
       this.touch(pod);
-      // The kubelet kills the container (SIGTERM, SIGKILL after the grace period), then the
-      // Pod object goes; here a grace of 0 is next tick, any other at most 100 ms.
       setTimeout(() => this.reap(pod), Math.min(graceSeconds * 1000, 100));
     }
     this.json(res, 200, pod);

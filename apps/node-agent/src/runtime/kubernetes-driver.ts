@@ -168,7 +168,10 @@ export class KubernetesDriver implements RuntimeDriver {
     const namespace = this.options.namespace;
     let pod: V1Pod;
     try {
-      pod = await core.deleteNamespacedPod({ name, namespace, gracePeriodSeconds: 0 });
+      await core.deleteNamespacedPod({ name, namespace, gracePeriodSeconds: 0 });
+      // Grace 0 removes the Pod from the API at once and answers with its last state, whose
+      // version no watch sees deleted again: read it to know whether it is still there.
+      pod = await core.readNamespacedPod({ name, namespace });
     } catch (err) {
       if (statusCode(err) === 404) return;
       throw apiError('deleting the sandbox Pod', err);
