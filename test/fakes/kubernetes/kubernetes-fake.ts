@@ -5,56 +5,11 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { WebSocketServer, type WebSocket } from 'ws';
+import { WebSocketServer } from 'ws';
+import { runExecSession } from './exec-session';
+import type { FakeContainer, FakeNode, FakePod } from './fake-types';
+import { labelSelector } from './selectors';
 import { parseCpu, parseMemory, restrictedViolations, validatePod } from './pod-rules';
-
-/** The Pod fields the fake reads; the rest is kept as sent. */
-export interface FakePod {
-  apiVersion: 'v1';
-  kind: 'Pod';
-  metadata: {
-    name: string;
-    namespace: string;
-    uid: string;
-    resourceVersion: string;
-    creationTimestamp: string;
-    deletionTimestamp?: string;
-    labels?: Record<string, string>;
-    [key: string]: unknown;
-  };
-  spec: {
-    nodeName?: string;
-    nodeSelector?: Record<string, string>;
-    containers: FakeContainer[];
-    [key: string]: unknown;
-  };
-  status: {
-    phase: 'Pending' | 'Running' | 'Succeeded' | 'Failed';
-    conditions?: Array<{ type: string; status: string; reason?: string; message?: string }>;
-    [key: string]: unknown;
-  };
-}
-
-export interface FakeContainer {
-  name: string;
-  image: string;
-  command?: string[];
-  args?: string[];
-  env?: Array<{ name: string; value?: string }>;
-  resources?: {
-    requests?: Record<string, string>;
-    limits?: Record<string, string>;
-  };
-  [key: string]: unknown;
-}
-
-/** A node the fake scheduler may bind Pods to. */
-export interface FakeNode {
-  name: string;
-  labels: Record<string, string>;
-  /** Quantities as a Node's `status.allocatable`: `{cpu: '8', memory: '64Gi', 'nvidia.com/gpu': '4'}`. */
-  allocatable: Record<string, string>;
-}
 
 interface WatchEvent {
   type: 'ADDED' | 'MODIFIED' | 'DELETED';
@@ -452,58 +407,21 @@ export class KubernetesFake {
     if (command.length === 0)
       return refuse(400, 'BadRequest', 'you must specify at least 1 command');
     this.wss.handleUpgrade(req, socket, head, (ws) =>
-      this.exec(ws, pod, container, command, url.searchParams),
+      runExecSession(
+        ws,
+        command,
+        {
+          cwd: this.podDir(pod),
+          env: {
+            PATH: process.env.PATH,
+            HOME: this.podDir(pod),
+            TMPDIR: this.tmpDir(pod),
+            ...envOf(container),
+          },
+        },
+        url.searchParams,
+      ),
     );
-  }
-
-  private exec(
-    ws: WebSocket,
-    pod: FakePod,
-    container: FakeContainer,
-    command: string[],
-    q: URLSearchParams,
-  ): void {
-    const send = (channel: number, data: Buffer | string) => {
-      if (ws.readyState === ws.OPEN)
-        ws.send(Buffer.concat([Buffer.from([channel]), Buffer.from(data)]));
-    };
-    const finish = (status: Record<string, unknown>) => {
-      send(3, JSON.stringify({ metadata: {}, ...status }));
-      ws.close(1000);
-    };
-    // The process outlives a closed connection, as under a real kubelet: the caller must
-    // kill what it no longer wants.
-    const child = spawn(command[0], command.slice(1), {
-      cwd: this.podDir(pod),
-      env: {
-        PATH: process.env.PATH,
-        HOME: this.podDir(pod),
-        TMPDIR: this.tmpDir(pod),
-        ...envOf(container),
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    if (q.get('stdout') === 'true') child.stdout.on('data', (c: Buffer) => send(1, c));
-    else child.stdout.resume();
-    if (q.get('stderr') === 'true') child.stderr.on('data', (c: Buffer) => send(2, c));
-    else child.stderr.resume();
-    child.on('error', (err) =>
-      finish({
-        status: 'Failure',
-        message: `failed to exec in container: ${err.message}`,
-        reason: 'InternalError',
-      }),
-    );
-    child.on('close', (code, signal) => {
-      if (code === 0) return finish({ status: 'Success' });
-      const exit = code ?? 128 + signalNumber(signal);
-      finish({
-        status: 'Failure',
-        message: `command terminated with non-zero exit code: error executing command [${command.join(' ')}], exit code ${exit}`,
-        reason: 'NonZeroExitCode',
-        details: { causes: [{ reason: 'ExitCode', message: String(exit) }] },
-      });
-    });
   }
 
   private json(res: ServerResponse, status: number, body: unknown): void {
@@ -566,45 +484,12 @@ function summarize(reasons: string[]): string {
   return [...counts.entries()].map(([r, n]) => `${n} ${r}`).join(', ');
 }
 
-/** `k=v,k2=v2` label selectors and `metadata.name=x` field selectors (equality only). */
-function labelSelector(
-  labels: string | null,
-  fields: string | null,
-): ((pod: FakePod) => boolean) | null {
-  // A key alone selects objects that have the label (`nanopod.dev/sandbox`).
-  const parse = (text: string | null) => {
-    const out: Array<[string, string | undefined]> = [];
-    for (const part of (text ?? '').split(',').filter(Boolean)) {
-      const m = /^([^=!]+)(?:==?(.*))?$/.exec(part.trim());
-      if (!m) return null;
-      out.push([m[1], m[2]]);
-    }
-    return out;
-  };
-  const l = parse(labels);
-  const f = parse(fields);
-  if (!l || !f) return null;
-  return (pod) =>
-    l.every(([k, v]) =>
-      v === undefined ? pod.metadata.labels?.[k] !== undefined : pod.metadata.labels?.[k] === v,
-    ) &&
-    f.every(([k, v]) =>
-      k === 'metadata.name'
-        ? pod.metadata.name === v
-        : k === 'metadata.namespace' && pod.metadata.namespace === v,
-    );
-}
-
 function killGroup(child: ChildProcess): void {
   try {
     if (child.pid) process.kill(-child.pid, 'SIGKILL');
   } catch {
     child.kill('SIGKILL');
   }
-}
-
-function signalNumber(signal: NodeJS.Signals | null): number {
-  return signal === 'SIGKILL' ? 9 : signal === 'SIGTERM' ? 15 : 1;
 }
 
 function readBody(req: IncomingMessage): Promise<Buffer> {

@@ -1,4 +1,4 @@
-import type { FakeContainer, FakePod } from './kubernetes-fake';
+import type { FakeContainer, FakePod } from './fake-types';
 
 export interface StatusCause {
   reason: 'FieldValueRequired' | 'FieldValueInvalid' | 'FieldValueNotSupported';
