@@ -1,5 +1,6 @@
-// ESM-only packages (panva's OIDC stack, ora and its helpers) are transformed to CommonJS
-// by ts-jest so that jest's CommonJS runtime on Node 20 can load them.
+// ESM-only packages (panva's OIDC stack, ora and its helpers, @kubernetes/client-node) are
+// transformed to CommonJS by the transform below so that jest's CommonJS runtime on Node 20
+// can load them.
 const esmOnly = [
   'oidc-provider',
   'openid-client',
@@ -23,6 +24,7 @@ const esmOnly = [
   'mimic-function',
   'signal-exit',
   'nanoid',
+  '@kubernetes/client-node',
 ];
 
 // swc strips types file by file (as ts-jest's isolatedModules did, ~20x faster); types are

@@ -2022,7 +2022,7 @@ export interface components {
        * @default bwrap
        * @enum {string}
        */
-      runtime?: 'bwrap' | 'firecracker' | 'daytona';
+      runtime?: 'bwrap' | 'firecracker' | 'daytona' | 'kubernetes';
       /**
        * @default 3600
        * @example 3600

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { GpuInventory, NodeKind } from '@nanopod/federation';
@@ -61,6 +61,18 @@ export interface AgentConfig {
   daytona_api_url: string | null;
   daytona_api_key: string | null;
   daytona_target: string | null;
+  /** A kubeconfig file for the kubernetes runtime (its current context); or api_url + token. */
+  kubernetes_kubeconfig: string | null;
+  kubernetes_api_url: string | null;
+  kubernetes_token: string | null;
+  /** Namespace the sandbox Pods are made in. */
+  kubernetes_namespace: string;
+  /** Image of the sandbox Pods; it needs /bin/sh. */
+  kubernetes_image: string;
+  /** Node labels every sandbox Pod must land on (JSON object in the environment). */
+  kubernetes_node_selector: Record<string, string>;
+  /** Node label holding the GPU model; a sandbox's gpu_type selects nodes by it. */
+  kubernetes_gpu_type_label: string;
 }
 
 export type AgentConfigInput = Partial<Record<keyof AgentConfig, unknown>>;
@@ -103,6 +115,13 @@ const KEYS: Array<keyof AgentConfig> = [
   'daytona_api_url',
   'daytona_api_key',
   'daytona_target',
+  'kubernetes_kubeconfig',
+  'kubernetes_api_url',
+  'kubernetes_token',
+  'kubernetes_namespace',
+  'kubernetes_image',
+  'kubernetes_node_selector',
+  'kubernetes_gpu_type_label',
 ];
 
 /** Reads NANOPOD_AGENT_<KEY> for every known key. */
@@ -190,9 +209,34 @@ export function resolveAgentConfig(...sources: AgentConfigInput[]): AgentConfig 
     daytona_api_url: v.url('daytona_api_url'),
     daytona_api_key: v.string('daytona_api_key'),
     daytona_target: v.string('daytona_target'),
+    kubernetes_kubeconfig: v.string('kubernetes_kubeconfig'),
+    kubernetes_api_url: v.url('kubernetes_api_url'),
+    kubernetes_token: v.string('kubernetes_token'),
+    kubernetes_namespace: v.string('kubernetes_namespace') ?? 'nanopod-sandboxes',
+    kubernetes_image: v.string('kubernetes_image') ?? 'docker.io/library/python:3.12-slim',
+    kubernetes_node_selector: v.stringMap('kubernetes_node_selector'),
+    kubernetes_gpu_type_label: v.string('kubernetes_gpu_type_label') ?? 'nanopod.dev/gpu-type',
   };
   if (config.daytona_api_url && !config.daytona_api_key) {
     problems.push('daytona_api_key is required when daytona_api_url is set');
+  }
+  if (config.kubernetes_api_url && !config.kubernetes_token) {
+    problems.push('kubernetes_token is required when kubernetes_api_url is set');
+  }
+  if (config.kubernetes_token && !config.kubernetes_api_url) {
+    problems.push('kubernetes_api_url is required when kubernetes_token is set');
+  }
+  if (config.kubernetes_kubeconfig && config.kubernetes_api_url) {
+    problems.push('set kubernetes_kubeconfig or kubernetes_api_url, not both');
+  }
+  if (config.kubernetes_kubeconfig && !existsSync(config.kubernetes_kubeconfig)) {
+    problems.push(`kubernetes_kubeconfig: no file at ${config.kubernetes_kubeconfig}`);
+  }
+  // A DNS-1123 label, as the API requires of namespace names.
+  if (!/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(config.kubernetes_namespace)) {
+    problems.push(
+      `kubernetes_namespace: "${config.kubernetes_namespace}" is not a valid namespace name`,
+    );
   }
   const fc = [config.firecracker_bin, config.kernel_image, config.rootfs_image].filter(Boolean);
   if (fc.length > 0 && fc.length < 3) {
@@ -310,6 +354,30 @@ class Reader {
     }
     this.problems.push(`${key}: expected a mapping or k=v pairs`);
     return {};
+  }
+
+  /** A JSON object of strings (a string in the environment, a mapping in a file). */
+  stringMap(key: keyof AgentConfig): Record<string, string> {
+    let value = this.input[key];
+    if (value === undefined || value === null || value === '') return {};
+    if (typeof value === 'string') {
+      try {
+        value = JSON.parse(value);
+      } catch {
+        this.problems.push(`${key}: expected a JSON object`);
+        return {};
+      }
+    }
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+      this.problems.push(`${key}: expected an object of strings`);
+      return {};
+    }
+    const out: Record<string, string> = {};
+    for (const [k, v] of Object.entries(value)) {
+      if (typeof v !== 'string') this.problems.push(`${key}.${k}: expected a string`);
+      else out[k] = v;
+    }
+    return out;
   }
 
   gpus(key: keyof AgentConfig): GpuInventory[] {

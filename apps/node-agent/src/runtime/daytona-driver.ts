@@ -1,6 +1,6 @@
 import type { Daytona, Sandbox } from '@daytonaio/sdk';
 import type { FileEntry } from '@nanopod/federation';
-import { isContainedPath } from '../sandboxes/sandbox-paths';
+import { archiveFiles } from './archive-entries';
 import {
   AgentOperationError,
   type ExecHandle,
@@ -168,50 +168,9 @@ class DaytonaFiles implements SandboxFiles {
 
   /** Unpacks locally (validated like the bwrap driver does) and uploads the files. */
   async putArchive(record: SandboxRecord, path: string, tarGz: Buffer): Promise<number> {
-    const tar = await import('tar');
-    {
-      const files: Array<{ source: Buffer; destination: string }> = [];
-      let total = 0;
-      const problems: string[] = [];
-      await new Promise<void>((resolvePromise, reject) => {
-        const parser = new tar.Parser({
-          onReadEntry: (entry) => {
-            if (!isContainedPath(entry.path)) problems.push(entry.path);
-            if (entry.type !== 'File' && entry.type !== 'OldFile') {
-              entry.resume();
-              return;
-            }
-            const chunks: Buffer[] = [];
-            entry.on('data', (c: Buffer) => chunks.push(c));
-            entry.on('end', () => {
-              const source = Buffer.concat(chunks);
-              total += source.length;
-              files.push({
-                source,
-                destination: path === '.' ? entry.path : `${path}/${entry.path}`,
-              });
-            });
-          },
-        });
-        parser.on('error', reject);
-        parser.on('end', () => resolvePromise());
-        parser.end(tarGz);
-      });
-      if (problems.length > 0) {
-        throw new AgentOperationError(
-          'agent.path_invalid',
-          `archive entries leave the target dir: ${problems.slice(0, 5).join(', ')}`,
-        );
-      }
-      if (total > record.spec.limits.disk_mb * 1048576) {
-        throw new AgentOperationError(
-          'agent.file_too_large',
-          `archive unpacks to more than ${record.spec.limits.disk_mb} MB`,
-        );
-      }
-      if (files.length > 0) await (await this.sandbox(record)).fs.uploadFiles(files);
-      return total;
-    }
+    const { files, total } = await archiveFiles(tarGz, path, record.spec.limits.disk_mb);
+    if (files.length > 0) await (await this.sandbox(record)).fs.uploadFiles(files);
+    return total;
   }
 
   async getFile(record: SandboxRecord, path: string, maxBytes: number): Promise<Buffer> {

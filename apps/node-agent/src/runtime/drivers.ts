@@ -4,6 +4,7 @@ import type { AgentLogger } from '../logger';
 import { BwrapDriver } from './bwrap-driver';
 import { DaytonaDriver } from './daytona-driver';
 import { FirecrackerDriver } from './firecracker-driver';
+import { KubernetesDriver } from './kubernetes-driver';
 import type { RuntimeDriver } from './runtime-driver';
 
 /** The drivers this node can offer, from what is installed and configured. */
@@ -64,6 +65,20 @@ export function createDrivers(
         api_url: config.daytona_api_url,
         api_key: config.daytona_api_key,
         target: config.daytona_target ?? undefined,
+      }),
+    );
+  }
+  if (config.kubernetes_kubeconfig || config.kubernetes_api_url) {
+    drivers.set(
+      'kubernetes',
+      new KubernetesDriver({
+        kubeconfig: config.kubernetes_kubeconfig ?? undefined,
+        api_url: config.kubernetes_api_url ?? undefined,
+        token: config.kubernetes_token ?? undefined,
+        namespace: config.kubernetes_namespace,
+        image: config.kubernetes_image,
+        node_selector: config.kubernetes_node_selector,
+        gpu_type_label: config.kubernetes_gpu_type_label,
       }),
     );
   }

@@ -20,7 +20,7 @@
 
 export type WorkloadClassName = 'latency_tolerant' | 'latency_sensitive';
 export type NodeKind = 'federated' | 'infiniband';
-export type RuntimeName = 'bwrap' | 'firecracker' | 'daytona';
+export type RuntimeName = 'bwrap' | 'firecracker' | 'daytona' | 'kubernetes';
 
 export interface GpuInventory {
   index: number;
@@ -250,5 +250,9 @@ export const AGENT_ERROR_CODES = [
   /** The node cannot enforce what the sandbox needs (its egress network, its limits). */
   'agent.uncontainable',
   'agent.egress_allow_invalid',
+  /** No node of the runtime's cluster can take the sandbox (a Kubernetes Pod unschedulable). */
+  'agent.no_capacity',
+  /** The runtime could not start the sandbox (its Pod failed, timed out, was refused). */
+  'agent.start_failed',
   'agent.internal',
 ] as const;

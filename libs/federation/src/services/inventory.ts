@@ -3,7 +3,7 @@ import { FederationErrorCodes } from '../federation.errors';
 import type { NodeInventory, RuntimeName, WorkloadClassName } from '../protocol/agent-protocol';
 
 const CLASSES: WorkloadClassName[] = ['latency_tolerant', 'latency_sensitive'];
-const RUNTIMES: RuntimeName[] = ['bwrap', 'firecracker', 'daytona'];
+const RUNTIMES: RuntimeName[] = ['bwrap', 'firecracker', 'daytona', 'kubernetes'];
 
 function num(v: unknown, field: string, problems: string[]): number {
   if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) {

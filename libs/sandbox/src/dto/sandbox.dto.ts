@@ -106,12 +106,12 @@ export class CreateSandboxDto {
   name?: string;
 
   @ApiPropertyOptional({
-    enum: ['bwrap', 'firecracker', 'daytona'],
+    enum: ['bwrap', 'firecracker', 'daytona', 'kubernetes'],
     default: SANDBOX_DEFAULTS.runtime,
   })
   @IsOptional()
-  @IsIn(['bwrap', 'firecracker', 'daytona'])
-  runtime?: 'bwrap' | 'firecracker' | 'daytona';
+  @IsIn(['bwrap', 'firecracker', 'daytona', 'kubernetes'])
+  runtime?: 'bwrap' | 'firecracker' | 'daytona' | 'kubernetes';
 
   @ApiPropertyOptional({ type: SandboxResourcesDto })
   @IsOptional()
