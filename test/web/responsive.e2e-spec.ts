@@ -69,6 +69,7 @@ describeWithBrowser('the dashboard at laptop and phone widths', () => {
     const pages = [
       '/',
       '/sandboxes',
+      '/services',
       '/zones',
       '/deployments',
       '/market',
