@@ -13,6 +13,7 @@ import { ServingProxyRegistrar } from './http/proxy.registrar';
 import { REPLICA_RUNTIME } from './ports/replica-runtime';
 import { ServicesRepository } from './repositories/services.repository';
 import { LoadBalancer } from './services/load-balancer.service';
+import { ServingSubsidy } from './services/serving-subsidy.service';
 import { ReplicaManager } from './services/replica-manager.service';
 import { ServingProxy } from './services/serving-proxy.service';
 import { ServingReconciler } from './services/serving.reconciler';
@@ -36,6 +37,7 @@ import { ServingService } from './services/serving.service';
     ServicesRepository,
     LoadBalancer,
     ReplicaManager,
+    ServingSubsidy,
     ServingReconciler,
     ServingService,
     ServingProxy,

@@ -61,9 +61,14 @@ describeIf('serving: autoscaling, scale to zero and the load balancer on real re
     await f.advance(4000);
     await f.pass();
     expect((await f.status('qps')).target_replicas).toBe(1);
+    const before = (await f.platform.http().get('/v1/services/qps').set(f.alice.auth)).body;
     await f.advance(1000);
     await f.pass();
-    expect((await f.status('qps')).target_replicas).toBe(3);
+    const scaled = (await f.platform.http().get('/v1/services/qps').set(f.alice.auth)).body;
+    expect(scaled.target_replicas).toBe(3);
+    // The scale-up was the policy's to allow: a new decision, for 3 replicas.
+    expect(scaled.subsidy).toMatchObject({ replicas: 3, tier: expect.any(String) });
+    expect(scaled.subsidy.decision_id).not.toBe(before.subsidy.decision_id);
     const three = await f.until('three READY', async () => {
       const s = await f.status('qps');
       return s.ready_replicas === 3 ? s : false;
@@ -173,5 +178,58 @@ describeIf('serving: autoscaling, scale to zero and the load balancer on real re
       return v.total_replicas === 0 && v.status === 'NO_REPLICA' ? v : false;
     });
     expect(s.replicas.map((r) => [r.replica_id, r.status])).toEqual([[1, 'SHUTDOWN']]);
+  }, 60000);
+  it('holds the target when the subsidy policy denies a scale-up, and grows once it allows again', async () => {
+    await up(
+      'gate',
+      [
+        'readiness_probe: /health',
+        'replica_policy: {min_replicas: 1, max_replicas: 2, target_qps_per_replica: 0.1, upscale_delay_seconds: 1, downscale_delay_seconds: 600}',
+      ].join('\n'),
+    );
+    await f.until('one READY', async () => (await f.status('gate')).ready_replicas === 1);
+    const admin = f.admin.auth;
+    const http = () => f.platform.http();
+    const active = (await http().get('/v1/policies/subsidy/versions/1').set(admin).expect(200)).body
+      .source as string;
+    // An admin's policy that refuses deployments over 0.3 CPUs: the running replica (0.25) stays,
+    // a second one would need 0.5.
+    const strict = `${active}\ndenials contains "test_no_growth" if {\n\tinput.request.kind == "deployment"\n\tinput.request.cpu > 0.3\n}\n`;
+    const v = await http()
+      .post('/v1/policies/subsidy/versions')
+      .set(admin)
+      .send({ source: strict, message: 'no growth' })
+      .expect(201);
+    await http()
+      .post(`/v1/policies/subsidy/versions/${v.body.version}/activate`)
+      .set(admin)
+      .send({ message: 'no growth', force: true })
+      .expect(200);
+    await new Promise((r) => setTimeout(r, 300));
+
+    const load = async () => {
+      for (let i = 0; i < 10; i++) expect((await http().get(`/s/gate/r${i}`)).status).toBe(200);
+      await f.pass();
+      await f.advance(1500);
+      await f.pass();
+    };
+    await load();
+    const held = await f.status('gate');
+    expect(held.target_replicas).toBe(1);
+    expect(held.total_replicas).toBe(1);
+
+    await http()
+      .post('/v1/policies/subsidy/rollback')
+      .set(admin)
+      .send({ version: 1, message: 'growth again' })
+      .expect(200);
+    await new Promise((r) => setTimeout(r, 300));
+    // A denied service is asked again after a minute.
+    await f.advance(61_000);
+    await load();
+    const grown = (await http().get('/v1/services/gate').set(f.alice.auth)).body;
+    expect(grown.target_replicas).toBe(2);
+    expect(grown.subsidy.replicas).toBe(2);
+    await http().delete('/v1/services/gate').set(f.alice.auth).expect(200);
   }, 60000);
 });

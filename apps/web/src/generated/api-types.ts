@@ -3031,6 +3031,8 @@ export interface components {
         | 'FAILED'
         | 'FAILED_CLEANUP'
         | 'NO_REPLICA';
+      /** @description The subsidy policy's latest decision: at serve up or update, and at each scale-up */
+      subsidy: components['schemas']['ServiceSubsidyDto'];
       /** @description The autoscaler's target */
       target_replicas: number;
       /** @description Replicas not yet ended (shutting down included) */
@@ -3043,6 +3045,18 @@ export interface components {
     };
     ServiceLogsDto: {
       logs: string;
+    };
+    ServiceSubsidyDto: {
+      decision_id: string;
+      /**
+       * @description Share of the list price the owner pays
+       * @example 1
+       */
+      rate_multiplier: number;
+      /** @description The replica count it was decided for (max_replicas at serve up, then each scale-up) */
+      replicas: number | null;
+      /** @example standard */
+      tier: string;
     };
     SetCreditLimitDto: {
       /**

@@ -84,6 +84,20 @@ export class ReplicaDto {
   @ApiProperty({ nullable: true, type: String }) ended_at!: string | null;
 }
 
+export class ServiceSubsidyDto {
+  @ApiProperty({ example: 'standard' }) tier!: string;
+  @ApiProperty({ example: 1, description: 'Share of the list price the owner pays' })
+  rate_multiplier!: number;
+  @ApiProperty() decision_id!: string;
+  @ApiProperty({
+    nullable: true,
+    type: Number,
+    description:
+      'The replica count it was decided for (max_replicas at serve up, then each scale-up)',
+  })
+  replicas!: number | null;
+}
+
 export class ServiceDto {
   @ApiProperty() id!: string;
   @ApiProperty({ example: 'echo' }) name!: string;
@@ -98,6 +112,12 @@ export class ServiceDto {
   @ApiProperty({ enum: ['least_load', 'round_robin'] }) load_balancing_policy!: string;
   @ApiProperty({ nullable: true, type: Number }) last_cold_start_ms!: number | null;
   @ApiProperty({ type: [ReplicaDto] }) replicas!: ReplicaDto[];
+  @ApiProperty({
+    type: ServiceSubsidyDto,
+    description:
+      "The subsidy policy's latest decision: at serve up or update, and at each scale-up",
+  })
+  subsidy!: ServiceSubsidyDto;
   @ApiProperty({ description: 'The spec as given (YAML)' }) spec!: string;
   @ApiProperty() created_at!: string;
   @ApiProperty({
@@ -144,6 +164,12 @@ export function toServiceDto(
     target_replicas: service.scaler.target,
     load_balancing_policy: service.spec.service.load_balancing_policy,
     last_cold_start_ms: service.lastColdStartMs,
+    subsidy: {
+      tier: service.subsidy.tier,
+      rate_multiplier: service.subsidy.rate_multiplier,
+      decision_id: service.subsidy.decision_id,
+      replicas: service.subsidy.replicas ?? null,
+    },
     spec: service.specYaml,
     created_at: iso(service.createdAt)!,
     replicas: replicas.map((r) => ({

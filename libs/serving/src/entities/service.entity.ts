@@ -9,6 +9,8 @@ export interface ServiceSubsidy {
   max_gpu_hours: number;
   decision_id: string;
   policy_version: number | null;
+  /** The replica count it was decided for (absent on services from before scale-up decisions). */
+  replicas?: number;
 }
 
 /** A service: its current spec (version), status, autoscaler memory. */

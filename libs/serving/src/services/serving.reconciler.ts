@@ -26,6 +26,7 @@ import { ServiceEntity } from '../entities/service.entity';
 import { ServicesRepository } from '../repositories/services.repository';
 import { LoadBalancer } from './load-balancer.service';
 import { ReplicaManager } from './replica-manager.service';
+import { ServingSubsidy } from './serving-subsidy.service';
 
 /** SkyServe's controller decides every 20 s; probes want a shorter beat. */
 const TICK_MS = 1000;
@@ -55,6 +56,7 @@ export class ServingReconciler
     private readonly lb: LoadBalancer,
     private readonly clock: Clock,
     private readonly lifecycle: PlatformLifecycle,
+    private readonly subsidy: ServingSubsidy,
     leader: LeaderLock,
     @Inject(NANOPOD_CONFIG) private readonly config: NanopodConfig,
   ) {
@@ -134,11 +136,22 @@ export class ServingReconciler
     let current = await this.repo.replicasOf([svc.id]);
 
     const policy = svc.spec.service.replica_policy;
-    const scaler = nextTarget(policy, svc.scaler, {
+    let scaler = nextTarget(policy, svc.scaler, {
       qps: this.lb.qps(svc.name),
       waiting: this.lb.waiting(svc.name),
       now,
     });
+    // Every scale-up is the subsidy policy's to allow (kind deployment, at the new count).
+    let subsidyChanged = false;
+    if (scaler.target > svc.scaler.target) {
+      const decided = await this.subsidy.forScaleUp(svc, scaler.target);
+      if (decided) {
+        svc.subsidy = decided;
+        subsidyChanged = true;
+      } else {
+        scaler = { ...scaler, target: svc.scaler.target };
+      }
+    }
     const plan = planReplicas(
       policy,
       svc.spec.resources.use_spot,
@@ -202,8 +215,13 @@ export class ServingReconciler
     );
     const status = serviceStatusOf(recent);
     const scalerChanged = JSON.stringify(scaler) !== JSON.stringify(svc.scaler);
-    if (status !== svc.status || scalerChanged) {
-      await this.repo.updateUnlessDown(svc.id, { status, scaler, updatedAt: now });
+    if (status !== svc.status || scalerChanged || subsidyChanged) {
+      await this.repo.updateUnlessDown(svc.id, {
+        status,
+        scaler,
+        ...(subsidyChanged ? { subsidy: svc.subsidy } : {}),
+        updatedAt: now,
+      });
       if (status !== svc.status) {
         this.logger.log({ service: svc.name, status, target: scaler.target }, 'service status');
       }

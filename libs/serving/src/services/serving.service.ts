@@ -1,11 +1,10 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { Clock, UnprocessableError } from '@nanopod/common';
 import { isAdmin, Principal } from '@nanopod/identity';
-import { SubsidyDecider } from '@nanopod/policy';
 import { randomUUID } from 'node:crypto';
-import { parseServiceSpec, ServiceSpec } from '../core/service-spec';
+import { parseServiceSpec } from '../core/service-spec';
 import { ReplicaEntity } from '../entities/replica.entity';
-import { ServiceEntity, ServiceSubsidy } from '../entities/service.entity';
+import { ServiceEntity } from '../entities/service.entity';
 import { ServicesRepository } from '../repositories/services.repository';
 import {
   ReplicaNotFoundError,
@@ -15,10 +14,10 @@ import {
   ServingAdminRequiredError,
   ServingErrorCodes,
 } from '../serving.errors';
-import { PolicyDeniedError } from '@nanopod/common';
 import { ReplicaManager } from './replica-manager.service';
 import { LoadBalancer } from './load-balancer.service';
 import { ServingReconciler } from './serving.reconciler';
+import { ServingSubsidy } from './serving-subsidy.service';
 
 /** A live service as a gateway publishes it. */
 export interface PublishedService {
@@ -42,7 +41,7 @@ export class ServingService {
 
   constructor(
     private readonly repo: ServicesRepository,
-    private readonly decider: SubsidyDecider,
+    private readonly subsidy: ServingSubsidy,
     private readonly replicas: ReplicaManager,
     private readonly reconciler: ServingReconciler,
     private readonly clock: Clock,
@@ -57,7 +56,7 @@ export class ServingService {
       });
     }
     const spec = parseServiceSpec(specYaml);
-    const subsidy = await this.decide(principal, spec);
+    const subsidy = await this.subsidy.forSpec(subjectOf(principal), spec);
     const now = this.clock.now();
     const policy = spec.service.replica_policy;
     const svc = Object.assign(new ServiceEntity(), {
@@ -87,7 +86,7 @@ export class ServingService {
     const svc = await this.owned(principal, name);
     if (svc.status === 'SHUTTING_DOWN') throw new ServiceShuttingDownError(name);
     const spec = parseServiceSpec(specYaml);
-    const subsidy = await this.decide(principal, spec);
+    const subsidy = await this.subsidy.forSpec(subjectOf(principal), spec);
     const policy = spec.service.replica_policy;
     const target = Math.min(policy.max_replicas, Math.max(policy.min_replicas, svc.scaler.target));
     const patch = {
@@ -186,42 +185,8 @@ export class ServingService {
     }
     return svc;
   }
+}
 
-  /** The subsidy decision for the service (`request.kind = "deployment"`); deny is a 403. */
-  private async decide(principal: Principal, spec: ServiceSpec): Promise<ServiceSubsidy> {
-    const gpus = spec.resources.accelerators?.count ?? 0;
-    const maxReplicas = spec.service.replica_policy.max_replicas;
-    const d = await this.decider.decide(
-      { userId: principal.userId, githubLogin: principal.githubLogin, roles: principal.roles },
-      {
-        kind: 'deployment',
-        workload_class: 'latency_tolerant',
-        gpus: gpus * maxReplicas,
-        gpu_type: spec.resources.accelerators?.type ?? null,
-        cpu: spec.resources.cpus * maxReplicas,
-        memory_mb: spec.resources.memory_mb * maxReplicas,
-        // An hour of the largest size: the policy's per-request cap, not a forecast.
-        estimated_gpu_hours: gpus * maxReplicas,
-        node_kind: 'federated',
-      },
-    );
-    if (!d.allow) {
-      throw new PolicyDeniedError(
-        ServingErrorCodes.policyDenied,
-        'The subsidy policy denied this service',
-        {
-          reasons: d.reasons,
-          tier: d.tier,
-          decision_id: d.decision_id,
-        },
-      );
-    }
-    return {
-      tier: d.tier,
-      rate_multiplier: d.rate_multiplier,
-      max_gpu_hours: d.max_gpu_hours,
-      decision_id: d.decision_id,
-      policy_version: d.policy_version,
-    };
-  }
+function subjectOf(p: Principal) {
+  return { userId: p.userId, githubLogin: p.githubLogin, roles: p.roles };
 }
