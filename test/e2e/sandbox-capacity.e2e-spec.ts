@@ -178,7 +178,7 @@ describe.each(databaseKinds())('sandbox placement under concurrency on %s', (kin
       .set(newcomer.auth)
       .send({ ttl_seconds: 7 * 86400, resources: { cpu: 1, memory_mb: 256, gpus: 1 } });
     expect(week.status).toBe(403);
-    expect(week.body.error.code).toBe('policy.denied');
+    expect(week.body.error.code).toBe('sandbox.policy_denied');
     expect(week.body.error.details.reasons).toContain('insufficient_balance');
 
     const short = await platform

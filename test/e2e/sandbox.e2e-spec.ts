@@ -207,7 +207,7 @@ describeIf.each(databaseKinds())(
     it('denies latency-sensitive work on a federated-only network with the policy reasons', async () => {
       const res = await create(alice, { workload_class: 'latency_sensitive' });
       expect(res.status).toBe(403);
-      expect(res.body.error.code).toBe('policy.denied');
+      expect(res.body.error.code).toBe('sandbox.policy_denied');
       expect(res.body.error.details.reasons).toContain('latency_sensitive_on_federated');
     });
 

@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 
 // The house shape of STYLE.md, checked over the source tree so that a new context copies the
@@ -95,6 +95,25 @@ describe('the house shape', () => {
         const source = read(f);
         return patterns.flatMap((re) => [...source.matchAll(re)].map((m) => `${f}: ${m[0]}`));
       });
+    expect(offenders).toEqual([]);
+  });
+
+  it('names every error code after its context (`<context>.<what>`), with the published exceptions', () => {
+    // Identity's codes were published with these prefixes (the CLI, the dashboard and API clients
+    // match on them); `agent.internal` is the agents' own wire code.
+    const exceptions: Record<string, string[]> = {
+      identity: ['auth', 'api_key', 'user'],
+      federation: ['agent'],
+    };
+    const offenders: string[] = [];
+    for (const lib of readdirSync(path.join(ROOT, 'libs'))) {
+      const file = `libs/${lib}/src/${lib}.errors.ts`;
+      if (!existsSync(path.join(ROOT, file))) continue;
+      const allowed = new Set([lib, ...(exceptions[lib] ?? [])]);
+      for (const m of read(file).matchAll(/'([a-z_]+)\.[a-z_.]+'/g)) {
+        if (!allowed.has(m[1])) offenders.push(`${lib}: ${m[0]}`);
+      }
+    }
     expect(offenders).toEqual([]);
   });
 

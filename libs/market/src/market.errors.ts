@@ -6,7 +6,7 @@ export const MarketErrorCodes = {
   orderNotFound: 'market.order_not_found',
   notCancellable: 'market.order_not_cancellable',
   unknownInstanceType: 'market.unknown_instance_type',
-  policyDenied: 'policy.denied',
+  policyDenied: 'market.policy_denied',
   partnerRequired: 'market.partner_required',
   /** Selling on a partner's behalf is for admins. */
   adminRequired: 'market.admin_required',

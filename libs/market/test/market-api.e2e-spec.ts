@@ -186,7 +186,7 @@ describe.each(databaseKinds())('the market API on %s', (kind) => {
       price: 1000,
     });
     expect(res.status).toBe(403);
-    expect(res.body.error.code).toBe('policy.denied');
+    expect(res.body.error.code).toBe('market.policy_denied');
     expect(res.body.error.details.reasons).toContain('insufficient_balance');
   });
 

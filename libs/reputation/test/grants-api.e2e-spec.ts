@@ -124,7 +124,7 @@ describe.each(databaseKinds())('subsidy grants API (%s)', (kind) => {
         .send({ statement: 'Please fund my research on sparse attention.' });
     await apply().expect(201);
     const again = await apply().expect(409);
-    expect(again.body.error.code).toBe('grants.application_exists');
+    expect(again.body.error.code).toBe('reputation.grant_application_exists');
 
     await platform
       .http()
@@ -142,7 +142,7 @@ describe.each(databaseKinds())('subsidy grants API (%s)', (kind) => {
       .send({ note: 'Granted directly instead' })
       .expect(200);
     const holder = await apply().expect(409);
-    expect(holder.body.error.code).toBe('grants.grant_exists');
+    expect(holder.body.error.code).toBe('reputation.grant_exists');
   });
 
   it('rejects an application with a note the applicant can read', async () => {
@@ -182,7 +182,7 @@ describe.each(databaseKinds())('subsidy grants API (%s)', (kind) => {
 
   it('refuses invalid programs with the error shape', async () => {
     const bad = await createProgram({ starts_at: iso(10 * day), ends_at: iso(day) }).expect(400);
-    expect(bad.body.error.code).toBe('grants.invalid_dates');
+    expect(bad.body.error.code).toBe('reputation.grant_invalid_dates');
     for (const body of [
       { rate_multiplier: 1.5 },
       { rate_multiplier: -0.1 },
@@ -197,7 +197,7 @@ describe.each(databaseKinds())('subsidy grants API (%s)', (kind) => {
     const name = `Unique ${kind}`;
     await createProgram({ name }).expect(201);
     expect((await createProgram({ name }).expect(409)).body.error.code).toBe(
-      'grants.program_exists',
+      'reputation.grant_program_exists',
     );
     await platform.http().get('/v1/grants/programs/not-a-uuid').set(admin.auth).expect(400);
     await platform
@@ -226,7 +226,7 @@ describe.each(databaseKinds())('subsidy grants API (%s)', (kind) => {
       .set(admin.auth)
       .send({ ends_at: iso(-2 * day) })
       .expect(400);
-    expect(bad.body.error.code).toBe('grants.invalid_dates');
+    expect(bad.body.error.code).toBe('reputation.grant_invalid_dates');
   });
 
   it('grants by user id or GitHub login and refuses both, neither, or an unknown user', async () => {
@@ -235,7 +235,7 @@ describe.each(databaseKinds())('subsidy grants API (%s)', (kind) => {
     const url = `/v1/grants/programs/${program.id}/grants`;
     expect(
       (await platform.http().post(url).set(admin.auth).send({}).expect(400)).body.error.code,
-    ).toBe('grants.invalid_target');
+    ).toBe('reputation.grant_invalid_target');
     await platform
       .http()
       .post(url)
@@ -252,7 +252,7 @@ describe.each(databaseKinds())('subsidy grants API (%s)', (kind) => {
     expect(
       (await platform.http().post(url).set(admin.auth).send({ user_id: dev.id }).expect(409)).body
         .error.code,
-    ).toBe('grants.grant_exists');
+    ).toBe('reputation.grant_exists');
   });
 
   it('refuses to apply to a program that has ended', async () => {
@@ -267,7 +267,7 @@ describe.each(databaseKinds())('subsidy grants API (%s)', (kind) => {
       .set(dev.auth)
       .send({ statement: 'Late, but still interested in the program.' })
       .expect(409);
-    expect(r.body.error.code).toBe('grants.program_closed');
+    expect(r.body.error.code).toBe('reputation.grant_program_closed');
   });
 
   it('keeps admin actions and other people’s applications away from developers', async () => {

@@ -1,5 +1,3 @@
-import { PolicyErrorCodes } from '@nanopod/policy';
-
 /** Error codes of the sandbox context. */
 export const SandboxErrorCodes = {
   notFound: 'sandbox.not_found',
@@ -22,5 +20,5 @@ export const SandboxErrorCodes = {
   nodeUnavailable: 'sandbox.node_unavailable',
   invalidTransition: 'sandbox.invalid_transition',
   /** The policy's code, answered by the sandbox API when a spawn is denied. */
-  policyDenied: PolicyErrorCodes.denied,
+  policyDenied: 'sandbox.policy_denied',
 } as const;

@@ -1030,7 +1030,7 @@ export interface paths {
     put?: never;
     /**
      * Place a buy or sell order
-     * @description Checked (422 market.invalid_order with the field: duration under an hour, start in the past, negative price, unknown instance type), decided by the subsidy policy for buys (403 policy.denied with reasons), then matched with price-time priority over hour blocks.
+     * @description Checked (422 market.invalid_order with the field: duration under an hour, start in the past, negative price, unknown instance type), decided by the subsidy policy for buys (403 market.policy_denied with reasons), then matched with price-time priority over hour blocks.
      */
     post: operations['OrdersController_create'];
     delete?: never;
@@ -1426,7 +1426,7 @@ export interface paths {
     put?: never;
     /**
      * Create a sandbox
-     * @description Placement, then the subsidy decision (deny: 403 policy.denied with reasons), then start on the node. No node fits: 409 sandbox.no_capacity with what was asked and what exists. A name you already use: 409 sandbox.name_taken.
+     * @description Placement, then the subsidy decision (deny: 403 sandbox.policy_denied with reasons), then start on the node. No node fits: 409 sandbox.no_capacity with what was asked and what exists. A name you already use: 409 sandbox.name_taken.
      */
     post: operations['SandboxesController_create'];
     delete?: never;

@@ -23,7 +23,7 @@ export class OrdersController {
     summary: 'Place a buy or sell order',
     description:
       'Checked (422 market.invalid_order with the field: duration under an hour, start in the past, ' +
-      'negative price, unknown instance type), decided by the subsidy policy for buys (403 policy.denied ' +
+      'negative price, unknown instance type), decided by the subsidy policy for buys (403 market.policy_denied ' +
       'with reasons), then matched with price-time priority over hour blocks.',
   })
   @ApiCreatedResponse({ type: OrderDto })

@@ -74,7 +74,7 @@ export class SandboxesController {
   @ApiOperation({
     summary: 'Create a sandbox',
     description:
-      'Placement, then the subsidy decision (deny: 403 policy.denied with reasons), then start on the node. ' +
+      'Placement, then the subsidy decision (deny: 403 sandbox.policy_denied with reasons), then start on the node. ' +
       'No node fits: 409 sandbox.no_capacity with what was asked and what exists. ' +
       'A name you already use: 409 sandbox.name_taken.',
   })

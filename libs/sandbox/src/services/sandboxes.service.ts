@@ -188,7 +188,7 @@ export class SandboxesService {
     }
   }
 
-  /** Subsidy decision for the placed request; a deny is a 403 `policy.denied` with its reasons. */
+  /** Subsidy decision for the placed request; a deny is a 403 `sandbox.policy_denied` with its reasons. */
   private async decide(
     principal: Principal,
     input: CreateSandboxInput,

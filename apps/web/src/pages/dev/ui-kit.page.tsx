@@ -95,7 +95,7 @@ export function UiKitPage() {
             <Button
               onClick={() =>
                 toast.error(
-                  new ApiError(403, 'policy.denied', 'Your tier allows 2 GPU-hours a day'),
+                  new ApiError(403, 'sandbox.policy_denied', 'Your tier allows 2 GPU-hours a day'),
                 )
               }
             >
