@@ -3,6 +3,7 @@ import { ManualClock } from '@nanopod/common';
 import { LedgerService } from '@nanopod/billing';
 import { DeploymentReconciler, ProcurementReconciler } from '@nanopod/compute';
 import { MarketService } from '@nanopod/market';
+import { DataSource } from 'typeorm';
 import { databaseKinds } from '../../../test/support/test-database';
 import { startTestPlatform, TestPlatform, TestUser } from '../../../test/support/test-platform';
 
@@ -172,6 +173,25 @@ describe.each(databaseKinds())('the compute walkthrough on %s', (kind) => {
       expect.objectContaining({ side: 'sell', nodes: 6, price: 1000, duration_hours: 1 }),
     ]);
     expect(sells[0].price).toBeGreaterThanOrEqual(1000);
+    // However many orders the capacity has had since, its resting sell is re-placed, never
+    // offered twice: 250 newer (cancelled) orders, as a busy capacity has after a few days.
+    await platform.app.get(DataSource).query(
+      `INSERT INTO market_orders (id, zone, instance_type, side, owner_kind, owner_id, placed_by,
+         capacity_id, nodes, gpus_per_node, start_at, end_at, price_cents, ioc, post_only, status,
+         seq, created_at, updated_at)
+       SELECT gen_random_uuid(), zone, instance_type, 'buy', owner_kind, owner_id, placed_by,
+              capacity_id, nodes, gpus_per_node, start_at, end_at, price_cents, true, false,
+              'cancelled', seq, created_at + (n || ' seconds')::interval,
+              created_at + (n || ' seconds')::interval
+         FROM market_orders, generate_series(1, 250) AS n
+        WHERE id = $1`,
+      [sells[0].id],
+    );
+    await procurements.loop.runNow();
+    const resting = (await http().get('/v1/orders?status=open').set(dev.auth).expect(200)).body
+      .data;
+    expect(resting).toEqual([expect.objectContaining({ side: 'sell', nodes: 6 })]);
+    expect(resting[0].id).not.toBe(sells[0].id);
 
     // orders create "in 5h" reserves a block from the same supply.
     const other = await platform.createUser();

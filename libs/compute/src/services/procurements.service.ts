@@ -158,8 +158,8 @@ export class ProcurementsService {
     const user = await this.users.get(p.ownerId);
     const actor = { userId: user.id, githubLogin: user.githubLogin, roles: user.roles };
     const nowHour = hourOf(now.getTime());
-    for (const o of await this.market.ordersOfCapacity(p.capacityId)) {
-      if (o.side === 'sell' && o.status === 'open') await this.market.cancel(actor, o.id);
+    for (const o of await this.market.openOrdersOfCapacity(p.capacityId)) {
+      if (o.side === 'sell') await this.market.cancel(actor, o.id);
     }
     const need = await this.need(p, capacity);
     const coverage = await this.market.coverage(p.capacityId, nowHour, p.windowHours);

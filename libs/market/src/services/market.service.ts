@@ -140,9 +140,18 @@ export class MarketService {
     return this.repo.listOrders({ ...filter, placedBy: actor.userId, limit: filter.limit ?? 100 });
   }
 
-  /** Orders of a capacity, for compute (which checked the capacity's owner). */
+  /** Orders of a capacity, newest first, for compute (which checked the capacity's owner). */
   ordersOfCapacity(capacityId: string, limit = 200): Promise<MarketOrderEntity[]> {
     return this.repo.listOrders({ capacityId, limit });
+  }
+
+  /**
+   * Every open order of a capacity, however old: what a procurement re-places each tick (the
+   * newest few hundred of any status would miss an old resting sell, which would then never
+   * be cancelled).
+   */
+  openOrdersOfCapacity(capacityId: string): Promise<MarketOrderEntity[]> {
+    return this.repo.listOrders({ capacityId, status: 'open', limit: 10_000 });
   }
 
   /** Expires past blocks on every book with open orders (the market tick). */
