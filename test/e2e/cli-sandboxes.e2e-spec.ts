@@ -155,7 +155,7 @@ describeIf('the nanopod CLI against a platform with its embedded local node agen
   it('shows a policy denial with its reasons, not only with --json', async () => {
     const r = await cli(dev, ['sandboxes', 'create', '--workload-class', 'latency_sensitive']);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/^error: .*\(policy\.denied\)\n( {2}- \S.*\n)+$/);
+    expect(r.stderr).toMatch(/^error: .*\(sandbox\.policy_denied\)\n( {2}- \S.*\n)+$/);
   }, 60000);
 
   it('creates, uploads, execs, downloads and removes a sandbox verb by verb, by its name', async () => {
