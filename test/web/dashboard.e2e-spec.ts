@@ -182,7 +182,9 @@ describeWithBrowser('the web dashboard', () => {
             expect(box?.height).toBeGreaterThan(100);
           }
           await page.getByRole('button', { name: 'Show an error toast' }).click();
-          await expect(page.getByRole('alert').textContent()).resolves.toContain('sandbox.policy_denied');
+          await expect(page.getByRole('alert').textContent()).resolves.toContain(
+            'sandbox.policy_denied',
+          );
           await screenshot(page, `web-ui-kit-${kind}`);
         },
         { name: `web-ui-kit-${kind}` },

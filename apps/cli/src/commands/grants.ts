@@ -45,7 +45,8 @@ async function resolveProgram(api: ApiClient, ref: string): Promise<Program> {
   const { data } = await unwrap(api.GET('/v1/grants/programs'));
   const found =
     data.find((p) => p.id === ref) ?? data.find((p) => p.name.toLowerCase() === ref.toLowerCase());
-  if (!found) throw new CliError(`No grant program "${ref}"`, 1, 'reputation.grant_program_not_found');
+  if (!found)
+    throw new CliError(`No grant program "${ref}"`, 1, 'reputation.grant_program_not_found');
   return found;
 }
 
