@@ -30,6 +30,13 @@ export interface PlacementRequest {
   workload_class: WorkloadClassName;
   /** Absent: 'none'. An egress sandbox needs a node that can give it its own network. */
   network?: 'none' | 'egress';
+  /**
+   * Among nodes the policy scores alike: `true` fills the fullest node that fits first (bin
+   * packing, serving's default for replicas); absent or false, the emptiest (spread).
+   */
+  pack?: boolean;
+  /** Nodes that must not take it (a service's replicas with `disable_packing`: one per node). */
+  avoid_node_ids?: string[];
 }
 
 export interface NodeFree {
@@ -89,14 +96,17 @@ export class SandboxPlacement {
       verdicts.set(n.id, v);
       if (!v.allow) free[i].policy_reasons = v.reasons;
     });
-    const allowed = free.filter((f) => verdicts.get(f.node_id)!.allow);
+    const avoid = new Set(req.avoid_node_ids ?? []);
+    const allowed = free.filter((f) => verdicts.get(f.node_id)!.allow && !avoid.has(f.node_id));
     const roomy = allowed.filter((f) => this.hasRoom(f, req));
+    const fullestFirst = req.pack ? -1 : 1;
     const fits = roomy
       .filter((f) => uncontained(f, req).length === 0)
       .sort(
         (a, b) =>
           verdicts.get(b.node_id)!.score - verdicts.get(a.node_id)!.score ||
-          b.free_memory_mb - a.free_memory_mb ||
+          fullestFirst * (b.free_memory_mb - a.free_memory_mb) ||
+          fullestFirst * (b.free_cpu - a.free_cpu) ||
           a.name.localeCompare(b.name),
       )
       .map((f) => candidates.find((c) => c.id === f.node_id)!);
@@ -230,8 +240,13 @@ function freeOf(n: NodeEntity, u: NodeUse | undefined): NodeFree {
  * Why no node has room for `req`, in words: no node at all, none offering the runtime, the
  * workload class or GPUs of that kind at all (so waiting will not help), or all of them full.
  */
-export function noRoomReason(free: NodeFree[], req: PlacementRequest): string {
-  if (free.length === 0) return 'No node is connected and schedulable now';
+export function noRoomReason(all: NodeFree[], req: PlacementRequest): string {
+  if (all.length === 0) return 'No node is connected and schedulable now';
+  const avoid = new Set(req.avoid_node_ids ?? []);
+  const free = all.filter((f) => !avoid.has(f.node_id));
+  if (free.length === 0) {
+    return `All ${all.length} schedulable node(s) are excluded for this request (one per node was asked)`;
+  }
   const byRuntime = free.filter((f) => f.runtimes.includes(req.runtime));
   if (byRuntime.length === 0) {
     const offered = [...new Set(free.flatMap((f) => f.runtimes))].sort().join(', ');

@@ -34,6 +34,8 @@ export interface CreateSandboxInput {
   ports?: number[];
   /** A decision already taken by the caller (serving's `kind: deployment`); skips the sandbox's. */
   decision?: DecidedSubsidy;
+  /** Bin packing (fullest node first) and nodes to keep off; see `PlacementRequest`. */
+  placement?: { pack?: boolean; avoidNodeIds?: string[] };
 }
 
 const START_TIMEOUT_MS = 30000;
@@ -72,6 +74,9 @@ export class SandboxesService {
       gpu_type: input.gpuType,
       workload_class: input.workloadClass,
       network: input.network,
+      ...(input.placement
+        ? { pack: input.placement.pack, avoid_node_ids: input.placement.avoidNodeIds }
+        : {}),
     };
     const { node: best, fits, free } = await this.placement.find(request);
     const noCapacity = () =>

@@ -48,6 +48,9 @@ export class SandboxReplicaRuntime implements ReplicaRuntime {
       purpose: 'replica',
       ports: [res.port],
       decision: { allow: true, reasons: [], ...l.subsidy },
+      placement: res.disable_packing
+        ? { pack: false, avoidNodeIds: l.avoidNodeIds }
+        : { pack: true, avoidNodeIds: [] },
     });
     const exposed = sb.exposedPorts?.find((p) => p.port === res.port);
     if (sb.state !== 'running' || !exposed) {

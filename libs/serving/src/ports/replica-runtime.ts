@@ -10,6 +10,11 @@ export interface ReplicaLaunch {
   spec: ServiceSpec;
   pricing: Pricing;
   subsidy: ServiceSubsidy;
+  /**
+   * Nodes already running a live replica of this service: kept off with `disable_packing`
+   * (one replica per node); otherwise replicas are bin-packed (the fullest node that fits).
+   */
+  avoidNodeIds: string[];
 }
 
 /** A replica whose `run` has been started: where its port is reached. */

@@ -26,6 +26,11 @@ export class ReplicaManager {
   private readonly logger = new Logger(ReplicaManager.name);
   /** Launches and stops in flight (tests and shutdown wait for them). */
   private readonly inFlight = new Set<Promise<unknown>>();
+  /**
+   * Per service with `disable_packing`, the tail of its provisions: one at a time, so each sees
+   * the nodes the one before took.
+   */
+  private readonly spreading = new Map<string, Promise<unknown>>();
 
   constructor(
     private readonly repo: ServicesRepository,
@@ -91,11 +96,12 @@ export class ReplicaManager {
       spec: svc.spec,
       pricing: r.pricing,
       subsidy: svc.subsidy,
+      avoidNodeIds: [],
     };
     if (!(await this.move(svc, r.replicaId, 'PROVISIONING', null))) return;
     let launched;
     try {
-      launched = await this.runtime.provision(l);
+      launched = await this.provision(svc, l);
     } catch (err) {
       await this.move(svc, r.replicaId, 'FAILED_PROVISION', (err as Error).message.slice(0, 200));
       return;
@@ -122,6 +128,34 @@ export class ReplicaManager {
       return;
     }
     await this.firstReady(svc, r.replicaId, launched.host, launched.hostPort);
+  }
+
+  /**
+   * Provisions `l`; with `disable_packing`, after the service's earlier provisions and off the
+   * nodes its live replicas hold.
+   */
+  private provision(svc: ServiceEntity, l: ReplicaLaunch) {
+    if (!svc.spec.resources.disable_packing) return this.runtime.provision(l);
+    const run = (this.spreading.get(svc.id) ?? Promise.resolve())
+      .catch(() => undefined)
+      .then(async () => {
+        const taken = (await this.repo.replicasOf([svc.id]))
+          .filter((o) => o.replicaId !== l.replicaId && o.nodeId && !isReplicaTerminal(o.status))
+          .map((o) => o.nodeId!);
+        const launched = await this.runtime.provision({ ...l, avoidNodeIds: [...new Set(taken)] });
+        // Seen by the next provision in line before this replica moves on to STARTING.
+        await this.repo.updateReplica(svc.id, l.replicaId, ['PROVISIONING'], {
+          nodeId: launched.nodeId,
+        });
+        return launched;
+      });
+    this.spreading.set(svc.id, run);
+    void run
+      .finally(() => {
+        if (this.spreading.get(svc.id) === run) this.spreading.delete(svc.id);
+      })
+      .catch(() => undefined);
+    return run;
   }
 
   /**

@@ -22,12 +22,15 @@ export const REPLICA_SERVER = [
   "}).listen(Number(process.env.PORT), '0.0.0.0');",
 ].join('\n');
 
-export function specYaml(service: string, extra: { envs?: Record<string, string> } = {}): string {
+export function specYaml(
+  service: string,
+  extra: { envs?: Record<string, string>; resources?: string } = {},
+): string {
   const envs = { REPLICA_TAG: 'v1', ...extra.envs };
   return [
     'service:',
     ...service.split('\n').map((l) => `  ${l}`),
-    'resources: {ports: 8080, cpus: 0.25, memory: 1Gi}',
+    `resources: {ports: 8080, cpus: 0.25, memory: 1Gi${extra.resources ? `, ${extra.resources}` : ''}}`,
     'setup: |',
     "  cat > server.js <<'EOF'",
     ...REPLICA_SERVER.split('\n').map((l) => `  ${l}`),
@@ -46,6 +49,8 @@ export interface ServingFixture {
   admin: TestUser;
   alice: TestUser;
   controller: ServingReconciler;
+  /** The enrolled nodes' ids, in enrollment order (one unless `nodes` asked for more). */
+  nodeIds: string[];
   /**
    * Moves the manual clock, then waits for the agent's next heartbeat so the node is healthy at
    * the new time (otherwise the platform would judge it silent and place nothing there).
@@ -75,7 +80,7 @@ export interface ServiceBody {
 
 /** A platform on a manual clock with a real node agent in this process (bwrap sandboxes). */
 export async function startServingFixture(
-  options: { clock?: 'manual' | 'system'; env?: Record<string, string> } = {},
+  options: { clock?: 'manual' | 'system'; env?: Record<string, string>; nodes?: number } = {},
 ): Promise<ServingFixture> {
   const platform = await startTestPlatform({
     clock: options.clock === 'system' ? undefined : 'manual',
@@ -92,25 +97,30 @@ export async function startServingFixture(
   const admin = await platform.createUser({ roles: ['admin', 'developer'] });
   const alice = await platform.createUser();
   await fund(platform, admin, alice);
-  const stateDir = mkdtempSync(path.join(tmpdir(), 'nanopod-serving-agent-'));
-  let agent: NodeAgent | undefined;
-  let nodeId = '';
+  const agents: NodeAgent[] = [];
+  const stateDirs: string[] = [];
+  const nodeIds: string[] = [];
   try {
-    const token = await enrollmentToken(platform, admin);
-    await enrollNode({
-      url: platform.url,
-      token,
-      config: { state_dir: stateDir, name: `serving-${process.pid}`, log_level: 'error' },
-    });
-    agent = await startNodeAgent({
-      config: { state_dir: stateDir, url: platform.url, log_level: 'error' },
-    });
-    await agent.whenConnected();
-    nodeId = agent.nodeId;
+    for (let i = 0; i < (options.nodes ?? 1); i++) {
+      const stateDir = mkdtempSync(path.join(tmpdir(), 'nanopod-serving-agent-'));
+      stateDirs.push(stateDir);
+      const token = await enrollmentToken(platform, admin);
+      await enrollNode({
+        url: platform.url,
+        token,
+        config: { state_dir: stateDir, name: `serving-${process.pid}-${i}`, log_level: 'error' },
+      });
+      const agent = await startNodeAgent({
+        config: { state_dir: stateDir, url: platform.url, log_level: 'error' },
+      });
+      agents.push(agent);
+      await agent.whenConnected();
+      nodeIds.push(agent.nodeId);
+    }
   } catch (err) {
-    await agent?.stop();
+    for (const agent of agents) await agent.stop();
     await platform.close();
-    rmSync(stateDir, { recursive: true, force: true });
+    for (const dir of stateDirs) rmSync(dir, { recursive: true, force: true });
     throw err;
   }
   const controller = platform.app.get(ServingReconciler);
@@ -129,6 +139,7 @@ export async function startServingFixture(
     admin,
     alice,
     controller,
+    nodeIds,
     pass,
     status,
     async advance(ms) {
@@ -137,8 +148,8 @@ export async function startServingFixture(
       const nodes = platform.app.get(NodesService);
       const deadline = Date.now() + 10000;
       while (Date.now() < deadline) {
-        const heard = (await nodes.lastHeard([nodeId])).get(nodeId);
-        if (heard && heard.getTime() >= target) return;
+        const heard = await nodes.lastHeard(nodeIds);
+        if (nodeIds.every((id) => (heard.get(id)?.getTime() ?? 0) >= target)) return;
         await new Promise((r) => setTimeout(r, 20));
       }
       throw new Error('the node was not heard after the clock moved');
@@ -163,9 +174,9 @@ export async function startServingFixture(
       }
     },
     async close() {
-      await agent?.stop();
+      for (const agent of agents) await agent.stop();
       await platform.close();
-      rmSync(stateDir, { recursive: true, force: true });
+      for (const dir of stateDirs) rmSync(dir, { recursive: true, force: true });
     },
   };
 }
