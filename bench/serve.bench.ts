@@ -10,6 +10,8 @@
  * - proxy_rps_ratio: requests/s through the proxy over direct, 32 concurrent keep-alive clients
  *   in a separate process (the platform, its PGlite and the agent share one event loop here).
  *   Goal >= 0.8.
+ *   Baseline in the same run: a bare Node `http` proxy in its own process in front of the same
+ *   replica (bare_proxy_rps_ratio), the ceiling for any proxy written in Node on this machine.
  * - scale_up_reaction_s: from the start of a load step (50 rps against a target of 5 QPS per
  *   replica, upscale delay 0) until the second replica is READY. The rate is averaged over
  *   SkyServe's 60 s window, so most of it is the window filling.
@@ -59,6 +61,32 @@ Promise.all(Array.from({ length: Number(concurrency) }, async () => {
   while (Date.now() < until) { await one(); n++; }
 })).then(() => { process.stdout.write(String(n / Number(seconds))); agent.destroy(); });
 `;
+
+/**
+ * The floor a Node proxy can reach here: a bare `http` proxy (no routing, no counting, no
+ * retries) in its own process in front of the same replica port. Printed as a baseline.
+ */
+const BARE_PROXY_SCRIPT = `
+const http = require('http');
+const [host, port] = process.argv.slice(1);
+const agent = new http.Agent({ keepAlive: true, maxSockets: 512 });
+const server = http.createServer((req, res) => {
+  const up = http.request({ host, port: Number(port), method: req.method, path: req.url, headers: req.headers, agent }, (u) => { res.writeHead(u.statusCode, u.headers); u.pipe(res); });
+  up.on('error', () => res.destroy());
+  req.pipe(up);
+}).listen(0, '127.0.0.1', () => process.stdout.write(String(server.address().port) + '\\n'));
+`;
+
+async function bareProxy(host: string, port: number): Promise<{ url: string; stop: () => void }> {
+  const child = spawn(process.execPath, ['-e', BARE_PROXY_SCRIPT, host, String(port)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const listening = await new Promise<number>((resolve, reject) => {
+    child.stdout.once('data', (d: Buffer) => resolve(Number(d.toString().trim())));
+    child.once('exit', (code) => reject(new Error(`bare proxy exited ${code}`)));
+  });
+  return { url: `http://127.0.0.1:${listening}`, stop: () => child.kill() };
+}
 
 function rps(url: string, seconds: number, concurrency = 32): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -138,9 +166,23 @@ async function main(): Promise<void> {
       viaProxy.push(await get(proxied));
       viaDirect.push(await get(direct));
     }
-    const rpsDirect = await rps(direct, SECONDS);
-    const rpsProxy = await rps(proxied, SECONDS);
-    note(`throughput: ${rpsProxy.toFixed(0)} req/s proxied, ${rpsDirect.toFixed(0)} direct`);
+    const bare = await bareProxy(ep.host, ep.port);
+    // Two rounds, interleaved, so a slow moment of the machine does not land on one side only.
+    let rpsDirect = 0;
+    let rpsProxy = 0;
+    let rpsBare = 0;
+    try {
+      for (let round = 0; round < 2; round++) {
+        rpsDirect += (await rps(direct, SECONDS)) / 2;
+        rpsProxy += (await rps(proxied, SECONDS)) / 2;
+        rpsBare += (await rps(`${bare.url}/bench`, SECONDS)) / 2;
+      }
+    } finally {
+      bare.stop();
+    }
+    note(
+      `throughput: ${rpsProxy.toFixed(0)} req/s proxied, ${rpsDirect.toFixed(0)} direct, ${rpsBare.toFixed(0)} through a bare Node proxy`,
+    );
     await downAndWait('hot');
 
     // Reaction to a load step.
@@ -188,6 +230,13 @@ async function main(): Promise<void> {
           rpsDirect,
           `${(rpsProxy / rpsDirect).toFixed(2)} (goal >= 0.8)`,
         ],
+        [
+          'bare Node proxy (req/s)',
+          rpsBare,
+          '-',
+          rpsDirect,
+          `${(rpsBare / rpsDirect).toFixed(2)} (what any Node proxy reaches here)`,
+        ],
         ['scale-up reaction (s)', reacted, '-', '-', '50 rps vs 5 QPS/replica, 60 s window'],
       ],
     );
@@ -199,6 +248,9 @@ async function main(): Promise<void> {
       proxy_rps: rpsProxy,
       direct_rps: rpsDirect,
       proxy_rps_ratio: rpsProxy / rpsDirect,
+      bare_proxy_rps: rpsBare,
+      bare_proxy_rps_ratio: rpsBare / rpsDirect,
+      proxy_to_bare_proxy: rpsProxy / rpsBare,
       scale_up_reaction_s: reacted,
     });
   } finally {

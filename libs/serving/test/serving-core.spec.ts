@@ -5,6 +5,7 @@ import { nextTarget, planReplicas } from '../src/core/autoscaler';
 import { parseServiceSpec, ReplicaPolicy } from '../src/core/service-spec';
 import { ReplicaStatus, serviceStatusOf } from '../src/core/states';
 import { InvalidSpecError } from '../src/serving.errors';
+import { servingPath } from '../src/http/proxy.registrar';
 
 const SEED = `
 service:
@@ -215,5 +216,17 @@ describe('the serving example', () => {
     expect(spec.service.replica_policy).toMatchObject({ min_replicas: 0, max_replicas: 3 });
     expect(spec.resources.port).toBe(8080);
     expect(spec.setup).toContain('server.js');
+  });
+});
+
+describe('the load balancer mount', () => {
+  it('takes /s and what is under it, and leaves every other path to the app', () => {
+    expect(servingPath('/s/api/v1/x?y=1')).toBe('/api/v1/x?y=1');
+    expect(servingPath('/s/api')).toBe('/api');
+    expect(servingPath('/s')).toBe('/');
+    expect(servingPath('/s?x=1')).toBe('/?x=1');
+    for (const other of ['/sandboxes', '/s-x/api', '/v1/services', '/', '', '/S/api']) {
+      expect(servingPath(other)).toBeNull();
+    }
   });
 });
