@@ -88,6 +88,17 @@ describe('node agent configuration', () => {
     expect(() => resolveAgentConfig({ egress_allow: 'example:80' })).toThrow(/not CIDR:port/);
   });
 
+  it('forwards replica ports on loopback unless told the node address, an IPv4 address', () => {
+    expect(resolveAgentConfig({}).forward_address).toBe('127.0.0.1');
+    expect(
+      resolveAgentConfig(configFromEnv({ NANOPOD_AGENT_FORWARD_ADDRESS: '10.8.0.12' }))
+        .forward_address,
+    ).toBe('10.8.0.12');
+    expect(() => resolveAgentConfig({ forward_address: 'node.vpn' })).toThrow(
+      /forward_address "node.vpn" is not an IPv4 address/,
+    );
+  });
+
   it('needs the three firecracker settings together and a Daytona key with its URL', () => {
     expect(() => resolveAgentConfig({ firecracker_bin: '/usr/bin/firecracker' })).toThrow(
       /needed together/,

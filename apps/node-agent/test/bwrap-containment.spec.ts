@@ -285,6 +285,48 @@ describeContained('bwrap sandboxes are contained as a whole (attacks from inside
     );
   });
 
+  itWhen('netns_egress')(
+    'forwards a replica port only at the address it is told (the node address the platform dials)',
+    async () => {
+      // A second driver, as on a partner's node whose forwards listen on its VPN address
+      // (127.0.0.2 stands in for it here).
+      const vpn = new ManagerHarness(undefined, undefined, { forward_address: '127.0.0.2' });
+      try {
+        await vpn.manager.recover();
+        const spec = sandboxSpec({ network: 'egress', ports: [8080] });
+        const reply = await vpn.request({ type: 'sandbox.start', id: vpn.nextId(), spec });
+        expect(reply).toMatchObject({ type: 'sandbox.state', state: 'running' });
+        const ports = (
+          reply as { ports?: Array<{ port: number; host: string; host_port: number }> }
+        ).ports!;
+        expect(ports).toEqual([{ port: 8080, host: '127.0.0.2', host_port: expect.any(Number) }]);
+        void vpn.exec(spec.sandbox_id, [
+          'python3',
+          '-c',
+          "import socket\ns=socket.socket()\ns.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\ns.bind(('0.0.0.0', 8080))\ns.listen()\nwhile True:\n  c, _ = s.accept(); c.sendall(b'hello from the replica\\n'); c.close()",
+        ]);
+        const hostPort = ports[0].host_port;
+        const read = (host: string) =>
+          execFileAsync('bash', ['-c', connectArgv(host, hostPort)[4]!]).then(
+            (r) => r.stdout,
+            () => '',
+          );
+        let answer = '';
+        for (let i = 0; i < 100 && !answer; i++) {
+          answer = await read('127.0.0.2');
+          if (!answer) await new Promise((r) => setTimeout(r, 50));
+        }
+        expect(answer).toBe('hello from the replica\n');
+        // Not on the node's loopback address, and not on its other addresses.
+        expect(await read('127.0.0.1')).toBe('');
+        for (const a of hostAddresses()) expect(await read(a)).toBe('');
+      } finally {
+        await vpn.close();
+      }
+    },
+    60_000,
+  );
+
   describe('whole-sandbox limits', () => {
     const limits = { memory_mb: 512, pids: 64, cpu_seconds: 60, wall_seconds: 60, disk_mb: 64 };
 

@@ -56,9 +56,12 @@ export async function startLocalNodeAgent(
       // A new database (or none enrolled yet): enroll afresh; old sandbox dirs are reconciled away.
       rmSync(credentialPath(stateDir), { force: true });
       const partner = await app.get(PartnersService).ensure('local', 'This machine');
-      const { token } = await app
-        .get(EnrollmentService)
-        .issue(partner.id, null, { expiresInSeconds: 300, zone: 'local' });
+      const { token } = await app.get(EnrollmentService).issue(partner.id, null, {
+        expiresInSeconds: 300,
+        zone: 'local',
+        // On the platform's own machine: its forwards are reached on loopback.
+        address: '127.0.0.1',
+      });
       await enrollNode({
         url,
         token,

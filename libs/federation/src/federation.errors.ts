@@ -18,4 +18,5 @@ export const FederationErrorCodes = {
   agentInternal: 'agent.internal',
   inventoryInvalid: 'federation.inventory_invalid',
   kindForbidden: 'federation.kind_forbidden',
+  addressForbidden: 'federation.address_forbidden',
 } as const;

@@ -28,9 +28,11 @@ export { UNHEALTHY_AFTER_MISSED, LOST_AFTER_MISSED } from './services/node-healt
 import { FederationInit1764300000000 } from './migrations/1764300000000-federation-init';
 import { AgentRpcBodies1764300000200 } from './migrations/1764300000200-agent-rpc-bodies';
 import { NodeTrust1764300000500 } from './migrations/1764300000500-node-trust';
+import { NodeAddress1796320000000 } from './migrations/1796320000000-node-address';
 /** This context's migrations, in order. */
 export const federationMigrations = [
   FederationInit1764300000000,
   AgentRpcBodies1764300000200,
   NodeTrust1764300000500,
+  NodeAddress1796320000000,
 ];

@@ -1,5 +1,11 @@
 import WebSocket from 'ws';
-import type { EnrollResponse, NodeInventory, PlatformMessage } from '@nanopod/federation';
+import type {
+  EnrollResponse,
+  ExposedPort,
+  NodeInventory,
+  PlatformMessage,
+  SandboxSpec,
+} from '@nanopod/federation';
 
 export function fakeInventory(over: Partial<NodeInventory> = {}): NodeInventory {
   return {
@@ -30,6 +36,8 @@ export function connectFakeAgent(
   node: EnrollResponse,
   startDelayMs = 30,
   seen?: (msg: PlatformMessage) => void,
+  /** What the agent says it forwarded for a start that asked for ports (a node may lie). */
+  forwards?: (spec: SandboxSpec) => ExposedPort[],
 ): Promise<WebSocket> {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(
@@ -57,6 +65,7 @@ export function connectFakeAgent(
           id: msg.id,
           sandbox_id: msg.spec.sandbox_id,
           state: 'running',
+          ...(forwards && msg.spec.ports?.length ? { ports: forwards(msg.spec) } : {}),
         };
         setTimeout(() => ws.send(JSON.stringify(reply)), startDelayMs);
       } else if (msg.type === 'exec') {

@@ -57,7 +57,13 @@ async function list(p: GlobalFlags): Promise<void> {
 
 async function token(
   partnerId: string,
-  p: GlobalFlags & { expiresIn?: number; zone?: string; labels?: string; kind?: string },
+  p: GlobalFlags & {
+    expiresIn?: number;
+    zone?: string;
+    labels?: string;
+    kind?: string;
+    address?: string;
+  },
 ): Promise<void> {
   const t = await unwrap(
     apiClient(resolveApiOptions(p)).POST('/v1/partners/{id}/enrollment-tokens', {
@@ -67,12 +73,20 @@ async function token(
         ...(p.zone ? { zone: p.zone } : {}),
         ...(p.labels ? { labels: parseKeyValues(p.labels) } : {}),
         ...(p.kind ? { kind: p.kind as 'federated' | 'infiniband' } : {}),
+        ...(p.address ? { address: p.address } : {}),
       },
     }),
   );
   if (p.json) return printJson(t);
   printRecord(
-    { token: t.token, expires_at: t.expires_at, zone: t.zone, kind: t.kind, labels: t.labels },
+    {
+      token: t.token,
+      expires_at: t.expires_at,
+      zone: t.zone,
+      kind: t.kind,
+      labels: t.labels,
+      address: t.address ?? '-',
+    },
     p,
   );
   process.stderr.write(
@@ -106,5 +120,9 @@ export function registerPartnerCommands(program: Command): void {
     .option('--zone <zone>', 'zone for the node')
     .option('--labels <k=v,...>', 'labels for the node')
     .option('--kind <kind>', 'federated (default) or infiniband (admins only)')
+    .option(
+      '--address <ip>',
+      "the node's VPN address, where the platform reaches its serving replicas (admins only)",
+    )
     .action(async (id: string, _o: unknown, cmd: Command) => token(id, cmd.optsWithGlobals()));
 }

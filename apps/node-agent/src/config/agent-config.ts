@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { isIPv4 } from 'node:net';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { GpuInventory, NodeKind } from '@nanopod/federation';
@@ -32,6 +33,12 @@ export interface AgentConfig {
    * in the environment.
    */
   egress_allow: string[];
+  /**
+   * The address a serving replica's forwarded port listens on: 127.0.0.1 (default) when the
+   * platform runs on this machine, else this node's VPN address, the one an admin issued with
+   * its enrollment token (the platform connects only there).
+   */
+  forward_address: string;
   /**
    * Egress network namespaces kept ready (made, filtered, pasta attached) so an egress sandbox
    * starts without waiting ~100 ms for its own; each serves one sandbox and is then destroyed.
@@ -102,6 +109,7 @@ const KEYS: Array<keyof AgentConfig> = [
   'log_level',
   'bwrap_bin',
   'egress_allow',
+  'forward_address',
   'egress_pool',
   'warm_pool',
   'disk_quota',
@@ -196,6 +204,7 @@ export function resolveAgentConfig(...sources: AgentConfigInput[]): AgentConfig 
       ] as const) ?? 'info',
     bwrap_bin: v.string('bwrap_bin') ?? '/usr/bin/bwrap',
     egress_allow: egressAllow(merged.egress_allow, problems),
+    forward_address: forwardAddress(v.string('forward_address'), problems),
     egress_pool: v.int('egress_pool', 0, 64) ?? 2,
     warm_pool: v.int('warm_pool', 0, 16) ?? 1,
     disk_quota: v.bool('disk_quota') ?? true,
@@ -410,4 +419,12 @@ class Reader {
       };
     });
   }
+}
+
+/** An IPv4 address of this node (pasta's `-t ADDR/PORT` form); loopback by default. */
+function forwardAddress(value: string | null, problems: string[]): string {
+  if (value === null) return '127.0.0.1';
+  if (isIPv4(value)) return value;
+  problems.push(`forward_address "${value}" is not an IPv4 address`);
+  return '127.0.0.1';
 }

@@ -61,6 +61,12 @@ export interface BwrapDriverOptions {
   state_dir: string;
   /** Admin allow-list for egress sandboxes on this node (`CIDR:port`). */
   egress_allow?: string[];
+  /**
+   * The node address forwarded ports listen on: loopback (default) where the platform runs on
+   * this machine, else the address the platform reaches the node at (its VPN address, as issued
+   * with its enrollment token).
+   */
+  forward_address?: string;
   /** Egress namespaces kept ready (netns-egress.ts); default 0 here, the agent's config says 2. */
   egress_pool?: number;
   /** Off: the work dir is not a size-limited filesystem (disk_quota reported false). */
@@ -357,9 +363,10 @@ export class BwrapDriver implements RuntimeDriver {
       } else if (egress) {
         // A new loopback port per start: the old one may have been taken while it was stopped.
         const forward = [];
-        for (const port of ports) forward.push({ port, host_port: await freeLoopbackPort() });
+        const host = this.options.forward_address ?? '127.0.0.1';
+        for (const port of ports) forward.push({ port, host, host_port: await freePort(host) });
         await this.egress?.create(id, sandbox.spec.egress_allow ?? [], forward);
-        sandbox.ports = forward.map((f) => ({ ...f, host: '127.0.0.1' }));
+        sandbox.ports = forward;
       }
     } catch (err) {
       // The work dir (and its files) stays: only what this start made for processes goes
@@ -764,11 +771,11 @@ function listGpuDevices(): string[] {
  * between this close and pasta's bind; pasta then fails and so does the start (retried by the
  * platform), which is rarer than worth a port range of our own.
  */
-function freeLoopbackPort(): Promise<number> {
+function freePort(host: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
+    server.listen(0, host, () => {
       const { port } = server.address() as AddressInfo;
       server.close(() => resolve(port));
     });

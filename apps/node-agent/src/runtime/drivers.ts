@@ -21,6 +21,7 @@ export function createDrivers(
         bwrap_bin: config.bwrap_bin,
         state_dir: config.state_dir,
         egress_allow: config.egress_allow,
+        forward_address: config.forward_address,
         egress_pool: config.egress_pool,
         warm_pool: config.warm_pool,
         // The agent's own block of outer uids (see sandbox_uid_base).

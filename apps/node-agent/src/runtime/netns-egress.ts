@@ -11,6 +11,13 @@ import {
 import { AgentOperationError } from './runtime-driver';
 import { runTool as run } from './tool-runner';
 
+/** A port inside the sandbox's namespace reached at `host:host_port` on the node. */
+export interface Forward {
+  port: number;
+  host: string;
+  host_port: number;
+}
+
 export interface EgressNetworkOptions {
   pasta_bin: string;
   nft_bin: string;
@@ -106,7 +113,8 @@ export class EgressNetwork {
   /**
    * Gives the sandbox a namespace (a ready one when the pool has it) and returns its path; a
    * sandbox that had one gets a new one. Fails with agent.uncontainable, never half-made.
-   * `forward` asks pasta to listen on the node's loopback at each `host_port` and splice
+   * `forward` asks pasta to listen at each `host:host_port` (the node's loopback, or the address
+   * the platform reaches the node at) and splice
    * connections to `port` on the namespace's loopback (so the sandbox's output filter, which
    * accepts `lo`, passes the replies); the node's other addresses get nothing. A namespace
    * with forwards is made for the sandbox (pooled ones have a pasta without any).
@@ -114,7 +122,7 @@ export class EgressNetwork {
   async create(
     sandboxId: string,
     extraAllow: string[] = [],
-    forward: Array<{ port: number; host_port: number }> = [],
+    forward: Forward[] = [],
   ): Promise<string> {
     const extra = extraAllow.map(parseAllow);
     await this.destroy(sandboxId);
@@ -290,11 +298,11 @@ export class EgressNetwork {
   private async make(
     name: string,
     ruleset: string,
-    forward: Array<{ port: number; host_port: number }> = [],
+    forward: Forward[] = [],
     background = false,
   ): Promise<void> {
     const tcp = forward.length
-      ? forward.flatMap((f) => ['-t', `127.0.0.1/${f.host_port}:${f.port}`])
+      ? forward.flatMap((f) => ['-t', `${f.host}/${f.host_port}:${f.port}`])
       : ['-t', 'none'];
     const record = join(this.recordDir, name);
     writeFileSync(record, '', { mode: 0o600 });

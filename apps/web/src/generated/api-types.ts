@@ -1862,6 +1862,11 @@ export interface components {
       target_node_count: number;
     };
     CreateEnrollmentTokenDto: {
+      /**
+       * @description Admins only. The node's address on the network the platform shares with it (its VPN address): the platform connects there to forwarded replica ports. Without one the node runs no serving replicas.
+       * @example 10.8.0.12
+       */
+      address?: string;
       /** @example 3600 */
       expires_in_seconds?: number;
       /**
@@ -2203,6 +2208,8 @@ export interface components {
       token: string;
     };
     EnrollmentTokenDto: {
+      /** @description The node's issued address */
+      address: string | null;
       /** Format: date-time */
       expires_at: string;
       /** Format: uuid */
@@ -2501,6 +2508,8 @@ export interface components {
       grants: components['schemas']['GrantDto'][];
     };
     NodeDto: {
+      /** @description Where the platform reaches forwarded replica ports on this node, as issued with its enrollment token (null: the node runs no serving replicas) */
+      address: string | null;
       agent_version: string | null;
       /** @description What the node's agent claims (kind, zone, workload classes) where it differs from what the platform issued with its enrollment token. Shown, never trusted. */
       claimed: Record<string, unknown> | null;

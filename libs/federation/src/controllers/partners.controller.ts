@@ -79,6 +79,7 @@ export class PartnersController {
         labels: body.labels,
         kind: body.kind,
         workloadClasses: body.workload_classes,
+        address: body.address,
       }),
     );
   }

@@ -63,6 +63,14 @@ export class NodeDto {
   @ApiProperty() memory_mb!: number;
   @ApiProperty({ type: [GpuDto] }) gpus!: GpuDto[];
   @ApiProperty({ type: [String] }) workload_classes!: string[];
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    description:
+      'Where the platform reaches forwarded replica ports on this node, as issued with its ' +
+      'enrollment token (null: the node runs no serving replicas)',
+  })
+  address!: string | null;
   @ApiProperty({ type: [String] }) runtimes!: string[];
   @ApiProperty({
     type: Object,
@@ -95,6 +103,7 @@ export class NodeDto {
       memory_mb: n.inventory.memory_mb,
       gpus: n.inventory.gpus,
       workload_classes: n.workloadClasses,
+      address: n.address ?? null,
       claimed: n.claimed,
       runtimes: n.inventory.runtimes,
       agent_version: n.agentVersion,

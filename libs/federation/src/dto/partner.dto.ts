@@ -5,6 +5,7 @@ import {
   IsArray,
   IsIn,
   IsInt,
+  IsIP,
   IsObject,
   IsOptional,
   IsString,
@@ -132,6 +133,17 @@ export class CreateEnrollmentTokenDto {
   @ArrayNotEmpty()
   @IsIn(['latency_tolerant', 'latency_sensitive'], { each: true })
   workload_classes?: Array<'latency_tolerant' | 'latency_sensitive'>;
+
+  @ApiPropertyOptional({
+    example: '10.8.0.12',
+    description:
+      "Admins only. The node's address on the network the platform shares with it (its VPN " +
+      'address): the platform connects there to forwarded replica ports. Without one the node ' +
+      'runs no serving replicas.',
+  })
+  @IsOptional()
+  @IsIP()
+  address?: string;
 }
 
 export class EnrollmentTokenDto {
@@ -143,6 +155,8 @@ export class EnrollmentTokenDto {
   @ApiProperty({ type: 'object', additionalProperties: { type: 'string' } })
   labels!: Record<string, string>;
   @ApiProperty({ enum: ['federated', 'infiniband'] }) kind!: string;
+  @ApiProperty({ nullable: true, type: String, description: "The node's issued address" })
+  address!: string | null;
 
   static from(t: CreatedEnrollmentToken): EnrollmentTokenDto {
     return {
@@ -153,6 +167,7 @@ export class EnrollmentTokenDto {
       zone: t.row.zone,
       labels: t.row.labels,
       kind: t.row.kind,
+      address: t.row.address,
     };
   }
 }

@@ -26,6 +26,10 @@ export class EnrollmentTokenEntity {
   @Column({ name: 'workload_classes', type: 'jsonb', nullable: true })
   workloadClasses!: WorkloadClassName[] | null;
 
+  /** The enrolled node's address for forwarded replica ports (admins only); null: none. */
+  @Column({ type: 'text', nullable: true })
+  address!: string | null;
+
   @Column({ name: 'created_by', type: 'uuid', nullable: true })
   createdBy!: string | null;
 

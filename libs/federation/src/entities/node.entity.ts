@@ -52,6 +52,14 @@ export class NodeEntity {
   @Column({ name: 'workload_classes', type: 'jsonb' })
   workloadClasses!: WorkloadClassName[];
 
+  /**
+   * Where the platform connects to this node's forwarded replica ports (its VPN address; the
+   * local agent's is loopback). From the enrollment token, never from the agent: null, the node
+   * takes no work with ports.
+   */
+  @Column({ type: 'text', nullable: true })
+  address!: string | null;
+
   /** The agent's last claims that differ from the issued kind, zone or classes; null if none. */
   @Column({ type: 'jsonb', nullable: true })
   claimed!: NodeClaims | null;

@@ -35,6 +35,8 @@ export interface TokenInput {
   labels?: Record<string, string>;
   kind?: NodeKind;
   workloadClasses?: WorkloadClassName[];
+  /** The node's address for forwarded replica ports (an IP literal; admins only). */
+  address?: string;
 }
 
 export interface CreatedEnrollmentToken {
@@ -70,6 +72,14 @@ export class EnrollmentService {
         { kind: input.kind },
       );
     }
+    // The platform will connect to this address: only the platform says where that is.
+    if (input.address !== undefined && !isAdmin(principal)) {
+      throw new ForbiddenError(
+        FederationErrorCodes.addressForbidden,
+        "Only admins set a node's address",
+        { address: input.address },
+      );
+    }
     return this.issue(partner.id, principal.userId, input);
   }
 
@@ -91,6 +101,7 @@ export class EnrollmentService {
       labels: input.labels ?? {},
       kind,
       workloadClasses: input.workloadClasses ? issuedClasses(kind, input.workloadClasses) : null,
+      address: input.address ?? null,
       createdBy,
       createdAt: now,
       expiresAt: new Date(
@@ -174,6 +185,7 @@ export class EnrollmentService {
           labels: { ...inventory.labels, ...row.labels },
           kind: issued.kind,
           workloadClasses: issued.workloadClasses,
+          address: row.address,
           claimed,
           inventory: trustedInventory(inventory, issued),
           agentVersion: inventory.agent_version,

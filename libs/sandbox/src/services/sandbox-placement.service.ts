@@ -37,6 +37,8 @@ export interface PlacementRequest {
   pack?: boolean;
   /** Nodes that must not take it (a service's replicas with `disable_packing`: one per node). */
   avoid_node_ids?: string[];
+  /** Ports to forward: only a node with an issued address (where the platform connects) fits. */
+  forwards_ports?: boolean;
 }
 
 export interface NodeFree {
@@ -50,6 +52,8 @@ export interface NodeFree {
   gpu_models: string[];
   runtimes: string[];
   workload_classes: string[];
+  /** Issued with the node's token: where the platform reaches its forwarded ports. */
+  address: string | null;
   /** What the node's agent reported it can enforce; undefined from agents that predate it. */
   containment?: NodeContainment;
   /** Why the placement policy refuses this node for the request (absent: it allows it). */
@@ -181,6 +185,7 @@ export class SandboxPlacement {
     if (!f.runtimes.includes(req.runtime)) return false;
     // The classes the node was enrolled for (trust), not the policy's choice of node kinds.
     if (!f.workload_classes.includes(req.workload_class)) return false;
+    if (req.forwards_ports && !f.address) return false;
     if (f.free_cpu + 1e-9 < req.cpu || f.free_memory_mb < req.memory_mb) return false;
     if (req.gpus > 0) {
       const want = req.gpu_type?.toLowerCase();
@@ -232,6 +237,7 @@ function freeOf(n: NodeEntity, u: NodeUse | undefined): NodeFree {
     gpu_models: inv.gpus.map((g) => g.model),
     runtimes: inv.runtimes ?? ['bwrap'],
     workload_classes: n.workloadClasses,
+    address: n.address ?? null,
     containment: inv.containment,
   };
 }
@@ -252,9 +258,16 @@ export function noRoomReason(all: NodeFree[], req: PlacementRequest): string {
     const offered = [...new Set(free.flatMap((f) => f.runtimes))].sort().join(', ');
     return `No node runs ${req.runtime} sandboxes (nodes here offer: ${offered || 'none'})`;
   }
-  const byClass = byRuntime.filter((f) => f.workload_classes.includes(req.workload_class));
-  if (byClass.length === 0) {
+  const byKind = byRuntime.filter((f) => f.workload_classes.includes(req.workload_class));
+  if (byKind.length === 0) {
     return `No ${req.runtime} node takes ${req.workload_class} work`;
+  }
+  const byClass = req.forwards_ports ? byKind.filter((f) => f.address) : byKind;
+  if (byClass.length === 0) {
+    return (
+      'No node can serve forwarded ports: none has an address the platform reaches it at ' +
+      "(an admin sets it with the node's enrollment token)"
+    );
   }
   if (req.gpus > 0) {
     const want = req.gpu_type?.toLowerCase();

@@ -1,7 +1,13 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { Clock, ConflictError, isUuid, NotFoundError, PolicyDeniedError } from '@nanopod/common';
 import { CostEstimator, MICRO_PER_CREDIT } from '@nanopod/billing';
-import { NodeChannelRegistry, NodeEntity, SandboxSpec } from '@nanopod/federation';
+import {
+  ExposedPort,
+  NodeChannelRegistry,
+  NodeEntity,
+  NodesService,
+  SandboxSpec,
+} from '@nanopod/federation';
 import { isAdmin, Principal } from '@nanopod/identity';
 import { DecidedSubsidy, SubsidyDecider } from '@nanopod/policy';
 import { randomUUID } from 'node:crypto';
@@ -62,6 +68,7 @@ export class SandboxesService {
     private readonly costs: CostEstimator,
     private readonly admission: SandboxAdmission,
     private readonly envs: SandboxEnv,
+    private readonly nodes: NodesService,
   ) {}
 
   async create(principal: Principal, asked: CreateSandboxRequest): Promise<SandboxEntity> {
@@ -77,6 +84,7 @@ export class SandboxesService {
       ...(input.placement
         ? { pack: input.placement.pack, avoid_node_ids: input.placement.avoidNodeIds }
         : {}),
+      ...(input.ports?.length ? { forwards_ports: true } : {}),
     };
     const { node: best, fits, free } = await this.placement.find(request);
     const noCapacity = () =>
@@ -175,7 +183,9 @@ export class SandboxesService {
           (await this.transitions.transition(sb.id, 'running', null, {
             from: ['starting', 'stopped'],
             current: sb,
-            ...(reply.ports ? { patch: { exposedPorts: reply.ports } } : {}),
+            ...(reply.ports
+              ? { patch: { exposedPorts: await this.checkedPorts(sb, nodeId, reply.ports) } }
+              : {}),
           })) ?? sb
         );
       }
@@ -191,6 +201,38 @@ export class SandboxesService {
       );
       return (await this.transitions.transition(sb.id, 'failed', code ?? 'start_failed')) ?? sb;
     }
+  }
+
+  /**
+   * The forwards an agent says it made, as far as the platform will connect to them: the
+   * platform dials what is kept here (the serving proxy), so a semi-trusted node must not choose
+   * where. Kept: a port the sandbox asked for, at the address issued with the node's token, on a
+   * real port number. Anything else is dropped and logged (a replica then fails as unreachable).
+   */
+  private async checkedPorts(
+    sb: SandboxEntity,
+    nodeId: string,
+    reported: ExposedPort[],
+  ): Promise<ExposedPort[]> {
+    const address = (await this.nodes.byId(nodeId))?.address ?? null;
+    const kept: ExposedPort[] = [];
+    for (const p of reported) {
+      const ok =
+        address !== null &&
+        p.host === address &&
+        sb.ports.includes(p.port) &&
+        Number.isInteger(p.host_port) &&
+        p.host_port >= 1 &&
+        p.host_port <= 65535;
+      if (ok) kept.push({ port: p.port, host: address, host_port: p.host_port });
+      else {
+        this.logger.warn(
+          { sandboxId: sb.id, nodeId, reported: p, issuedAddress: address },
+          'forwarded port refused: not at the node’s issued address or not asked for',
+        );
+      }
+    }
+    return kept;
   }
 
   /** Subsidy decision for the placed request; a deny is a 403 `sandbox.policy_denied` with its reasons. */
