@@ -52,6 +52,10 @@ export async function startLocalNodeAgent(
   try {
     const stored = readCredential(stateDir);
     const known = stored ? await app.get(NodesService).byId(stored.node_id) : null;
+    // Enrolled before nodes had addresses: this one is ours, on this machine.
+    if (known && known.address === null) {
+      await app.get(NodesService).issueAddress(known.id, '127.0.0.1');
+    }
     if (!known) {
       // A new database (or none enrolled yet): enroll afresh; old sandbox dirs are reconciled away.
       rmSync(credentialPath(stateDir), { force: true });

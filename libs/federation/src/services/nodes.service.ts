@@ -244,6 +244,15 @@ export class NodesService {
     return this.nodes.findById(id);
   }
 
+  /**
+   * Issues a node's address after enrollment. For the platform's own local agent only (its
+   * credential lives in the platform's data dir): one enrolled before addresses existed gets
+   * loopback. Never from anything an agent says.
+   */
+  async issueAddress(id: string, address: string): Promise<void> {
+    await this.nodes.update(id, { address });
+  }
+
   /** Nodes matching a selector (every key must match); `gpu=` also matches GPU models. */
   async select(selector: NodeSelector): Promise<NodeEntity[]> {
     const rows = await this.nodes.all();
