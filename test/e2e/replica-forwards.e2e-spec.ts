@@ -1,21 +1,10 @@
 import type WebSocket from 'ws';
-import type { EnrollResponse, ExposedPort, NodeContainment } from '@nanopod/federation';
-import { scopesForRoles, UsersService } from '@nanopod/identity';
+import type { EnrollResponse, ExposedPort } from '@nanopod/federation';
+import { principalOf, UsersService } from '@nanopod/identity';
 import { SandboxesService } from '@nanopod/sandbox';
 import { startTestPlatform, TestPlatform, TestUser } from '../support/test-platform';
-import { connectFakeAgent, fakeInventory } from './support/fake-agent';
+import { connectFakeAgent, fakeInventory, FULL_CONTAINMENT } from './support/fake-agent';
 import { fund } from './support/node-agent-process';
-
-const CONTAINS_ALL: NodeContainment = {
-  cgroup_version: 2,
-  cgroup_memory: true,
-  cgroup_pids: true,
-  cgroup_cpu: true,
-  netns_egress: true,
-  disk_quota: true,
-  seccomp: true,
-  userns_disable: true,
-};
 
 /**
  * The serving proxy connects to where a replica's port is forwarded. A node is semi-trusted, so
@@ -63,7 +52,7 @@ describe('forwarded replica ports go only to the address issued for the node', (
       .send({
         token: tok.body.token,
         name,
-        inventory: fakeInventory({ containment: CONTAINS_ALL }),
+        inventory: fakeInventory({ containment: FULL_CONTAINMENT }),
       });
     expect(res.status).toBe(201);
     const enrolled = res.body as EnrollResponse;
@@ -75,25 +64,15 @@ describe('forwarded replica ports go only to the address issued for the node', (
 
   async function replicaSandbox() {
     const user = await platform.app.get(UsersService).get(owner.id);
-    return platform.app.get(SandboxesService).create(
-      {
-        userId: user.id,
-        githubLogin: user.githubLogin,
-        roles: user.roles,
-        via: 'session',
-        scopes: scopesForRoles(user.roles),
-        user,
-      },
-      {
-        cpu: 0.5,
-        memoryMb: 256,
-        gpus: 0,
-        gpuType: null,
-        network: 'egress',
-        purpose: 'replica',
-        ports: [8080],
-      },
-    );
+    return platform.app.get(SandboxesService).create(principalOf(user), {
+      cpu: 0.5,
+      memoryMb: 256,
+      gpus: 0,
+      gpuType: null,
+      network: 'egress',
+      purpose: 'replica',
+      ports: [8080],
+    });
   }
 
   it('only admins set an address, and it must be an IP address', async () => {

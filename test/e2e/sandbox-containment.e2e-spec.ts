@@ -2,7 +2,7 @@ import type WebSocket from 'ws';
 import type { EnrollResponse, NodeContainment, SandboxSpec } from '@nanopod/federation';
 import { databaseKinds } from '../support/test-database';
 import { startTestPlatform, TestPlatform, TestUser } from '../support/test-platform';
-import { connectFakeAgent, fakeInventory } from './support/fake-agent';
+import { connectFakeAgent, fakeInventory, FULL_CONTAINMENT } from './support/fake-agent';
 import { fund } from './support/node-agent-process';
 
 /**
@@ -11,16 +11,7 @@ import { fund } from './support/node-agent-process';
  * Nodes with room that cannot contain it answer 409 `sandbox.uncontainable`, never a start.
  * The agents are the shared fake agent (test/e2e/support/fake-agent.ts), recording every start.
  */
-const FULL: NodeContainment = {
-  cgroup_version: 1,
-  cgroup_memory: true,
-  cgroup_pids: true,
-  cgroup_cpu: true,
-  netns_egress: true,
-  disk_quota: true,
-  seccomp: true,
-  userns_disable: true,
-};
+const FULL = FULL_CONTAINMENT;
 
 describe.each(databaseKinds())(
   'sandbox placement refuses what a node cannot contain on %s',

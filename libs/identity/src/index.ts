@@ -11,6 +11,7 @@ export {
   API_KEY_SCOPES,
   CredentialKind,
   isAdmin,
+  principalOf,
   scopesForRoles,
 } from './auth/principal';
 export { Authenticated, AdminOnly, CurrentPrincipal } from './auth/decorators';

@@ -2,10 +2,23 @@ import WebSocket from 'ws';
 import type {
   EnrollResponse,
   ExposedPort,
+  NodeContainment,
   NodeInventory,
   PlatformMessage,
   SandboxSpec,
 } from '@nanopod/federation';
+
+/** Everything a bwrap node can enforce, as a fully contained agent reports it. */
+export const FULL_CONTAINMENT: NodeContainment = {
+  cgroup_version: 1,
+  cgroup_memory: true,
+  cgroup_pids: true,
+  cgroup_cpu: true,
+  netns_egress: true,
+  disk_quota: true,
+  seccomp: true,
+  userns_disable: true,
+};
 
 export function fakeInventory(over: Partial<NodeInventory> = {}): NodeInventory {
   return {

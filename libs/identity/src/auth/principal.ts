@@ -27,3 +27,18 @@ export function isAdmin(p: Principal): boolean {
 export function scopesForRoles(roles: Role[]): ApiKeyScope[] {
   return roles.includes('admin') ? ['read', 'write', 'admin'] : ['read', 'write'];
 }
+
+/**
+ * A user acting with every scope their roles allow (as with a session): work the platform does
+ * on a user's behalf, such as a service's replicas started for its owner.
+ */
+export function principalOf(user: UserEntity, via: CredentialKind = 'session'): Principal {
+  return {
+    userId: user.id,
+    githubLogin: user.githubLogin,
+    roles: user.roles,
+    via,
+    scopes: scopesForRoles(user.roles),
+    user,
+  };
+}

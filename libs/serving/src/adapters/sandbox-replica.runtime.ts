@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { ConflictError } from '@nanopod/common';
-import { Principal, scopesForRoles, UsersService } from '@nanopod/identity';
+import { Principal, principalOf, UsersService } from '@nanopod/identity';
 import { SandboxesService, SandboxExecService } from '@nanopod/sandbox';
 import { ServingErrorCodes } from '../serving.errors';
 import type { LaunchedReplica, ReplicaLaunch, ReplicaRuntime } from '../ports/replica-runtime';
@@ -103,14 +103,6 @@ export class SandboxReplicaRuntime implements ReplicaRuntime {
 
   /** The owner as the sandbox context sees a caller (replicas act for their service's owner). */
   private async principalOf(ownerId: string): Promise<Principal> {
-    const user = await this.users.get(ownerId);
-    return {
-      userId: user.id,
-      githubLogin: user.githubLogin,
-      roles: user.roles,
-      via: 'session',
-      scopes: scopesForRoles(user.roles),
-      user,
-    };
+    return principalOf(await this.users.get(ownerId));
   }
 }
