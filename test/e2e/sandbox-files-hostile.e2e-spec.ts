@@ -57,7 +57,10 @@ describeIf.each(databaseKinds())('hostile files in a sandbox on %s', (kind) => {
   let id: string;
 
   beforeAll(async () => {
-    platform = await startTestPlatform({ kind, env: { NANOPOD_NODE_HEARTBEAT_MS: '500' } });
+    // The default heartbeat: at 500 ms the node counted as lost after 1.5 s, and the agent
+    // checking a 2 GiB archive on a busy CI machine went that long unheard (its sandbox then
+    // failed with node_lost and the next test found it stopped).
+    platform = await startTestPlatform({ kind });
     admin = await platform.createUser({ roles: ['admin', 'developer'] });
     dev = await platform.createUser();
     await fund(platform, admin, dev);
@@ -166,6 +169,8 @@ describeIf.each(databaseKinds())('hostile files in a sandbox on %s', (kind) => {
   });
 
   it('never writes outside the work dir while the sandbox swaps a directory for a symlink', async () => {
+    const before = await platform.http().get(`/v1/sandboxes/${id}`).set(dev.auth);
+    expect(before.body).toMatchObject({ state: 'running' });
     const outside = mkdtempSync(join(tmpdir(), 'nanopod-outside-'));
     try {
       const swap = `mkdir -p d; end=$(($(date +%s)+60)); while [ $(date +%s) -lt $end ]; do

@@ -2,6 +2,7 @@ export { ServingModule } from './serving.module';
 export { ServingErrorCodes } from './serving.errors';
 export { PublishedService, ServingService, ServiceView } from './services/serving.service';
 export { ServingReconciler } from './services/serving.reconciler';
+export { SpotInterruptions } from './services/spot-interruptions.service';
 export { LoadBalancer } from './services/load-balancer.service';
 export { parseServiceSpec, ServiceSpec, ReplicaPolicy, ReadinessProbe } from './core/service-spec';
 export { nextTarget, planReplicas, ScalerState, ReplicaPlan, Pricing } from './core/autoscaler';

@@ -2,6 +2,8 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DatabaseCoreModule } from '@nanopod/common';
 import { BillingModule } from '@nanopod/billing';
+import { FederationModule } from '@nanopod/federation';
+import { MarketModule } from '@nanopod/market';
 import { IdentityModule } from '@nanopod/identity';
 import { PolicyModule } from '@nanopod/policy';
 import { SandboxModule } from '@nanopod/sandbox';
@@ -18,6 +20,8 @@ import { ReplicaManager } from './services/replica-manager.service';
 import { ServingProxy } from './services/serving-proxy.service';
 import { ServingReconciler } from './services/serving.reconciler';
 import { ServingService } from './services/serving.service';
+import { SpotInterruptions } from './services/spot-interruptions.service';
+import { SpotMarket } from './services/spot-market.service';
 
 /**
  * Services (SkyServe's shape) on Nanopod's nodes: replicas run as sandboxes through the node
@@ -29,6 +33,8 @@ import { ServingService } from './services/serving.service';
     IdentityModule,
     PolicyModule,
     BillingModule,
+    FederationModule,
+    MarketModule,
     SandboxModule,
     TypeOrmModule.forFeature([ServiceEntity, ReplicaEntity]),
   ],
@@ -42,9 +48,11 @@ import { ServingService } from './services/serving.service';
     ServingService,
     ServingProxy,
     ServingProxyRegistrar,
+    SpotMarket,
+    SpotInterruptions,
     SandboxReplicaRuntime,
     { provide: REPLICA_RUNTIME, useExisting: SandboxReplicaRuntime },
   ],
-  exports: [ServingService, ServingReconciler, LoadBalancer],
+  exports: [ServingService, ServingReconciler, LoadBalancer, SpotInterruptions],
 })
 export class ServingModule {}

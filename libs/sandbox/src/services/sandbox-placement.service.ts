@@ -37,6 +37,8 @@ export interface PlacementRequest {
   pack?: boolean;
   /** Nodes that must not take it (a service's replicas with `disable_packing`: one per node). */
   avoid_node_ids?: string[];
+  /** Zones that must not take it (a spot replica where the spot price passed its limit). */
+  avoid_zones?: string[];
   /** Ports to forward: only a node with an issued address (where the platform connects) fits. */
   forwards_ports?: boolean;
 }
@@ -100,8 +102,7 @@ export class SandboxPlacement {
       verdicts.set(n.id, v);
       if (!v.allow) free[i].policy_reasons = v.reasons;
     });
-    const avoid = new Set(req.avoid_node_ids ?? []);
-    const allowed = free.filter((f) => verdicts.get(f.node_id)!.allow && !avoid.has(f.node_id));
+    const allowed = free.filter((f) => verdicts.get(f.node_id)!.allow && !avoided(f, req));
     const roomy = allowed.filter((f) => this.hasRoom(f, req));
     const fullestFirst = req.pack ? -1 : 1;
     const fits = roomy
@@ -216,6 +217,11 @@ export function uncontained(f: Pick<NodeFree, 'containment'>, req: PlacementRequ
   return missing;
 }
 
+/** Kept off by the request itself (its own anti-affinity or zones), whatever its room. */
+function avoided(f: NodeFree, req: PlacementRequest): boolean {
+  return !!(req.avoid_node_ids?.includes(f.node_id) || req.avoid_zones?.includes(f.zone));
+}
+
 function nameTaken(name: string): ConflictError {
   return new ConflictError(
     SandboxErrorCodes.nameTaken,
@@ -248,10 +254,13 @@ function freeOf(n: NodeEntity, u: NodeUse | undefined): NodeFree {
  */
 export function noRoomReason(all: NodeFree[], req: PlacementRequest): string {
   if (all.length === 0) return 'No node is connected and schedulable now';
-  const avoid = new Set(req.avoid_node_ids ?? []);
-  const free = all.filter((f) => !avoid.has(f.node_id));
+  const free = all.filter((f) => !avoided(f, req));
   if (free.length === 0) {
-    return `All ${all.length} schedulable node(s) are excluded for this request (one per node was asked)`;
+    const why = [
+      ...(req.avoid_node_ids?.length ? ['one per node was asked'] : []),
+      ...(req.avoid_zones?.length ? [`zones kept out: ${req.avoid_zones.join(', ')}`] : []),
+    ];
+    return `All ${all.length} schedulable node(s) are excluded for this request (${why.join('; ')})`;
   }
   const byRuntime = free.filter((f) => f.runtimes.includes(req.runtime));
   if (byRuntime.length === 0) {

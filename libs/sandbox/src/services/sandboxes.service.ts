@@ -41,7 +41,7 @@ export interface CreateSandboxInput {
   /** A decision already taken by the caller (serving's `kind: deployment`); skips the sandbox's. */
   decision?: DecidedSubsidy;
   /** Bin packing (fullest node first) and nodes to keep off; see `PlacementRequest`. */
-  placement?: { pack?: boolean; avoidNodeIds?: string[] };
+  placement?: { pack?: boolean; avoidNodeIds?: string[]; avoidZones?: string[] };
 }
 
 const START_TIMEOUT_MS = 30000;
@@ -82,7 +82,11 @@ export class SandboxesService {
       workload_class: input.workloadClass,
       network: input.network,
       ...(input.placement
-        ? { pack: input.placement.pack, avoid_node_ids: input.placement.avoidNodeIds }
+        ? {
+            pack: input.placement.pack,
+            avoid_node_ids: input.placement.avoidNodeIds,
+            avoid_zones: input.placement.avoidZones,
+          }
         : {}),
       ...(input.ports?.length ? { forwards_ports: true } : {}),
     };

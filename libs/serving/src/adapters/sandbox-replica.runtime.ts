@@ -48,9 +48,11 @@ export class SandboxReplicaRuntime implements ReplicaRuntime {
       purpose: 'replica',
       ports: [res.port],
       decision: { allow: true, reasons: [], ...l.subsidy },
-      placement: res.disable_packing
-        ? { pack: false, avoidNodeIds: l.avoidNodeIds }
-        : { pack: true, avoidNodeIds: [] },
+      placement: {
+        pack: !res.disable_packing,
+        avoidNodeIds: res.disable_packing ? l.avoidNodeIds : [],
+        avoidZones: l.avoidZones,
+      },
     });
     const exposed = sb.exposedPorts?.find((p) => p.port === res.port);
     if (sb.state !== 'running' || !exposed) {

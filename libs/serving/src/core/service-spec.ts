@@ -38,6 +38,12 @@ export interface ServiceSpec {
     /** `{type, count}` from `accelerators: L4:1` or `{L4: 1}`; null for CPU only. */
     accelerators: { type: string; count: number } | null;
     use_spot: boolean;
+    /**
+     * The most a spot replica pays, in cents per GPU-hour (the market's unit, as an order's
+     * limit): when the zone's spot price for its GPU passes it, the replica is preempted and new
+     * spot replicas keep out of that zone. Null: no limit (preempted only by its node going).
+     */
+    spot_max_price: number | null;
     disable_packing: boolean;
   };
   run: string;
@@ -144,6 +150,17 @@ function accelerators(p: Problems, v: unknown): ServiceSpec['resources']['accele
     p.add('resources.accelerators', 'count must be 1-16');
   }
   return { type: type.toLowerCase(), count };
+}
+
+function spotMaxPrice(p: Problems, res: Record<string, unknown>, useSpot: boolean): number | null {
+  const v = res.spot_max_price;
+  if (v === undefined || v === null) return null;
+  const f = 'resources.spot_max_price';
+  if (!useSpot) p.add(f, 'needs resources.use_spot: true');
+  if (res.accelerators === undefined || res.accelerators === null) {
+    p.add(f, 'is per GPU-hour: needs resources.accelerators');
+  }
+  return num(p, f, v, { min: 1, max: 1_000_000, int: true, fallback: 1 });
 }
 
 function probe(p: Problems, v: unknown): ReadinessProbe {
@@ -318,6 +335,7 @@ export function parseServiceSpec(input: string | unknown): ServiceSpec {
     'memory',
     'accelerators',
     'use_spot',
+    'spot_max_price',
     'disable_packing',
   ]);
   const ports = Array.isArray(res.ports) ? res.ports : [res.ports];
@@ -361,6 +379,7 @@ export function parseServiceSpec(input: string | unknown): ServiceSpec {
       memory_mb: memory(p, res.memory),
       accelerators: accelerators(p, res.accelerators),
       use_spot: useSpot,
+      spot_max_price: spotMaxPrice(p, res, useSpot),
       disable_packing: bool(p, 'resources.disable_packing', res.disable_packing, false),
     },
     run: typeof doc.run === 'string' ? doc.run : '',

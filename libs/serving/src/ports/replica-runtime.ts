@@ -15,6 +15,8 @@ export interface ReplicaLaunch {
    * (one replica per node); otherwise replicas are bin-packed (the fullest node that fits).
    */
   avoidNodeIds: string[];
+  /** Zones where the spot price is above the service's limit (spot replicas keep out). */
+  avoidZones: string[];
 }
 
 /** A replica whose `run` has been started: where its port is reached. */

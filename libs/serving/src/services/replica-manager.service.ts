@@ -10,6 +10,7 @@ import { REPLICA_RUNTIME, ReplicaLaunch, ReplicaRuntime } from '../ports/replica
 import { ServicesRepository } from '../repositories/services.repository';
 import { LoadBalancer } from './load-balancer.service';
 import { replicaUsageBetween } from './replica-usage';
+import { SpotMarket } from './spot-market.service';
 
 /** A READY replica failing its probe this long (NOT_READY) is given up: FAILED_PROBING. */
 const NOT_READY_GRACE_MS = 60_000;
@@ -37,6 +38,7 @@ export class ReplicaManager {
     private readonly usage: UsageRecorder,
     private readonly clock: Clock,
     private readonly lb: LoadBalancer,
+    private readonly spot: SpotMarket,
     @Inject(REPLICA_RUNTIME) private readonly runtime: ReplicaRuntime,
   ) {}
 
@@ -97,10 +99,16 @@ export class ReplicaManager {
       pricing: r.pricing,
       subsidy: svc.subsidy,
       avoidNodeIds: [],
+      avoidZones: [],
     };
     if (!(await this.move(svc, r.replicaId, 'PROVISIONING', null))) return;
     let launched;
     try {
+      const limit = svc.spec.resources.spot_max_price;
+      const gpu = svc.spec.resources.accelerators?.type;
+      if (r.pricing === 'spot' && limit != null && gpu) {
+        l.avoidZones = await this.spot.zonesAbove(gpu, limit);
+      }
       launched = await this.provision(svc, l);
     } catch (err) {
       await this.move(svc, r.replicaId, 'FAILED_PROVISION', (err as Error).message.slice(0, 200));

@@ -80,7 +80,13 @@ export interface ServiceBody {
 
 /** A platform on a manual clock with a real node agent in this process (bwrap sandboxes). */
 export async function startServingFixture(
-  options: { clock?: 'manual' | 'system'; env?: Record<string, string>; nodes?: number } = {},
+  options: {
+    clock?: 'manual' | 'system';
+    env?: Record<string, string>;
+    nodes?: number;
+    /** More agent configuration (e.g. `gpus` for nodes that report GPUs). */
+    agentConfig?: Record<string, unknown>;
+  } = {},
 ): Promise<ServingFixture> {
   const platform = await startTestPlatform({
     clock: options.clock === 'system' ? undefined : 'manual',
@@ -108,10 +114,20 @@ export async function startServingFixture(
       await enrollNode({
         url: platform.url,
         token,
-        config: { state_dir: stateDir, name: `serving-${process.pid}-${i}`, log_level: 'error' },
+        config: {
+          state_dir: stateDir,
+          name: `serving-${process.pid}-${i}`,
+          log_level: 'error',
+          ...options.agentConfig,
+        },
       });
       const agent = await startNodeAgent({
-        config: { state_dir: stateDir, url: platform.url, log_level: 'error' },
+        config: {
+          state_dir: stateDir,
+          url: platform.url,
+          log_level: 'error',
+          ...options.agentConfig,
+        },
       });
       agents.push(agent);
       await agent.whenConnected();
