@@ -146,6 +146,9 @@ process.on('disconnect', () => {
   for (const c of kids.values()) if (c.pid) killGroup(c.pid);
   process.exit(0);
 });
+// Ctrl-C in a terminal signals the whole foreground group: the agent's shutdown still needs its
+// helper (clean-ups run through it); the helper ends when the agent does (disconnect above).
+process.on('SIGINT', () => {});
 `;
 
 /**
@@ -192,6 +195,9 @@ type HelperMessage =
       reason?: string;
       error?: string;
     };
+
+/** The exit reason of spawns whose helper died under them. */
+export const SPAWNER_LOST = 'agent_spawner_lost';
 
 /** The agent's spawn helper: one per process, started ahead of the first exec. */
 export class Spawner {
@@ -263,7 +269,9 @@ export class Spawner {
     }
     child.on('message', (m: HelperMessage) => this.onMessage(m));
     child.once('exit', () => this.lost(child));
-    child.once('error', () => this.lost(child));
+    // Every error, not the first: sends already queued to a helper that died each fail (EPIPE),
+    // and an 'error' without a listener would end the agent (and the platform it lives in).
+    child.on('error', () => this.lost(child));
     // The helper must not keep the agent alive; in-flight spawns ref its channel.
     child.unref();
     child.channel?.unref();
@@ -295,7 +303,7 @@ export class Spawner {
     this.child = null;
     for (const [id, events] of [...this.pending]) {
       this.settle(id);
-      events.exit(null, 'SIGKILL', 'agent_spawner_lost');
+      events.exit(null, 'SIGKILL', SPAWNER_LOST);
     }
   }
 }

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { spawner } from './spawner';
+import { SPAWNER_LOST, spawner } from './spawner';
 
 export interface ToolError extends Error {
   code: number | null;
@@ -11,7 +11,9 @@ export interface ToolError extends Error {
  * helper: forking the agent itself costs 10-30 ms in the embedded platform (and blocks its
  * event loop meanwhile), the small helper forks in about one. `background` runs it at nice 19,
  * so it takes no CPU from a sandbox start or exec. Rejects with the exit code and stderr when
- * the tool fails.
+ * the tool fails. A helper that died under it (killed with the agent's process group) is not the
+ * tool failing: it runs again from the agent itself (these tools are idempotent clean-ups and
+ * set-ups, and the helper's kills took whatever the first run had started).
  */
 export function runTool(
   command: string,
@@ -25,6 +27,13 @@ export function runTool(
       err.code = code;
       err.stderr = stderr;
       reject(err);
+    };
+    const direct = (): void => {
+      execFile(command, args, (err, _stdout, errText) => {
+        stderr = String(errText ?? '');
+        if (err) fail(typeof err.code === 'number' ? err.code : null, err.message);
+        else resolve();
+      });
     };
     const id = spawner.spawn(
       {
@@ -40,17 +49,13 @@ export function runTool(
         output: (stream, chunk) => {
           if (stream === 'stderr' && stderr.length < 4096) stderr += chunk.toString();
         },
-        exit: (code, _signal, _reason, error) => {
+        exit: (code, _signal, reason, error) => {
           if (code === 0 && !error) resolve();
+          else if (reason === SPAWNER_LOST) direct();
           else fail(code, error);
         },
       },
     );
-    if (id !== null) return;
-    execFile(command, args, (err, _stdout, errText) => {
-      stderr = String(errText ?? '');
-      if (err) fail(typeof err.code === 'number' ? err.code : null, err.message);
-      else resolve();
-    });
+    if (id === null) direct();
   });
 }
