@@ -157,4 +157,24 @@ describeIf('serving: spot replicas yield when the market price passes their limi
     );
     expect(back.replica_id).toBeGreaterThan(spot.replica_id);
   });
+
+  it('interrupts from the stored price when the event went unseen (matched elsewhere, or during a restart)', async () => {
+    const interruptions = f.platform.app.get(SpotInterruptions);
+    const ready = (await replicas()).find((r) => r.status === 'READY' && r.pricing === 'spot')!;
+    expect(ready).toBeDefined();
+    interruptions.deafen();
+    try {
+      await trade(170);
+      // This instance heard nothing: the replica still serves.
+      expect((await replicas()).find((r) => r.replica_id === ready.replica_id)!.status).toBe(
+        'READY',
+      );
+      await interruptions.sweep();
+      const swept = (await replicas()).find((r) => r.replica_id === ready.replica_id)!;
+      expect(swept.status).toBe('PREEMPTED');
+      expect(swept.status_reason).toMatch(/spot price 170 .* limit 100/);
+    } finally {
+      interruptions.listen();
+    }
+  });
 });

@@ -22,22 +22,31 @@ export class SpotMarket {
   }
 
   /**
+   * The highest last-trade price per GPU-hour among this GPU's instance types in `zone`; null
+   * where none has traded (no spot price, so no limit is passed).
+   */
+  async highestPrice(zone: string, gpuType: string): Promise<number | null> {
+    let highest: number | null = null;
+    for (const type of this.instanceTypesOf(gpuType)) {
+      const { lastPriceCents } = await this.market.price(zone, type, 0);
+      if (lastPriceCents !== null && (highest === null || lastPriceCents > highest)) {
+        highest = lastPriceCents;
+      }
+    }
+    return highest;
+  }
+
+  /**
    * Zones with schedulable nodes where the spot price of this GPU is above `limitCents`: a new
-   * spot replica keeps out of them. A zone without trades has no spot price and is not above.
+   * spot replica keeps out of them.
    */
   async zonesAbove(gpuType: string, limitCents: number): Promise<string[]> {
-    const types = this.instanceTypesOf(gpuType);
-    if (!types.length) return [];
+    if (!this.instanceTypesOf(gpuType).length) return [];
     const zones = [...new Set((await this.nodes.schedulable()).map((n) => n.zone))];
     const above: string[] = [];
     for (const zone of zones) {
-      for (const type of types) {
-        const { lastPriceCents } = await this.market.price(zone, type, 0);
-        if (lastPriceCents !== null && lastPriceCents > limitCents) {
-          above.push(zone);
-          break;
-        }
-      }
+      const price = await this.highestPrice(zone, gpuType);
+      if (price !== null && price > limitCents) above.push(zone);
     }
     return above;
   }
