@@ -197,6 +197,11 @@ export class MarketService {
     return Array.from({ length: hours }, (_, i) => byHour.get(fromHour + i) ?? 0);
   }
 
+  /** The spot price (the last trade) of a book, in cents per GPU-hour; null before any trade. */
+  async lastPrice(zone: string, instanceType: string): Promise<number | null> {
+    return (await this.repo.bookVersion(zone, instanceType))?.lastPriceCents ?? null;
+  }
+
   spendSince(capacityId: string, since: Date): Promise<number> {
     return this.repo.capacitySpendMicro(capacityId, since);
   }

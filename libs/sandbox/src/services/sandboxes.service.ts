@@ -188,7 +188,9 @@ export class SandboxesService {
             from: ['starting', 'stopped'],
             current: sb,
             ...(reply.ports
-              ? { patch: { exposedPorts: await this.checkedPorts(sb, nodeId, reply.ports) } }
+              ? {
+                  patch: { exposedPorts: await this.checkedPorts(sb, node ?? nodeId, reply.ports) },
+                }
               : {}),
           })) ?? sb
         );
@@ -215,10 +217,13 @@ export class SandboxesService {
    */
   private async checkedPorts(
     sb: SandboxEntity,
-    nodeId: string,
+    /** The node placed on (create), or its id (a resume): read then. */
+    on: NodeEntity | string,
     reported: ExposedPort[],
   ): Promise<ExposedPort[]> {
-    const address = (await this.nodes.byId(nodeId))?.address ?? null;
+    const node = typeof on === 'string' ? await this.nodes.byId(on) : on;
+    const address = node?.address ?? null;
+    const nodeId = typeof on === 'string' ? on : on.id;
     const kept: ExposedPort[] = [];
     for (const p of reported) {
       const ok =

@@ -28,10 +28,9 @@ export class SpotMarket {
   async highestPrice(zone: string, gpuType: string): Promise<number | null> {
     let highest: number | null = null;
     for (const type of this.instanceTypesOf(gpuType)) {
-      const { lastPriceCents } = await this.market.price(zone, type, 0);
-      if (lastPriceCents !== null && (highest === null || lastPriceCents > highest)) {
-        highest = lastPriceCents;
-      }
+      // One row read: not the book's quote (a transaction on the book the matcher locks).
+      const last = await this.market.lastPrice(zone, type);
+      if (last !== null && (highest === null || last > highest)) highest = last;
     }
     return highest;
   }
